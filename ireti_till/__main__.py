@@ -1,0 +1,3 @@
+from ireti_till.cli import main
+
+raise SystemExit(main())
