@@ -1,22 +1,46 @@
-"""The sale use cases the sale screen calls (CONTRACT STUB: being implemented).
+"""The sale use cases the sale screen calls.
 
-One ``SaleService`` per till window. It holds the open basket in memory (the basket is
-only a draft: nothing a customer has paid for lives only in memory) and commits a
-completed sale through one unit of work. Every method either succeeds or raises a
-``TillError`` subclass with a code and a cashier-facing message, leaving the basket as
-it was.
+One ``SaleService`` per till window, used from one thread (the UI thread). It holds the
+open basket in memory (the basket is only a draft: nothing a customer has paid for lives
+only in memory) and commits a completed sale through one unit of work. Every method
+either succeeds or raises a ``TillError`` subclass with a code and a cashier-facing
+message, leaving the basket as it was (the domain basket is immutable; the service swaps
+in the new basket only after it has been priced successfully).
+
+Rejected input is logged at INFO (``ireti_till.services.selling``) with its error code;
+scanned text is never logged verbatim (a card swiped into the scan field types track
+data), only valid GTINs and lengths.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NoReturn, TypeVar
+from uuid import uuid4
 
+from ireti_till.domain.basket import Basket
 from ireti_till.domain.catalog import Product
+from ireti_till.domain.errors import InputError, LedgerError, NotFoundError, TillError
+from ireti_till.domain.gtin import clean_scan, is_gtin_shaped, is_valid_gtin, normalise_gtin
 from ireti_till.domain.money import Money
+from ireti_till.domain.numbers import check_quantity
+from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
 from ireti_till.domain.sale import CompletedSale, TaxLine
 from ireti_till.domain.settings import StoreSettings
+from ireti_till.domain.tender import cash_tender
+from ireti_till.domain.tender import quick_cash as quick_cash_amounts
+from ireti_till.domain.text import strip_controls
 from ireti_till.services.ports import Clock, UnitOfWorkFactory
+
+log = logging.getLogger("ireti_till.services.selling")
+
+_PREFIX_RE = re.compile(r"^\s*([0-9]{1,9})\s*[*xX×]\s*(.*)$", re.DOTALL)
+MAX_SEARCH_RESULTS = 200
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +51,12 @@ class LineView:
     quantity: int
     unit_price: Money
     discount: Money  # line discount shown on the line (>= 0)
-    total: Money
+    total: Money  # after the line discount, in the store's price basis
     tax_code: str
     override_reason: str | None
     discount_text: str | None  # "10%" or "€1.00 off", for display
+    gtin: str | None = None
+    list_price: Money | None = None  # catalog price (differs from unit_price on override)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +72,12 @@ class BasketView:
     tax_total: Money
     total: Money  # amount due
     currency: str
+    prices_include_tax: bool = True
+    voided_count: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,55 +96,253 @@ class SaleService:
         cashier: str,
         training: bool,
     ) -> None:
-        raise NotImplementedError
+        self._uow_factory = uow_factory
+        self._settings = settings
+        self._clock = clock
+        self.cashier = cashier
+        self.training = training
+        self._basket = Basket(settings.currency)
+        self._priced = price_basket(self._basket, settings)
+        self._started_at = clock.now()
+        self.last_sale: CompletedSale | None = None
 
+    @property
+    def settings(self) -> StoreSettings:
+        return self._settings
+
+    # views ------------------------------------------------------------------------
     def view(self) -> BasketView:
-        raise NotImplementedError
+        return _to_view(self._basket, self._priced, self._settings.prices_include_tax)
 
+    def amount_due(self) -> Money:
+        return self._priced.total
+
+    # adding -----------------------------------------------------------------------
     def scan(self, raw: str, quantity: int = 1) -> ScanResult:
         """Add by barcode (or SKU) as typed/scanned; strips control characters, caps length.
 
+        A ``3*`` prefix in ``raw`` sets the quantity (it wins over ``quantity``).
         Unknown or invalid barcodes raise ``InputError``/``NotFoundError``; the basket is
         unchanged. Scanning the same product again adds a new line (tills print each scan)."""
-        raise NotImplementedError
+        code = self._guard("scan", lambda: clean_scan(raw))
+        if _PREFIX_RE.match(code):
+            quantity, code = self.parse_quantity_prefix(code)
+            if not code:
+                self._reject("scan", InputError(
+                    f"Quantity {quantity} set: now scan the item", code="IT-132"))
+        product = self._guard("scan", lambda: self._lookup(code))
+        return self._add(product, quantity)
 
     def parse_quantity_prefix(self, text: str) -> tuple[int, str]:
-        """``"3*4006381333931"`` -> (3, "4006381333931"); ``"3*"`` -> (3, "")."""
-        raise NotImplementedError
+        """``"3*4006381333931"`` -> (3, "4006381333931"); ``"3*"`` -> (3, "").
+
+        Text without a prefix gives (1, text). The quantity must be 1..9999 (IT-131)."""
+        m = _PREFIX_RE.match(text)
+        if not m:
+            return 1, text.strip()
+        quantity = self._guard("quantity", lambda: check_quantity(int(m.group(1))))
+        return quantity, m.group(2).strip()
 
     def add_product(self, sku: str, quantity: int = 1) -> ScanResult:
-        raise NotImplementedError
+        product = self._guard("add", lambda: self._by_sku(sku))
+        return self._add(product, quantity)
 
     def search(self, text: str, limit: int = 50) -> list[Product]:
-        raise NotImplementedError
+        """Active products by name/SKU/GTIN prefix; empty text gives no results."""
+        query = strip_controls(text)[:60]
+        if not query:
+            return []
+        limit = max(1, min(int(limit), MAX_SEARCH_RESULTS))
+        with self._uow_factory() as uow:
+            found = uow.catalog.search(query, limit)
+        return [p for p in found if p.active][:limit]
 
+    # changing lines ---------------------------------------------------------------
     def set_quantity(self, line_no: int, quantity: int) -> BasketView:
-        raise NotImplementedError
+        return self._apply("quantity", lambda b: b.set_quantity(line_no, quantity))
 
     def void_line(self, line_no: int) -> BasketView:
-        raise NotImplementedError
+        view = self._apply("void", lambda b: b.void(line_no))
+        log.info("line %s voided by %s", line_no, self.cashier)
+        return view
 
     def line_discount(self, line_no: int, *, percent: Decimal | None = None,
                       amount: Money | None = None) -> BasketView:
-        raise NotImplementedError
+        return self._apply("line discount", lambda b: b.line_discount(line_no, percent, amount))
 
     def basket_discount(self, *, percent: Decimal | None = None,
                         amount: Money | None = None) -> BasketView:
-        raise NotImplementedError
+        return self._apply("basket discount", lambda b: b.basket_discount(percent, amount))
 
     def override_price(self, line_no: int, price: Money, reason: str) -> BasketView:
-        raise NotImplementedError
+        view = self._apply("override", lambda b: b.override_price(line_no, price, reason))
+        log.info("price of line %s overridden to %s by %s", line_no, price, self.cashier)
+        return view
 
+    # paying -----------------------------------------------------------------------
     def quick_cash(self) -> list[Money]:
         """Exact amount, then the next note values above it for the currency."""
-        raise NotImplementedError
+        return quick_cash_amounts(self._priced.total)
 
     def pay_cash(self, tendered: Money) -> CompletedSale:
         """Tendered below the amount due raises InputError. Commits the sale (lines, taxes,
         tender, change, cashier, till id, timestamps, receipt number) in one transaction,
-        then starts a new empty basket."""
-        raise NotImplementedError
+        then starts a new empty basket. If the ledger fails, the basket is kept."""
+        if self._basket.is_empty():
+            self._reject("pay", InputError("The sale is empty: scan an item first", code="IT-151"))
+        priced = self._priced
+        tender = self._guard("pay", lambda: cash_tender(priced.total, tendered))
+        draft = CompletedSale(
+            sale_id=uuid4(),
+            till_id=self._settings.till_id,
+            receipt_no=0,  # assigned by the ledger inside the transaction
+            cashier=self.cashier,
+            started_at=self._started_at,
+            completed_at=self._clock.now(),
+            currency=priced.currency,
+            lines=sale_lines(priced),
+            taxes=priced.taxes,
+            tenders=(tender,),
+            subtotal=priced.gross_before,
+            discount_total=priced.discount_total,
+            tax_total=priced.tax_total,
+            total=priced.total,
+            change=tender.change,
+            training=self.training,
+        )
+        try:
+            with self._uow_factory() as uow:
+                sale = uow.sales.add(draft)
+                uow.commit()
+        except TillError as exc:
+            log.error("sale %s not saved (%s); basket kept", draft.sale_id, exc.code)
+            raise
+        except Exception as exc:
+            log.exception("sale %s not saved; basket kept", draft.sale_id)
+            raise LedgerError(
+                "The sale could not be saved, nothing was recorded and the basket is kept; "
+                "try again, and if it keeps failing call a supervisor",
+                code="IT-201",
+            ) from exc
+        log.info("sale %s committed as receipt %s, total %s",
+                 sale.sale_id, sale.receipt_code, sale.total)
+        self.last_sale = sale
+        self._reset()
+        return sale
 
     def cancel_sale(self) -> BasketView:
         """Drop the open (unpaid) basket."""
-        raise NotImplementedError
+        if not self._basket.is_empty():
+            log.info("open sale with %d line(s) cancelled by %s",
+                     len(self._basket.lines), self.cashier)
+        self._reset()
+        return self.view()
+
+    # internals --------------------------------------------------------------------
+    def _reset(self) -> None:
+        self._basket = Basket(self._settings.currency)
+        self._priced = price_basket(self._basket, self._settings)
+        self._started_at = self._clock.now()
+
+    def _add(self, product: Product, quantity: int) -> ScanResult:
+        was_empty = not self._basket.lines
+        view = self._apply("add", lambda b: b.add(product, quantity))
+        if was_empty:
+            self._started_at = self._clock.now()
+        return ScanResult(product, len(self._basket.lines), view)
+
+    def _apply(self, action: str, change: Callable[[Basket], Basket]) -> BasketView:
+        def attempt() -> tuple[Basket, PricedBasket]:
+            basket = change(self._basket)
+            return basket, price_basket(basket, self._settings)
+
+        self._basket, self._priced = self._guard(action, attempt)
+        return self.view()
+
+    def _guard(self, action: str, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except TillError as exc:
+            self._reject(action, exc)
+
+    def _reject(self, action: str, exc: TillError) -> NoReturn:
+        if action == "scan":  # scanned text is not logged: it could be card data
+            log.info("scan rejected: %s", exc.code)
+        else:
+            log.info("%s rejected: %s", action, exc)
+        raise exc
+
+    def _lookup(self, code: str) -> Product:
+        with self._uow_factory() as uow:
+            product = uow.catalog.by_gtin(normalise_gtin(code)) if is_valid_gtin(code) else None
+            if product is None:
+                product = uow.catalog.by_sku(code)
+        if product is not None:
+            return _sellable(product)
+        if is_valid_gtin(code):
+            log.info("unknown barcode %s", code)
+            raise NotFoundError(
+                f"Barcode {code} is not in the catalog; put the item aside or find it with F2",
+                code="IT-110",
+            )
+        if is_gtin_shaped(code):
+            normalise_gtin(code)  # raises the bad-check-digit error (IT-121)
+        if code.isdigit():  # never echo long digit strings: they could be a card number
+            raise InputError(
+                f"That scan ({len(code)} digits) is neither a barcode nor a known SKU; "
+                "scan again or find the item with F2",
+                code="IT-120",
+            )
+        raise NotFoundError(
+            f"No product with SKU '{code[:20]}'; scan again or find it with F2", code="IT-110"
+        )
+
+    def _by_sku(self, sku: str) -> Product:
+        code = strip_controls(sku)
+        with self._uow_factory() as uow:
+            product = uow.catalog.by_sku(code) if code else None
+        if product is None:
+            raise NotFoundError(f"No product with SKU '{code[:20]}'", code="IT-110")
+        return _sellable(product)
+
+
+def _sellable(product: Product) -> Product:
+    if not product.active:
+        raise NotFoundError(
+            f"{product.name} ({product.sku}) is no longer sold; ask a supervisor",
+            code="IT-111",
+        )
+    return product
+
+
+def _to_view(basket: Basket, priced: PricedBasket, inclusive: bool) -> BasketView:
+    lines = tuple(
+        LineView(
+            line_no=p.line.line_no,
+            sku=p.line.product.sku,
+            name=p.line.product.name,
+            quantity=p.line.quantity,
+            unit_price=p.line.unit_price,
+            discount=p.line_discount,
+            total=p.after_line,
+            tax_code=p.line.product.tax_code,
+            override_reason=p.line.override_reason,
+            discount_text=p.line.discount.text() if p.line.discount else None,
+            gtin=p.line.product.gtin,
+            list_price=p.line.list_price,
+        )
+        for p in priced.lines
+    )
+    return BasketView(
+        lines=lines,
+        item_count=priced.item_count,
+        subtotal=priced.subtotal,
+        basket_discount=priced.basket_discount,
+        basket_discount_text=basket.discount.text() if basket.discount else None,
+        taxes=priced.taxes,
+        tax_total=priced.tax_total,
+        total=priced.total,
+        currency=priced.currency,
+        prices_include_tax=inclusive,
+        voided_count=len(priced.voided),
+    )
