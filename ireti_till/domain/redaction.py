@@ -1,0 +1,96 @@
+"""Redaction of secrets and personal data from text and structured values (pure).
+
+Used by the log filter on every handler and by the support bundle, so both hide the same
+things. Conservative by design: anything that *looks* like a secret is hidden, even at the
+cost of hiding an innocent number. What is hidden:
+
+- Stripe keys and secrets: ``sk_``/``rk_``/``pk_`` ``live``/``test`` keys, ``whsec_`` secrets;
+- ``Authorization`` header values (``Bearer``/``Basic`` and bare tokens);
+- PAN-shaped digit runs: 13 to 19 digits, optionally split by single spaces or dashes, whether
+  or not they pass the Luhn check (a mistyped card number is still a card number);
+- PINs: fields whose name is or contains the word ``pin`` (``pin``, ``supervisor_pin``), in
+  ``pin=1234`` / ``"pin": "1234"`` form or as mapping keys;
+- passwords, tokens, secrets and API keys given as ``name=value`` or as mapping keys;
+- e-mail addresses.
+
+Redaction is idempotent: redacting redacted text changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+REDACTED = "[REDACTED]"
+PAN_MARK = "[REDACTED-PAN]"
+EMAIL_MARK = "[REDACTED-EMAIL]"
+
+_STRIPE_KEY = re.compile(r"\b((?:sk|rk|pk)_(?:live|test)|whsec)_[A-Za-z0-9]+")
+_AUTHORIZATION = re.compile(
+    r"""(?ix)
+    (authorization["']?\s*[:=]\s*["']?)      # the header name and separator
+    (?:(bearer|basic|token)\s+)?+           # an optional scheme, kept (possessive)
+    (?!\[REDACTED\])[^\s"',;}]+              # the credential
+    """
+)
+# 13-19 digits with at most one space or dash between digits, not part of a longer word or
+# identifier (so the last group of a UUID or a Stripe id is left alone).
+_PAN = re.compile(r"(?<!\w)(?<!\w-)\d(?:[ -]?\d){12,18}(?!-?\w)")
+# "PIN 1234", "pin is 1234": a PIN spoken in prose rather than as name=value.
+_PIN_PROSE = re.compile(r"(?i)(?<![A-Za-z0-9_])(pins?\s+(?:is\s+|was\s+)?)\d{4,12}(?!\w)")
+_SENSITIVE_NAME = r"""(?:\w*?_)?(?:pin|pins|password|passwd|passphrase|secret|token|api_key|apikey|
+    secret_key|private_key|cvc|cvv)(?:_\w*)?"""
+_NAME_VALUE = re.compile(
+    rf"""(?ix)
+    (?<![A-Za-z0-9])
+    ((?:{_SENSITIVE_NAME})["']?\s*[:=]\s*["']?)   # name and separator
+    (?!\[REDACTED\])[^\s"',;&}}]+                  # the value
+    """
+)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_SENSITIVE_KEY = re.compile(rf"(?ix)^(?:{_SENSITIVE_NAME}|authorization|stripe_key|key)$")
+
+
+def redact_text(text: str) -> str:
+    """Return ``text`` with every secret, card-like number, PIN and e-mail address hidden."""
+    if not text:
+        return text
+    text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}_{REDACTED}", text)
+    text = _AUTHORIZATION.sub(
+        lambda m: f"{m.group(1)}{m.group(2) + ' ' if m.group(2) else ''}{REDACTED}", text
+    )
+    text = _NAME_VALUE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    text = _PIN_PROSE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    text = _EMAIL.sub(EMAIL_MARK, text)
+    return _PAN.sub(PAN_MARK, text)
+
+
+def is_sensitive_key(key: str) -> bool:
+    """True for mapping keys whose value is hidden whatever it is (``pin``, ``api_key``...)."""
+    return bool(_SENSITIVE_KEY.match(key.strip()))
+
+
+def redact_value(value: object) -> object:
+    """Redact a JSON-like value: strings are scrubbed, sensitive keys blanked, containers walked.
+
+    Integers long enough to be card numbers are hidden too; other scalars pass through.
+    """
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return PAN_MARK if 13 <= len(str(abs(value))) <= 19 else value
+    if isinstance(value, Mapping):
+        return {
+            str(k): (REDACTED if is_sensitive_key(str(k)) else redact_value(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact_value(v) for v in value]
+    return redact_text(str(value))
+
+
+def contains_secret(text: str) -> bool:
+    """True when ``redact_text`` would change ``text`` (used by tests and the bundle check)."""
+    return redact_text(text) != text
