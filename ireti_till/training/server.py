@@ -1,0 +1,169 @@
+"""The emulator's HTTP server and its in-process handle.
+
+``Emulator.start(EmulatorConfig(...))`` binds 127.0.0.1 on a free port (or the one asked
+for), serves in a daemon thread, and returns the running emulator::
+
+    emu = Emulator.start()
+    client = stripe.StripeClient(emu.api_key, base_addresses={"api": emu.base_url})
+    ...
+    emu.simulate.present(reader_id, "insufficient_funds")
+    emu.clock.advance(25 * 3600)
+    emu.stop()
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ireti_till.training.clock import Clock
+from ireti_till.training.faults import FaultInjector, FaultPlan
+from ireti_till.training.idempotency import IdempotencyStore
+from ireti_till.training.pipeline import Incoming, Outgoing, Pipeline
+from ireti_till.training.ratelimit import RateLimiter
+from ireti_till.training.simulate import ReaderSimulator
+from ireti_till.training.store import State
+from ireti_till.training.wire import parse_qs_pairs
+
+DEFAULT_API_KEY = "sk_test_ireti_till_emulator"
+Observer = Callable[[Incoming, Outgoing], None]
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: a free port
+    api_key: str = DEFAULT_API_KEY
+    #: Only these keys are accepted (empty: any ``sk_test_``/``rk_test_`` key).
+    accepted_keys: tuple[str, ...] = ()
+    rate_limit: float | None = 25.0  # requests per second; None or 0: no limit
+    seed: int | None = None  # overrides the fault plan's seed
+    faults: FaultPlan | None = None
+    refund_pending_s: float = 0.0
+    quiet: bool = True
+
+    def __post_init__(self) -> None:
+        if self.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the emulator binds to loopback only")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        server_version = "IretiTillStripeEmulator/1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            if not emulator.config.quiet:
+                super().log_message(format, *args)
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            req = Incoming(self.command, parts.path, parse_qs_pairs(parts.query),
+                           parse_qs_pairs(raw),
+                           {k.lower(): v for k, v in self.headers.items()})
+            out = emulator.pipeline.handle(req)
+            for observer in list(emulator.observers):
+                observer(req, out)
+            if out.disposition != "reply":
+                self._drop()
+                return
+            self.send_response(out.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out.body)))
+            for name, value in out.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(out.body)
+
+        def _drop(self) -> None:
+            """Reset the TCP connection (SO_LINGER 0): the client sees no response."""
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+
+        do_GET = do_POST = do_DELETE = _serve
+
+    return Handler
+
+
+class Emulator:
+    """A running emulator. Use ``Emulator.start()``; stop with ``stop()`` or ``with``."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.clock = Clock()
+        plan = config.faults or FaultPlan()
+        self.faults = FaultInjector(plan, seed=config.seed)
+        self.state = State(self.clock, seed=plan.seed if config.seed is None else config.seed)
+        self.state.refund_pending_s = config.refund_pending_s
+        self.state.reader_fault = self.faults.reader_fault
+        self.state.reader_delay = self.faults.reader_delay
+        self.limiter = RateLimiter(config.rate_limit)
+        self.idempotency = IdempotencyStore(self.clock)
+        keys = config.accepted_keys
+        self.pipeline = Pipeline(self.state, self.faults, self.limiter, self.idempotency, keys)
+        self.simulate = ReaderSimulator(self.state)
+        self.observers: list[Observer] = []
+        self._server = _Server((config.host, config.port), _make_handler(self))
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name="stripe-emulator", daemon=True)
+
+    @classmethod
+    def start(cls, config: EmulatorConfig | None = None) -> Emulator:
+        emulator = cls(config or EmulatorConfig())
+        emulator._thread.start()
+        return emulator
+
+    @classmethod
+    def start_from_files(cls, faults: str | Path | None = None, **options: object) -> Emulator:
+        plan = FaultPlan.from_file(faults) if faults else None
+        return cls.start(EmulatorConfig(faults=plan, **options))  # type: ignore[arg-type]
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        return self.config.accepted_keys[0] if self.config.accepted_keys else self.config.api_key
+
+    def set_refund_failure(self, fail: bool) -> None:
+        """While set, every new refund goes pending and then fails."""
+        with self.state.lock:
+            self.state.refund_failure = fail
+
+    def tick(self) -> None:
+        """Apply transitions now due on the emulator clock (requests do this too)."""
+        with self.state.lock:
+            self.state.tick()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
