@@ -1,0 +1,129 @@
+"""Overrides at the point of action: what needs a second person, and who may approve (pure).
+
+The rule that real tills get wrong and this one keeps: the approver is **another person**
+than the requester, **holds the role** the override needs, and is recorded together with
+the requester, the reason, the amount and the sale. A supervisor who rings a sale is a
+requester like anyone else: four eyes means two people, whatever the first one's rank.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+from uuid import UUID
+
+from ireti_till.domain.errors import AuthorisationError, InputError
+from ireti_till.domain.money import Money
+from ireti_till.domain.staff import Role, StaffMember
+
+
+class OverrideKind(StrEnum):
+    PRICE_OVERRIDE = "price_override"
+    DISCOUNT_ABOVE_THRESHOLD = "discount_above_threshold"
+    VOID_PAID_SALE = "void_paid_sale"
+    NO_SALE_DRAWER = "no_sale_drawer"
+    REFUND_ABOVE_LIMIT = "refund_above_limit"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS: Final[dict[OverrideKind, str]] = {
+    OverrideKind.PRICE_OVERRIDE: "Price override",
+    OverrideKind.DISCOUNT_ABOVE_THRESHOLD: "Discount above the limit",
+    OverrideKind.VOID_PAID_SALE: "Void a paid sale",
+    OverrideKind.NO_SALE_DRAWER: "Open the drawer (no sale)",
+    OverrideKind.REFUND_ABOVE_LIMIT: "Refund above the limit",
+}
+
+#: The role an approver needs for each kind (configurable per store through ``OverrideRules``).
+DEFAULT_APPROVER_ROLE: Final[dict[OverrideKind, Role]] = dict.fromkeys(
+    OverrideKind, Role.SUPERVISOR
+)
+
+MAX_REASON: Final = 200
+
+
+def clean_reason(text: str) -> str:
+    """NFC, no control or bidi characters, trimmed; a reason is required (3..200 chars)."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+    if len(text) < 3:
+        raise InputError("Give a reason for the override (a few words)", code="IT-433")
+    if len(text) > MAX_REASON:
+        raise InputError(f"The reason is longer than {MAX_REASON} characters", code="IT-433")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountThreshold:
+    """Discounts above either limit need an override (percent of the line, or an amount)."""
+
+    percent: Decimal = Decimal(10)
+    amount: Money | None = None
+
+    def exceeded(self, *, percent: Decimal | None = None, amount: Money | None = None) -> bool:
+        if percent is not None and percent > self.percent:
+            return True
+        return amount is not None and self.amount is not None and amount > self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRules:
+    approver_role: tuple[tuple[OverrideKind, Role], ...] = tuple(DEFAULT_APPROVER_ROLE.items())
+    discount: DiscountThreshold = DiscountThreshold()
+
+    def role_for(self, kind: OverrideKind) -> Role:
+        return dict(self.approver_role).get(kind, Role.SUPERVISOR)
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRequest:
+    kind: OverrideKind
+    requester: StaffMember
+    reason: str
+    amount: Money | None = None
+    sale_id: UUID | None = None
+    required_role: Role = Role.SUPERVISOR
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", clean_reason(self.reason))
+        if self.amount is not None and self.amount.is_negative():
+            raise InputError("An override amount cannot be negative", code="IT-434")
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A granted override, as recorded (and as the caller receives it)."""
+
+    override_id: UUID
+    kind: OverrideKind
+    requester_id: str
+    approver_id: str
+    approver_name: str
+    reason: str
+    amount: Money | None
+    sale_id: UUID | None
+    approved_at: datetime
+
+
+def check_approver(request: OverrideRequest, approver: StaffMember) -> None:
+    """Raise ``AuthorisationError`` unless ``approver`` may approve ``request``."""
+    if approver.user_id == request.requester.user_id:
+        raise AuthorisationError(
+            "An override needs a second person: you cannot approve your own request",
+            code="IT-431",
+        )
+    if not approver.active:
+        raise AuthorisationError("This account is disabled", code="IT-403")
+    if not approver.role.at_least(request.required_role):
+        raise AuthorisationError(
+            f"{request.kind.label} needs a {request.required_role.value}'s PIN; "
+            f"{approver.name} is a {approver.role.value}",
+            code="IT-432",
+        )
