@@ -40,7 +40,9 @@ QT_PLUGINS: dict[str, set[str] | None] = {
     "imageformats": {"qgif", "qico", "qjpeg", "qsvg", "qicns"},
     "iconengines": None,
     "xcbglintegrations": None,
-    "platforminputcontexts": {"composeplatforminputcontextplugin", "ibusplatforminputcontextplugin"},
+    "platforminputcontexts": {
+        "composeplatforminputcontextplugin", "ibusplatforminputcontextplugin",
+    },
     "platformthemes": {"qxdgdesktopportal"},
     "styles": None,  # the native Windows/macOS styles
     "printsupport": None,  # CUPS, for receipt printers driven through QPrinter

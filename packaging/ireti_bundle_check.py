@@ -102,7 +102,8 @@ def check_qt() -> Result:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QImage, QPainter
 
-    app = QGuiApplication.instance() or QGuiApplication(["ireti-till"])
+    if QGuiApplication.instance() is None:
+        QGuiApplication(["ireti-till"])
     families: list[str] = []
     for ttf in fonts():
         font_id = QFontDatabase.addApplicationFont(str(ttf))
@@ -120,7 +121,7 @@ def check_qt() -> Result:
     inked = sum(
         1 for x in range(0, 200, 2) for y in range(0, 40, 2) if image.pixelColor(x, y).value() < 128
     )
-    detail = f"platform {app.platformName()}, fonts {families or 'none bundled'}, ink {inked}"
+    detail = f"platform {QGuiApplication.platformName()}, fonts {families or 'none bundled'}, ink {inked}"
     return inked > 0, detail
 
 
@@ -139,7 +140,7 @@ def run(argv: list[str]) -> int:
     for name, check in CHECKS.items():
         try:
             ok, detail = check()
-        except Exception as exc:  # report every failure, not only the first
+        except Exception as exc:  # noqa: BLE001 - report every failure, not only the first
             ok, detail = False, f"{type(exc).__name__}: {exc}"
         results[name] = {"ok": ok, "detail": detail}
     if "--json" in argv:
