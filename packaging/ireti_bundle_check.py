@@ -20,6 +20,7 @@ STAMP_NAME = "ireti_till_build.json"
 KEYRING_BACKENDS = {"SecretService", "libsecret", "KWallet", "Windows", "macOS", "chainer"}
 
 Result = tuple[bool, str]
+_KEEP: list[object] = []  # holds the QGuiApplication for the life of the process
 
 
 def bundle_root() -> Path:
@@ -103,7 +104,7 @@ def check_qt() -> Result:
     from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QImage, QPainter
 
     if QGuiApplication.instance() is None:
-        QGuiApplication(["ireti-till"])
+        _KEEP.append(QGuiApplication(["ireti-till"]))
     families: list[str] = []
     for ttf in fonts():
         font_id = QFontDatabase.addApplicationFont(str(ttf))
@@ -121,7 +122,8 @@ def check_qt() -> Result:
     inked = sum(
         1 for x in range(0, 200, 2) for y in range(0, 40, 2) if image.pixelColor(x, y).value() < 128
     )
-    detail = f"platform {QGuiApplication.platformName()}, fonts {families or 'none bundled'}, ink {inked}"
+    platform = QGuiApplication.platformName()
+    detail = f"platform {platform}, fonts {families or 'none bundled'}, ink {inked}"
     return inked > 0, detail
 
 

@@ -92,7 +92,7 @@ def depends(bundle: Path) -> str:
 
 def _normalise_modes(tree: Path) -> None:
     for dirpath, _dirnames, filenames in os.walk(tree):
-        os.chmod(dirpath, 0o755)
+        Path(dirpath).chmod(0o755)  # world-readable install tree, as dpkg expects
         for name in filenames:
             path = Path(dirpath, name)
             if path.is_symlink():
