@@ -64,6 +64,8 @@ class Money:
     @classmethod
     def from_decimal(cls, amount: Decimal, currency: str) -> Money:
         """From a major-unit Decimal (``Decimal("1.50")`` EUR -> 150), which must be exact."""
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            raise InputError(f"{amount!r} is not an amount", code="IT-103")
         scaled = amount.scaleb(exponent(currency))
         if scaled != scaled.to_integral_value():
             raise InputError(
@@ -162,7 +164,8 @@ class Money:
 
 _SYMBOLS: Final[dict[str, str]] = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "NGN": "₦"}
 
-_AMOUNT_RE: Final = re.compile(r"^(\d{1,12})(?:[.,](\d+))?$")
+# ASCII digits only (``\d`` would also take Arabic-Indic or full-width digits).
+_AMOUNT_RE: Final = re.compile(r"^([0-9]{1,12})(?:[.,]([0-9]+))?$")
 
 
 def parse_amount(text: str, currency: str, *, allow_zero: bool = True) -> Money:
@@ -172,11 +175,16 @@ def parse_amount(text: str, currency: str, *, allow_zero: bool = True) -> Money:
     exponents (``1e3``), NaN/Infinity, thousands separators, more decimals than the
     currency has, and anything above Stripe's 8-digit limit. Raises ``InputError``.
     """
+    if not isinstance(text, str):
+        raise InputError("Type the amount as digits", code="IT-103")
     cleaned = text.strip()
     m = _AMOUNT_RE.match(cleaned)
     if not m:
+        # Long input is not repeated: a card number typed into the wrong field must not
+        # end up on the screen or in a log.
+        shown = f"'{cleaned}'" if len(cleaned) <= 12 else "That"
         raise InputError(
-            f"'{cleaned[:20]}' is not an amount: type digits with at most one '.' or ','",
+            f"{shown} is not an amount: type digits with at most one '.' or ','",
             code="IT-103",
         )
     whole, frac = m.group(1), m.group(2) or ""
