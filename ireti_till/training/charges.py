@@ -44,13 +44,14 @@ def new_charge(state: State, pi: dict[str, Any], card: TestCard, payment_method:
             "type": "card_present",
             "card_present": {
                 "brand": card.brand,
-                "capture_before": state.now() + 2 * 86400 if ok else None,
                 "cardholder_name": None,
                 "country": "US",
                 "exp_month": 12,
                 "exp_year": exp_year,
                 "fingerprint": "emu" + card.number[-8:],
                 "funding": card.funding,
+                "incremental_authorization_supported": False,
+                "overcapture_supported": False,
                 "last4": card.last4,
                 "network": card.brand,
                 "read_method": "contactless_emv",
@@ -61,6 +62,9 @@ def new_charge(state: State, pi: dict[str, Any], card: TestCard, payment_method:
         "status": "succeeded" if ok else "failed",
         "_card": card.number,
     })
+    if ok:  # card-present authorisations lapse: capture within 2 days
+        charge["payment_method_details"]["card_present"]["capture_before"] = (
+            state.now() + 2 * 86400)
     state.charges[charge["id"]] = charge
     return charge
 

@@ -75,7 +75,7 @@ def create(state: State, ctx: RequestContext, data: dict[str, Any]) -> dict[str,
         "livemode": False, "metadata": metadata, "next_action": None, "on_behalf_of": None,
         "payment_method": None, "payment_method_options": {}, "payment_method_types": types,
         "processing": None, "receipt_email": p.str_("receipt_email"), "review": None,
-        "setup_future_usage": None, "shipping": None, "source": None,
+        "setup_future_usage": None, "shipping": None,
         "statement_descriptor": p.str_("statement_descriptor", max_len=22),
         "statement_descriptor_suffix": p.str_("statement_descriptor_suffix", max_len=22),
         "status": "requires_payment_method", "transfer_data": None, "transfer_group": None,
@@ -121,7 +121,7 @@ def search(state: State, ctx: RequestContext, data: dict[str, Any]) -> dict[str,
     match = compile_query(p.str_("query", required=True) or "")
     limit = p.int_("limit", minimum=1, maximum=100) or 10
     found = sorted((pi for pi in state.intents.values() if match(pi)),
-                   key=lambda o: (o["created"], o["_seq"]), reverse=True)
+                   key=lambda o: (o["_created"], o["_seq"]), reverse=True)
     page = p.str_("page")
     start = int(page.removeprefix("page_")) if page and page.startswith("page_") else 0
     chosen = found[start:start + limit]

@@ -72,7 +72,6 @@ def create(state: State, ctx: RequestContext, data: dict[str, Any]) -> dict[str,
     refund = state.stamp({
         "id": state.new_id("re_"), "object": "refund", "amount": amount,
         "balance_transaction": None, "charge": charge["id"], "currency": charge["currency"],
-        "description": None, "failure_reason": None,
         "metadata": merge_metadata({}, p.metadata()),
         "payment_intent": charge["payment_intent"],
         "reason": p.str_("reason", choices=REASONS), "receipt_number": None,

@@ -13,6 +13,7 @@ for), serves in a daemon thread, and returns the running emulator::
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import threading
@@ -31,6 +32,7 @@ from ireti_till.training.simulate import ReaderSimulator
 from ireti_till.training.store import State
 from ireti_till.training.wire import parse_qs_pairs
 
+log = logging.getLogger(__name__)
 DEFAULT_API_KEY = "sk_test_ireti_till_emulator"
 Observer = Callable[[Incoming, Outgoing], None]
 
@@ -78,7 +80,10 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                            {k.lower(): v for k, v in self.headers.items()})
             out = emulator.pipeline.handle(req)
             for observer in list(emulator.observers):
-                observer(req, out)
+                try:
+                    observer(req, out)
+                except Exception:  # an observer must never break the emulator
+                    log.exception("emulator observer failed")
             if out.disposition != "reply":
                 self._drop()
                 return

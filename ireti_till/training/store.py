@@ -63,9 +63,15 @@ class State:
     def now(self) -> int:
         return self.clock.timestamp()
 
-    def stamp(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """Give a new object its ``created`` time and its place in list order."""
-        obj.setdefault("created", self.now())
+    def stamp(self, obj: dict[str, Any], *, created: bool = True) -> dict[str, Any]:
+        """Give a new object its creation time and its place in list order.
+
+        ``created=False`` for objects that have no ``created`` field on the wire
+        (Terminal locations and readers): the time is kept privately for list order.
+        """
+        obj["_created"] = obj.get("created", self.now())
+        if created:
+            obj["created"] = obj["_created"]
         obj["_seq"] = self.next_seq()
         return obj
 
@@ -116,10 +122,11 @@ def list_page(items: Iterable[dict[str, Any]], p: Params, url: str,
     """A Stripe list: newest first, ``limit`` 1-100, ``starting_after``/``ending_before``."""
     limit = p.int_("limit", minimum=1, maximum=100) or 10
     gt, gte, lt, lte = created_filter(p)
-    ordered = sorted(items, key=lambda o: (o["created"], o["_seq"]), reverse=True)
+    ordered = sorted(items, key=lambda o: (o["_created"], o["_seq"]), reverse=True)
     ordered = [o for o in ordered
-               if (gt is None or o["created"] > gt) and (gte is None or o["created"] >= gte)
-               and (lt is None or o["created"] < lt) and (lte is None or o["created"] <= lte)]
+               if (gt is None or o["_created"] > gt) and (gte is None or o["_created"] >= gte)
+               and (lt is None or o["_created"] < lt)
+               and (lte is None or o["_created"] <= lte)]
     after, before = p.str_("starting_after"), p.str_("ending_before")
     ids = [o["id"] for o in ordered]
     if after is not None:

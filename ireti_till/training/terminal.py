@@ -43,7 +43,7 @@ def create_location(state: State, ctx: RequestContext, data: dict[str, Any]) -> 
                                                    "state")} | {"country": country},
         "display_name": p.str_("display_name", required=True), "livemode": False,
         "metadata": merge_metadata({}, p.metadata()),
-    })
+    }, created=False)
     state.locations[loc["id"]] = loc
     return public(loc)
 
@@ -88,7 +88,7 @@ def register_reader(state: State, ctx: RequestContext, data: dict[str, Any]) -> 
         "label": p.str_("label") or device, "livemode": False, "location": location,
         "metadata": merge_metadata({}, p.metadata()),
         "serial_number": f"{serial}-{state.new_id('', 8).upper()}", "status": "online",
-    })
+    }, created=False)
     state.readers[reader["id"]] = reader
     return public(reader)
 
