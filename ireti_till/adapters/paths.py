@@ -1,0 +1,70 @@
+"""Where the till keeps its data: ``--data-dir``, else ``IRETI_DATA_DIR``, else platformdirs.
+
+The data directory holds ``ledger.sqlite3``, ``config.toml``, ``backups/`` and ``logs/``.
+It is created on first use and checked for writing by creating (and removing) a probe
+file: a read-only or unusable directory raises ``LedgerError`` IT-202 with the path and
+what to do, before anything else is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from ireti_till.domain.errors import LedgerError
+
+ENV_VAR: Final = "IRETI_DATA_DIR"
+APP_NAME: Final = "ireti-till"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _unwritable(path: Path, why: str) -> LedgerError:
+    return LedgerError(
+        f"The till cannot write to its data directory {path} ({why}). Nothing was changed. "
+        f"Give this user write access to it, or start the till with --data-dir (or "
+        f"{ENV_VAR}) pointing to a writable folder.",
+        code="IT-202",
+    )
+
+
+def ensure_writable(path: Path) -> Path:
+    """Create ``path`` if needed and prove it is writable; returns it resolved."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(path, exc.strerror or type(exc).__name__) from exc
+    if not path.is_dir():
+        raise _unwritable(path, "it is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=path)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        raise _unwritable(path, exc.strerror or type(exc).__name__) from exc
+    return path.resolve()
+
+
+def resolve_data_dir(cli_value: str | None) -> Path:
+    """The data directory to use (created and checked): CLI, then environment, then default."""
+    chosen = cli_value or os.environ.get(ENV_VAR) or None
+    path = Path(chosen).expanduser() if chosen else default_data_dir()
+    return ensure_writable(path)
+
+
+def log_dir(data_dir: Path) -> Path:
+    """``<data_dir>/logs`` (created)."""
+    path = data_dir / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def backups_dir(data_dir: Path) -> Path:
+    """``<data_dir>/backups`` (not created here)."""
+    return data_dir / "backups"
