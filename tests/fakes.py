@@ -46,7 +46,9 @@ class FakeLedger:
     """Committed state; shared by all units of work of one factory."""
 
     def __init__(self, products: Iterable[Product] = ()) -> None:
-        self.products: dict[str, Product] = {p.sku: p for p in products}
+        self.products: dict[str, Product] = {}
+        self.gtin_index: dict[str, str] = {}  # gtin -> sku, so lookups stay O(1) at 100k
+        self.put_products(products)
         self.sales: dict[UUID, CompletedSale] = {}
         self.last_receipt: dict[str, int] = {}
         self.commits = 0
@@ -57,6 +59,17 @@ class FakeLedger:
         self.add_error: Exception = RuntimeError("database is locked (injected)")
 
 
+    def put_products(self, products: Iterable[Product]) -> None:
+        """Store products as committed (replacing by SKU), e.g. to seed a test catalog."""
+        for p in products:
+            old = self.products.get(p.sku)
+            if old is not None and old.gtin is not None:
+                self.gtin_index.pop(old.gtin, None)
+            self.products[p.sku] = p
+            if p.gtin is not None:
+                self.gtin_index[p.gtin] = p.sku
+
+
 class FakeCatalogRepository:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -65,10 +78,16 @@ class FakeCatalogRepository:
         return {**self._uow.ledger.products, **self._uow.staged_products}
 
     def by_gtin(self, gtin: str) -> Product | None:
-        return next((p for p in self._all().values() if p.gtin == gtin), None)
+        staged = next((p for p in self._uow.staged_products.values() if p.gtin == gtin), None)
+        if staged is not None:
+            return staged
+        sku = self._uow.ledger.gtin_index.get(gtin)
+        found = None if sku is None else self.by_sku(sku)
+        return found if found is not None and found.gtin == gtin else None
 
     def by_sku(self, sku: str) -> Product | None:
-        return self._all().get(sku)
+        staged = self._uow.staged_products.get(sku)
+        return staged if staged is not None else self._uow.ledger.products.get(sku)
 
     def search(self, text: str, limit: int = 50) -> list[Product]:
         needle = text.casefold()
@@ -166,7 +185,7 @@ class FakeUnitOfWork:
         if self.ledger.fail_next_commits > 0:
             self.ledger.fail_next_commits -= 1
             raise self.ledger.commit_error
-        self.ledger.products.update(self.staged_products)
+        self.ledger.put_products(self.staged_products.values())
         for sale in self.staged_sales:
             self.ledger.sales[sale.sale_id] = sale
             self.ledger.last_receipt[sale.till_id] = max(

@@ -26,8 +26,8 @@ from ireti_till.domain.basket import Basket
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.errors import InputError, LedgerError, NotFoundError, TillError
 from ireti_till.domain.gtin import clean_scan, is_gtin_shaped, is_valid_gtin, normalise_gtin
-from ireti_till.domain.money import Money
-from ireti_till.domain.numbers import check_quantity
+from ireti_till.domain.money import Money, parse_amount
+from ireti_till.domain.numbers import parse_quantity
 from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
 from ireti_till.domain.sale import CompletedSale, TaxLine
 from ireti_till.domain.settings import StoreSettings
@@ -38,7 +38,7 @@ from ireti_till.services.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger("ireti_till.services.selling")
 
-_PREFIX_RE = re.compile(r"^\s*([0-9]{1,9})\s*[*xX×]\s*(.*)$", re.DOTALL)
+_PREFIX_RE = re.compile(r"^\s*([^*]{0,12})\*\s*(.*)$", re.DOTALL)
 MAX_SEARCH_RESULTS = 200
 T = TypeVar("T")
 
@@ -140,8 +140,16 @@ class SaleService:
         m = _PREFIX_RE.match(text)
         if not m:
             return 1, text.strip()
-        quantity = self._guard("quantity", lambda: check_quantity(int(m.group(1))))
+        quantity = self._guard("quantity", lambda: parse_quantity(m.group(1)))
         return quantity, m.group(2).strip()
+
+    def amount_from_text(self, text: str, *, allow_zero: bool = True) -> Money:
+        """An amount typed by the cashier in the store currency (``money.parse_amount``):
+        ``"1,5"`` is 1.50; ``"1e3"``, ``"NaN"``, ``"-1"``, too many decimals or more than
+        8 digits of minor units raise ``InputError`` (logged)."""
+        return self._guard(
+            "amount", lambda: parse_amount(text, self._settings.currency, allow_zero=allow_zero)
+        )
 
     def add_product(self, sku: str, quantity: int = 1) -> ScanResult:
         product = self._guard("add", lambda: self._by_sku(sku))

@@ -81,6 +81,9 @@ def test_same_product_twice_gives_two_lines(svc):
         ("%B4242424242424242^DOE/JOHN^2512", InputError, "IT-124"),  # card swipe
         ("0*" + "4000000000016", InputError, "IT-131"),  # quantity 0
         ("3*", InputError, "IT-132"),  # prefix without an item
+        ("1e6*4000000000013", InputError, "IT-130"),  # quantity typed as an exponent
+        ("1000000*4000000000013", InputError, "IT-131"),
+        ("-2*4000000000013", InputError, "IT-130"),
     ],
 )
 def test_bad_scans_raise_and_keep_the_basket(svc, raw, error, code):
@@ -247,3 +250,32 @@ def test_price_override_out_of_range(svc, price):
         service.override_price(1, eur(price), "reason")
     assert info.value.code == "IT-143"
     assert service.view() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "minor", "code"),
+    [("1,5", 150, None), ("20", 2000, None), ("1e3", None, "IT-103"), ("NaN", None, "IT-103"),
+     ("-1", None, "IT-103"), ("1.234", None, "IT-102"), ("123456789", None, "IT-104")],
+)
+def test_amount_from_text(svc, text, minor, code):
+    service, _, _ = svc
+    if code is None:
+        assert service.amount_from_text(text) == eur(minor)
+    else:
+        with pytest.raises(InputError) as info:
+            service.amount_from_text(text)
+        assert info.value.code == code
+
+
+def test_jpy_and_kwd_sales():
+    from tests.fakes import demo_products, make_settings
+
+    for currency in ("JPY", "KWD"):
+        service, factory, _ = make_sale_service(settings=make_settings(currency))
+        service.scan(demo_products(currency)[2].gtin or "")
+        due = service.view().total
+        assert due.currency == currency
+        options = service.quick_cash()
+        sale = service.pay_cash(options[-1])
+        assert sale.change == options[-1] - due
+        assert factory.ledger.sales[sale.sale_id].total == due
