@@ -1,0 +1,266 @@
+"""SQLite side of backups and restore (``BackupArchive`` and ``RestoreTarget`` ports).
+
+A backup is made with ``sqlite3.Connection.backup`` from the live file (safe while the till
+writes: WAL readers see a consistent snapshot), into ``<name>.partial`` in the backups
+folder, switched to a single-file journal, checked with ``PRAGMA integrity_check``, fsynced
+and renamed atomically to ``ireti-till-<UTC>.sqlite3``; a JSON sidecar records its size,
+SHA-256, integrity verdict and sale count (``doctor`` reads it for "last verified backup").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from ireti_till.domain.errors import OperationsError
+from ireti_till.services.backup import (
+    BACKUP_FAILED,
+    DISK_FULL,
+    VERIFY_FAILED,
+    BackupRecord,
+    CandidateInfo,
+)
+
+log = logging.getLogger(__name__)
+
+PREFIX: Final = "ireti-till-"
+SUFFIX: Final = ".sqlite3"
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+ASIDE_DIRNAME: Final = "restore-aside"
+_STAMP: Final = "%Y%m%dT%H%M%S%fZ"
+# Finished or abandoned outbox states; anything else is work that a restore would forget.
+_OUTBOX_DONE: Final = ("done", "resolved")
+
+
+def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+    src.backup(dst, pages=4096)
+
+
+def _fsync_path(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.Error) and "disk is full" in str(exc)
+
+
+def _count_sales(conn: sqlite3.Connection) -> int | None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='sales'").fetchone():
+        return int(conn.execute("SELECT count(*) FROM sales").fetchone()[0])
+    return None
+
+
+def integrity(conn: sqlite3.Connection) -> str:
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    return "ok" if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:5])
+
+
+def copy_database(source: Path, dest: Path) -> tuple[str, int | None]:
+    """Online-copy ``source`` to ``dest`` (a fresh path) and check it; returns (verdict, sales).
+
+    ``dest`` ends up as one self-contained file (journal_mode=DELETE)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
+    try:
+        dst = sqlite3.connect(dest)
+        try:
+            _copy_pages(src, dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+            verdict = integrity(dst)
+            sales = _count_sales(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return verdict, sales
+
+
+class SqliteBackupArchive:
+    """Backups of ``db_path`` kept in ``backup_dir``."""
+
+    def __init__(self, db_path: Path, backup_dir: Path) -> None:
+        self.db_path = db_path
+        self.backup_dir = backup_dir
+
+    def create(self, when: datetime) -> BackupRecord:
+        if not self.db_path.exists():
+            raise OperationsError(
+                f"There is no database at {self.db_path} to back up yet.", code=BACKUP_FAILED
+            )
+        name = f"{PREFIX}{when.astimezone(UTC).strftime(_STAMP)}{SUFFIX}"
+        final = self.backup_dir / name
+        partial = final.with_name(name + ".partial")
+        try:
+            self.backup_dir.mkdir(parents=True, exist_ok=True)
+            partial.unlink(missing_ok=True)
+            verdict, sales = copy_database(self.db_path, partial)
+            if verdict != "ok":
+                raise OperationsError(
+                    f"The backup copy failed its integrity check ({verdict}); it was not kept. "
+                    "Run `ireti-till doctor` to check the live database.", code=VERIFY_FAILED,
+                )
+            _fsync_path(partial)
+            record = BackupRecord(name, final, when.astimezone(UTC), partial.stat().st_size,
+                                  sha256_of(partial), verdict, sales)
+            partial.replace(final)
+            self._write_sidecar(record)
+            _fsync_dir(self.backup_dir)
+        except OperationsError:
+            partial.unlink(missing_ok=True)
+            raise
+        except (OSError, sqlite3.Error) as exc:
+            partial.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+            if _is_disk_full(exc):
+                raise OperationsError(
+                    f"The disk holding {self.backup_dir} is full: no backup was made. Free some "
+                    "space (old exports, downloads) and back up again; the till keeps trading.",
+                    code=DISK_FULL,
+                ) from exc
+            raise OperationsError(
+                f"The backup could not be written to {self.backup_dir} ({exc}). The till keeps "
+                "trading; check the folder's permissions and space, then back up again.",
+                code=BACKUP_FAILED,
+            ) from exc
+        return record
+
+    def _write_sidecar(self, record: BackupRecord) -> None:
+        sidecar = record.path.with_name(record.name + ".json")
+        tmp = sidecar.with_name(sidecar.name + ".partial")
+        tmp.write_text(json.dumps({
+            "name": record.name, "created": record.created.isoformat(), "size": record.size,
+            "sha256": record.sha256, "integrity": record.integrity, "sales": record.sales,
+        }, indent=2), encoding="utf-8")
+        tmp.replace(sidecar)
+
+    def records(self) -> list[BackupRecord]:
+        out: list[BackupRecord] = []
+        if not self.backup_dir.is_dir():
+            return out
+        for path in sorted(self.backup_dir.glob(f"{PREFIX}*{SUFFIX}")):
+            try:
+                created = datetime.strptime(
+                    path.name[len(PREFIX):-len(SUFFIX)], _STAMP).replace(tzinfo=UTC)
+            except ValueError:
+                continue  # not one of ours
+            meta: dict[str, object] = {}
+            with contextlib.suppress(OSError, ValueError):
+                meta = json.loads(path.with_name(path.name + ".json").read_text("utf-8"))
+            sales = meta.get("sales")
+            out.append(BackupRecord(
+                path.name, path, created, path.stat().st_size, str(meta.get("sha256", "")),
+                str(meta.get("integrity", "unverified")),
+                sales if isinstance(sales, int) else None,
+            ))
+        return out
+
+    def remove(self, record: BackupRecord) -> None:
+        record.path.unlink(missing_ok=True)
+        record.path.with_name(record.name + ".json").unlink(missing_ok=True)
+
+
+class SqliteRestoreTarget:
+    """Restores into the live ledger file ``db_path`` (the till must not be running)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.aside_dir = db_path.parent / ASIDE_DIRNAME
+
+    def inspect(self, candidate: Path) -> CandidateInfo:
+        try:
+            with candidate.open("rb") as handle:
+                header = handle.read(len(SQLITE_MAGIC))
+        except OSError as exc:
+            return CandidateInfo(False, f"the file cannot be read ({exc.strerror or exc})")
+        if header != SQLITE_MAGIC:
+            return CandidateInfo(False, "it is not an SQLite database (wrong file header)")
+        try:
+            conn = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
+            try:
+                verdict = integrity(conn)
+                if verdict != "ok":
+                    return CandidateInfo(False, f"it is damaged (integrity check: {verdict})")
+                tables = {r[0] for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'")}
+                if "sales" not in tables or "alembic_version" not in tables:
+                    return CandidateInfo(False, "it is a database, but not an Ireti Till ledger")
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                return CandidateInfo(True, "", _count_sales(conn), row[0] if row else None)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            return CandidateInfo(False, f"it cannot be opened as a database ({exc})")
+
+    def queued_work(self) -> int | None:
+        if not self.db_path.exists():
+            return None
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' "
+                                "AND name='payment_outbox'").fetchone():
+                return None
+            marks = ",".join("?" for _ in _OUTBOX_DONE)
+            row = conn.execute(
+                f"SELECT count(*) FROM payment_outbox WHERE state NOT IN ({marks})",  # noqa: S608
+                _OUTBOX_DONE,
+            ).fetchone()
+            return int(row[0])
+        finally:
+            conn.close()
+
+    def swap_in(self, candidate: Path, when: datetime) -> Path | None:
+        stamp = when.astimezone(UTC).strftime(_STAMP)
+        incoming = self.db_path.with_name(self.db_path.name + ".restoring")
+        aside: Path | None = None
+        try:
+            verdict, _sales = copy_database(candidate, incoming)
+            if verdict != "ok":
+                raise OperationsError(f"The copy of {candidate.name} failed its check "
+                                      f"({verdict}); nothing was changed.", code=VERIFY_FAILED)
+            _fsync_path(incoming)
+            if self.db_path.exists():
+                self.aside_dir.mkdir(parents=True, exist_ok=True)
+                aside = self.aside_dir / f"ledger-before-restore-{stamp}.sqlite3"
+                verdict, _ = copy_database(self.db_path, aside)  # consistent, WAL folded in
+                if verdict != "ok":
+                    log.warning("the database set aside before restore failed its check: %s",
+                                verdict)
+                _fsync_path(aside)
+            for extra in ("-wal", "-shm", "-journal"):
+                Path(str(self.db_path) + extra).unlink(missing_ok=True)
+            incoming.replace(self.db_path)
+            _fsync_dir(self.db_path.parent)
+        except (OSError, sqlite3.Error) as exc:
+            incoming.unlink(missing_ok=True)
+            code = DISK_FULL if _is_disk_full(exc) else BACKUP_FAILED
+            raise OperationsError(
+                f"The restore could not be completed ({exc}); the current database was not "
+                "replaced.", code=code) from exc
+        return aside

@@ -1,0 +1,110 @@
+"""``ireti-till restore FILE``: replace the ledger with a backup, safely.
+
+Refuses while the till runs on this data directory (instance lock) or while payment work is
+queued; refuses a file that is not a healthy Ireti Till ledger; keeps the current database in
+``restore-aside/``; records the restore in the audit trail when the audit service exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ireti_till.adapters.backup import SqliteRestoreTarget
+from ireti_till.adapters.clock import SystemClock
+from ireti_till.adapters.instance_lock import InstanceLock
+from ireti_till.commands.ops_common import add_data_dir, fail, ledger_path, open_data_dir
+from ireti_till.domain.errors import OperationsError, TillError
+from ireti_till.services.backup import TILL_RUNNING, AuditSink, restore
+
+log = logging.getLogger(__name__)
+
+
+def _audit_sink(data_dir: Path) -> AuditSink | None:
+    """Writes the restore into the (restored) ledger's audit trail, when the audit service
+    and its wiring exist: ``ireti_till.adapters.audit_wiring.open_audit_log(data_dir)``
+    returning an ``AuditLog``. Guarded: without it the restore is logged and noted in
+    ``restore-history.jsonl`` only."""
+    try:
+        import ireti_till.services.audit  # noqa: F401
+        from ireti_till.adapters import audit_wiring  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+
+    def sink(kind: str, actor: str, details: Mapping[str, object]) -> None:
+        audit_wiring.open_audit_log(data_dir).record(kind, actor, dict(details))
+
+    return sink
+
+
+def _note_history(data_dir: Path, line: dict[str, object]) -> None:
+    """A plain record of every restore beside the ledger (survives the restore itself)."""
+    try:
+        with (data_dir / "restore-history.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line, default=str) + "\n")
+    except OSError:
+        log.exception("could not write restore-history.jsonl")
+
+
+def _confirmed(path: Path, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin or not sys.stdin.isatty():
+        print("ireti-till restore: add --yes to confirm (no terminal to ask)", file=sys.stderr)
+        return False
+    answer = input(f"Replace the till's database with {path}? Type 'yes' to go on: ")
+    return answer.strip().lower() == "yes"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ireti-till restore", description=__doc__)
+    add_data_dir(parser)
+    parser.add_argument("file", type=Path, help="a backup made by `ireti-till backup`")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--actor", default=None, help="who restores (for the audit trail)")
+    args = parser.parse_args(argv)
+    try:
+        data_dir = open_data_dir(args.data_dir)
+        if not _confirmed(args.file, args.yes):
+            return 1
+        lock = InstanceLock(data_dir)
+        running = not lock.acquire()
+        try:
+            if running:
+                raise OperationsError(
+                    "The till is running on this computer (it holds "
+                    f"{lock.path.name}). Close it, then run the restore again.",
+                    code=TILL_RUNNING)
+            result = restore(
+                SqliteRestoreTarget(ledger_path(data_dir)), args.file.resolve(),
+                till_running=False, actor=args.actor or _whoami(),
+                clock=SystemClock().now, audit=_audit_sink(data_dir),
+            )
+        finally:
+            lock.release()
+    except TillError as exc:
+        return fail(exc)
+    _note_history(data_dir, {"at": datetime.now(UTC).isoformat(), "from": result.restored_from,
+                             "aside": result.aside, "sales": result.sales,
+                             "audited": result.audited})
+    print(f"restored {result.sales} sales from {result.restored_from}")
+    if result.aside:
+        print(f"the previous database is kept at {result.aside}")
+    if not result.audited:
+        print("note: no audit trail is available; the restore is recorded in the log only")
+    return 0
+
+
+def _whoami() -> str:
+    try:
+        return f"os:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name on some service accounts
+        return "os:unknown"
+
+

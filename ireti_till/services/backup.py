@@ -1,0 +1,197 @@
+"""Backups and restore: the rules (what to keep, when to refuse) over ports.
+
+The adapter (``adapters/backup.py``) does the SQLite work: online backup, integrity check,
+atomic rename, moving the current database aside. This module decides:
+
+- rotation: keep the newest backup of each of the last ``daily`` days and of each of the
+  last ``weekly`` ISO weeks (plus always the newest); everything else is removed;
+- restore: refuse while the till runs (IT-504) or while payment work is queued (IT-505),
+  refuse a file that is not a verified till database (IT-503), keep the current database
+  aside, and record the restore in the audit trail when one is wired.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from ireti_till.domain.errors import OperationsError
+
+log = logging.getLogger(__name__)
+
+BACKUP_FAILED = "IT-501"
+DISK_FULL = "IT-502"
+NOT_A_DATABASE = "IT-503"
+TILL_RUNNING = "IT-504"
+WORK_QUEUED = "IT-505"
+VERIFY_FAILED = "IT-506"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRecord:
+    name: str
+    path: Path
+    created: datetime  # aware UTC
+    size: int
+    sha256: str
+    integrity: str  # "ok" when verified
+    sales: int | None
+
+    @property
+    def verified(self) -> bool:
+        return self.integrity == "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    daily: int = 7
+    weekly: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateInfo:
+    """What the adapter found in a file offered for restore."""
+
+    ok: bool
+    reason: str  # why not, for the person (empty when ok)
+    sales: int | None = None
+    revision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    restored_from: Path
+    aside: Path | None  # where the previous database was kept
+    sales: int | None
+    audited: bool
+
+
+class BackupArchive(Protocol):
+    def create(self, when: datetime) -> BackupRecord:
+        """Back the live database up now; verified and renamed into place, or raise."""
+        ...
+
+    def records(self) -> list[BackupRecord]: ...
+
+    def remove(self, record: BackupRecord) -> None: ...
+
+
+class RestoreTarget(Protocol):
+    def inspect(self, candidate: Path) -> CandidateInfo: ...
+
+    def queued_work(self) -> int | None:
+        """Unfinished outbox operations in the current database; None without an outbox."""
+        ...
+
+    def swap_in(self, candidate: Path, when: datetime) -> Path | None:
+        """Keep the current database aside, put a verified copy of ``candidate`` in its place;
+        return where the old one went (None when there was none)."""
+        ...
+
+
+class AuditSink(Protocol):
+    def __call__(self, kind: str, actor: str, details: Mapping[str, object]) -> None: ...
+
+
+def choose_kept(records: Iterable[BackupRecord], policy: RetentionPolicy) -> set[str]:
+    """Names of the backups to keep under ``policy`` (verified ones only count)."""
+    ordered = sorted((r for r in records if r.verified), key=lambda r: r.created, reverse=True)
+    keep: set[str] = set()
+    if ordered:
+        keep.add(ordered[0].name)
+    days: set[object] = set()
+    weeks: set[object] = set()
+    for r in ordered:
+        day = r.created.date()
+        if day not in days and len(days) < policy.daily:
+            days.add(day)
+            keep.add(r.name)
+        week = r.created.isocalendar()[:2]
+        if week not in weeks and len(weeks) < policy.weekly:
+            weeks.add(week)
+            keep.add(r.name)
+    return keep
+
+
+class BackupService:
+    def __init__(
+        self,
+        archive: BackupArchive,
+        clock: Callable[[], datetime],
+        policy: RetentionPolicy | None = None,
+    ) -> None:
+        self._archive = archive
+        self._clock = clock
+        self._policy = policy or RetentionPolicy()
+
+    def back_up_now(self) -> tuple[BackupRecord, list[BackupRecord]]:
+        """Make a verified backup, then rotate; returns (new backup, removed backups).
+
+        Failures raise ``OperationsError`` with a message for the person; the live database
+        is never touched by a backup, so trading goes on either way."""
+        record = self._archive.create(self._clock())
+        removed = self.rotate()
+        log.info("backup %s written (%d bytes, %s sales), %d rotated out",
+                 record.name, record.size, record.sales, len(removed))
+        return record, removed
+
+    def rotate(self) -> list[BackupRecord]:
+        records = self._archive.records()
+        keep = choose_kept(records, self._policy)
+        # Unverified leftovers are removed too; files we did not write are never listed.
+        removed = [r for r in records if r.name not in keep]
+        for r in removed:
+            self._archive.remove(r)
+        return removed
+
+    def last_verified(self) -> BackupRecord | None:
+        good = [r for r in self._archive.records() if r.verified]
+        return max(good, key=lambda r: r.created) if good else None
+
+
+def restore(
+    target: RestoreTarget,
+    candidate: Path,
+    *,
+    till_running: bool,
+    actor: str,
+    clock: Callable[[], datetime],
+    audit: AuditSink | None = None,
+) -> RestoreResult:
+    """Replace the ledger with ``candidate`` after every safety check; see module doc."""
+    if till_running:
+        raise OperationsError(
+            "The till is running on this computer. Close it (sign out and quit), then run "
+            "the restore again.", code=TILL_RUNNING,
+        )
+    info = target.inspect(candidate)
+    if not info.ok:
+        raise OperationsError(
+            f"{candidate.name} cannot be restored: {info.reason}. Nothing was changed; pick a "
+            "file from the backups folder.", code=NOT_A_DATABASE,
+        )
+    queued = target.queued_work()
+    if queued:
+        raise OperationsError(
+            f"{queued} payment operation(s) are still queued for Stripe (captures, cancels or "
+            "refunds). Start the till online and let the queue empty, or resolve them in the "
+            "queue panel, before restoring: a restore would forget them.", code=WORK_QUEUED,
+        )
+    aside = target.swap_in(candidate, clock())
+    audited = False
+    if audit is not None:
+        try:
+            audit("restore", actor, {
+                "from": candidate.name, "aside": aside.name if aside else None,
+                "sales": info.sales, "revision": info.revision,
+            })
+            audited = True
+        except Exception:  # the restore has happened; a missing audit entry is logged loudly
+            log.exception("restore done but the audit entry could not be written")
+    log.warning("ledger restored from %s by %s; previous database kept at %s",
+                candidate, actor, aside)
+    return RestoreResult(candidate, aside, info.sales, audited)
