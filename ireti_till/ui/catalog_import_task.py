@@ -1,0 +1,146 @@
+"""Till > Import catalog…: runs the catalog import on a worker thread with a progress dialog.
+
+The import (validate every row, then write all in one unit of work) can take seconds for
+a large file, so it never runs on the UI thread. The worker reports through signals of
+``ImportSignals`` (progress, done, failed); Qt queues them onto the GUI thread. Cancel
+makes the next progress call raise, which rolls the import back: nothing is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
+
+from ireti_till.domain.errors import InputError, TillError
+from ireti_till.ui.messages import MessageStrip
+from ireti_till.ui.theme import name
+
+if TYPE_CHECKING:
+    from ireti_till.services.catalog_import import ImportResult
+
+log = logging.getLogger("ireti_till.ui")
+
+Progress = Callable[[int, int], None]
+CatalogImporter = Callable[[Path, Progress], "ImportResult"]
+
+
+class ImportCancelled(InputError):
+    code = "IT-183"
+
+
+class ImportSignals(QObject):
+    progress = Signal(int, int)
+    done = Signal(object)  # ImportResult
+    failed = Signal(object)  # TillError
+
+
+class CatalogImportTask(QObject):
+    """``finished(ok, text)`` fires on the GUI thread when an import ends."""
+
+    finished = Signal(bool, str)
+
+    def __init__(self, importer: CatalogImporter | None, window: QWidget,
+                 messages: MessageStrip) -> None:
+        super().__init__(window)
+        self._importer = importer
+        self._window = window
+        self._messages = messages
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.dialog: QProgressDialog | None = None
+        self.signals = ImportSignals(self)
+        self.signals.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self.signals.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self.signals.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def choose_and_run(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self._window, "Import catalog", str(Path.home()), "CSV files (*.csv);;All files (*)")
+        if path:
+            self.run(Path(path))
+
+    def run(self, path: Path) -> None:
+        if self._importer is None or self.running:
+            return
+        self._cancel.clear()
+        dialog = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, self._window)
+        name(dialog, "import_progress")
+        dialog.setWindowTitle("Import catalog")
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.canceled.connect(self._cancel.set)
+        dialog.show()
+        self.dialog = dialog
+        importer = self._importer
+        self._thread = threading.Thread(target=self._work, args=(importer, path),
+                                        name="catalog-import", daemon=True)
+        self._thread.start()
+
+    def _work(self, importer: CatalogImporter, path: Path) -> None:
+        last = [-1]
+
+        def progress(done: int, total: int) -> None:
+            if self._cancel.is_set():
+                raise ImportCancelled("Import cancelled: nothing was imported")
+            step = (done * 100 // total) if total else 0
+            if step != last[0]:
+                last[0] = step
+                self.signals.progress.emit(done, total)
+
+        try:
+            result = importer(path, progress)
+        except TillError as exc:
+            self.signals.failed.emit(exc)
+        except OSError as exc:
+            self.signals.failed.emit(InputError(
+                f"Cannot read {path.name}: {exc.strerror or exc}", code="IT-182"))
+        except Exception as exc:
+            log.exception("catalog import failed")
+            self.signals.failed.emit(TillError(f"The import failed ({type(exc).__name__}); "
+                                               "nothing was imported", code="IT-180"))
+        else:
+            self.signals.done.emit(result)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.dialog is not None:
+            self.dialog.setMaximum(max(total, 1))
+            self.dialog.setValue(min(done, total))
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+        self._thread = None
+
+    def _on_done(self, result: ImportResult) -> None:
+        self._close_dialog()
+        text = f"Imported {result.imported} products"
+        if result.skipped:
+            text += f"; {result.skipped} invalid rows skipped"
+        self._messages.info(text)
+        log.info("catalog import from the UI: %s", text)
+        self.finished.emit(True, text)
+
+    def _on_failed(self, error: TillError) -> None:
+        self._close_dialog()
+        self._messages.error(error)
+        self.finished.emit(False, str(error))
+
+    def stop(self) -> None:
+        """Cancel a running import and wait briefly for its thread (window closing)."""
+        self._cancel.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

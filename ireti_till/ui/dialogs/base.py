@@ -1,0 +1,94 @@
+"""Shared frame for till dialogs: a title, a body, an inline error line, big buttons.
+
+Errors from the service are shown inside the dialog (with their code) and the dialog
+stays open, so nothing typed is lost; Esc always cancels.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ireti_till.domain.errors import TillError
+from ireti_till.ui.theme import big_font, name, set_role
+
+log = logging.getLogger("ireti_till.ui")
+T = TypeVar("T")
+
+
+class TillDialog(QDialog):
+    def __init__(self, object_name: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        name(self, object_name)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(480)
+        self.title = QLabel(title, self)
+        self.title.setFont(big_font(16))
+        self.body = QVBoxLayout()
+        self.body.setSpacing(10)
+        self.error = QLabel("", self)
+        name(self.error, f"{object_name}_error")
+        set_role(self.error, "dialog-error")
+        self.error.setWordWrap(True)
+        self.error.setVisible(False)
+        self.buttons = QHBoxLayout()
+        self.buttons.setSpacing(10)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(self.title)
+        layout.addLayout(self.body)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addLayout(self.buttons)
+
+    def add_button(self, object_name: str, text: str, role: str = "",
+                   slot: Callable[[], object] | None = None) -> QPushButton:
+        button = QPushButton(text, self)
+        name(button, object_name)
+        button.setAutoDefault(False)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        if role:
+            set_role(button, role)
+        if slot is not None:
+            button.clicked.connect(lambda _checked=False: slot())
+        self.buttons.addWidget(button)
+        return button
+
+    def add_cancel_button(self) -> QPushButton:
+        return self.add_button(f"{self.objectName()}_cancel", "Cancel\nEsc", slot=self.reject)
+
+    def show_error(self, error: TillError | str) -> None:
+        text = str(error)
+        self.error.setText(text)
+        self.error.setVisible(True)
+        log.info("dialog %s refused input: %s", self.objectName(),
+                 error.code if isinstance(error, TillError) else text)
+        QApplication.beep()
+
+    def clear_error(self) -> None:
+        self.error.clear()
+        self.error.setVisible(False)
+
+    def attempt(self, work: Callable[[], T]) -> T | None:
+        """Run ``work``; on a ``TillError`` show it here and return None."""
+        try:
+            result = work()
+        except TillError as exc:
+            self.show_error(exc)
+            return None
+        self.clear_error()
+        return result

@@ -1,0 +1,110 @@
+"""The blocking start-up screen: the till cannot trade, and says why and what to do.
+
+Shown instead of the sale screen when the ledger fails ``quick_check``, the
+configuration is invalid, or the data directory cannot be written. It has no way to
+start a sale; it shows the error code (explained in docs/troubleshooting.md), where the
+data and logs are, and lets the person copy the details for support.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ireti_till.ui.theme import DANGER, TOUCH_MIN_HEIGHT, big_font, name, set_role
+
+
+@dataclass(frozen=True, slots=True)
+class StartupProblem:
+    title: str  # "The sales database is damaged"
+    message: str  # what happened (the error's message)
+    code: str  # IT-2xx
+    what_to_do: str  # the next step, in plain words
+    details: str = ""  # paths: data directory, log file
+
+
+class ErrorScreen(QFrame):
+    def __init__(self, problem: StartupProblem, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        name(self, "error_screen")
+        self.problem = problem
+        self.setStyleSheet(
+            f"#error_screen {{ background: white; border-top: 8px solid {DANGER}; }}")
+        heading = QLabel("This till cannot trade right now", self)
+        name(heading, "error_heading")
+        heading.setFont(big_font(22))
+        heading.setStyleSheet(f"color: {DANGER};")
+        title = QLabel(problem.title, self)
+        name(title, "error_title")
+        title.setFont(big_font(16))
+        title.setWordWrap(True)
+        message = QLabel(problem.message, self)
+        name(message, "error_message")
+        message.setWordWrap(True)
+        message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        code = QLabel(f"Error code: {problem.code}", self)
+        name(code, "error_code")
+        code.setFont(big_font(14))
+        todo_caption = QLabel("What to do", self)
+        todo_caption.setFont(big_font(14))
+        todo = QLabel(problem.what_to_do, self)
+        name(todo, "error_what_to_do")
+        todo.setWordWrap(True)
+        details = QLabel(problem.details, self)
+        name(details, "error_details")
+        details.setWordWrap(True)
+        details.setProperty("role", "muted")
+        details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_button = QPushButton("Copy details\nCtrl+C", self)
+        name(self.copy_button, "error_copy")
+        self.copy_button.clicked.connect(self.copy_details)
+        self.quit_button = QPushButton("Close the till\nEsc", self)
+        name(self.quit_button, "error_quit")
+        set_role(self.quit_button, "danger")
+        for button in (self.copy_button, self.quit_button):
+            button.setMinimumHeight(TOUCH_MIN_HEIGHT)
+            button.setMinimumWidth(200)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.quit_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 40, 48, 32)
+        layout.setSpacing(14)
+        for widget in (heading, title, message, code, todo_caption, todo, details):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        QShortcut(QKeySequence.StandardKey.Copy, self, self.copy_details)
+
+    def text(self) -> str:
+        p = self.problem
+        return f"{p.title}\n{p.message}\nError code: {p.code}\n{p.what_to_do}\n{p.details}"
+
+    def copy_details(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+
+
+class ErrorWindow(QMainWindow):
+    """A window that only holds the error screen; Esc or the button closes the till."""
+
+    def __init__(self, problem: StartupProblem) -> None:
+        super().__init__()
+        name(self, "error_window")
+        self.setWindowTitle(f"Ireti Till — cannot start ({problem.code})")
+        self.screen_widget = ErrorScreen(problem, self)
+        self.setCentralWidget(self.screen_widget)
+        self.screen_widget.quit_button.clicked.connect(self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        self.resize(900, 600)

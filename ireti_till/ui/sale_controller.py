@@ -1,0 +1,301 @@
+"""What each key and button of the sale screen does.
+
+The controller calls ``SaleService`` (never adapters), shows the frozen ``BasketView``
+it gets back, reports refused input on the message strip (with the error code and a
+beep; the basket is never touched by a refusal), and gives the keyboard focus back to
+the scan field after every action and whenever a dialog closes. Dialogs are opened with
+``open()``: one at a time, no nested event loops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QWidget
+
+from ireti_till.domain.errors import InputError, TillError
+from ireti_till.domain.money import Money
+from ireti_till.domain.sale import CompletedSale
+from ireti_till.domain.settings import StoreSettings
+from ireti_till.services.selling import BasketView, LineView, SaleService
+from ireti_till.ui.action_pad import ActionPad
+from ireti_till.ui.basket_table import BasketTable
+from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
+from ireti_till.ui.dialogs.confirm import ConfirmDialog
+from ireti_till.ui.dialogs.discount import DiscountDialog
+from ireti_till.ui.dialogs.price_override import PriceOverrideDialog
+from ireti_till.ui.dialogs.product_search import ProductSearchDialog
+from ireti_till.ui.dialogs.quantity import QuantityDialog
+from ireti_till.ui.messages import MessageStrip
+from ireti_till.ui.receipt_view import ReceiptDialog
+from ireti_till.ui.scan_bar import ScanBar
+from ireti_till.ui.totals_panel import TotalsPanel
+
+log = logging.getLogger("ireti_till.ui")
+
+CARD_UNAVAILABLE = "Card reader not set up"
+REFUND_UNAVAILABLE = "Refunds need supervisor sign-in, which is not set up yet"
+
+
+@dataclass(frozen=True, slots=True)
+class SaleScreenParts:
+    window: QWidget
+    scan: ScanBar
+    table: BasketTable
+    totals: TotalsPanel
+    messages: MessageStrip
+    pad: ActionPad
+
+
+class SaleController(QObject):
+    basket_changed = Signal(object)  # BasketView
+    sale_completed = Signal(object)  # CompletedSale (committed)
+    dialog_opened = Signal(object)  # the QDialog
+    dialog_closed = Signal(str)  # its objectName
+
+    def __init__(self, service: SaleService, parts: SaleScreenParts, store: StoreSettings,
+                 receipts_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.p = parts
+        self.store = store
+        self.receipts_dir = receipts_dir
+        self.dialog: QDialog | None = None
+        pad = parts.pad
+        for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
+                             ("quantity", self.quantity), ("discount", self.discount),
+                             ("price", self.price), ("void", self.void),
+                             ("refund", self.refund), ("cancel_sale", self.ask_cancel_sale)):
+            pad.bind(key, handler)
+        pad.set_available("card", False, CARD_UNAVAILABLE)
+        pad.set_available("refund", False, REFUND_UNAVAILABLE)
+        pad.unavailable.connect(self._unavailable)
+        parts.scan.submitted.connect(self.on_scan)
+        parts.scan.prefix_typed.connect(self.on_prefix)
+        parts.scan.field.navigate.connect(parts.table.move_selection)
+        parts.table.line_activated.connect(self._edit_quantity_of)
+        parts.table.clicked.connect(lambda _index: self.restore_focus())
+        self.show_basket(service.view())
+
+    # focus and display -----------------------------------------------------------------
+    def restore_focus(self) -> None:
+        if self.dialog is None:
+            self.p.scan.field.setFocus()
+
+    def show_basket(self, basket: BasketView, select_line: int | None = None) -> None:
+        self.p.table.show_basket(basket, select_line)
+        self.p.totals.show_basket(basket, basket.prices_include_tax)
+        self._update_pad(basket)
+        self.basket_changed.emit(basket)
+
+    def _update_pad(self, basket: BasketView) -> None:
+        has_lines = not basket.is_empty
+        for key in ("quantity", "discount", "price", "void", "cancel_sale", "cash"):
+            self.p.pad.set_available(key, has_lines, "Scan an item first")
+
+    def _refuse(self, error: TillError) -> None:
+        self.p.messages.error(error)
+        self.restore_focus()
+
+    def _unavailable(self, reason: str) -> None:
+        self.p.messages.warn(reason or "Not available now")
+        self.restore_focus()
+
+    # scanning --------------------------------------------------------------------------
+    def on_prefix(self, text: str) -> None:
+        try:
+            quantity, _rest = self.service.parse_quantity_prefix(text)
+        except TillError as exc:
+            self.p.scan.field.clear()
+            self._refuse(exc)
+            return
+        self.p.scan.field.clear()
+        self.p.scan.set_pending_quantity(quantity)
+        self.p.messages.info(f"Quantity {quantity}: now scan the item (Esc clears)")
+
+    def on_scan(self, text: str) -> None:
+        scan = self.p.scan
+        scan.field.clear()
+        try:
+            quantity, code = self.service.parse_quantity_prefix(text)
+            if not code:  # "3*" then Enter: keep it as the pending quantity
+                scan.set_pending_quantity(quantity)
+                self.p.messages.info(f"Quantity {quantity}: now scan the item")
+                return
+            if quantity == 1 and scan.pending_quantity is not None and "*" not in text:
+                quantity = scan.pending_quantity
+            result = self.service.scan(code, quantity)
+        except TillError as exc:
+            self._refuse(exc)
+            return
+        scan.set_pending_quantity(None)
+        self.show_basket(result.basket, result.line_no)
+        qty = f"{quantity} × " if quantity != 1 else ""
+        self.p.messages.info(f"Added {qty}{result.product.name}")
+        self.restore_focus()
+
+    # dialogs ---------------------------------------------------------------------------
+    def open_dialog(self, dialog: QDialog, on_accept: Callable[[], None],
+                    on_reject: Callable[[], None] | None = None) -> None:
+        if self.dialog is not None:  # one dialog at a time
+            dialog.deleteLater()
+            return
+        self.dialog = dialog
+
+        def finished(result: int) -> None:
+            self.dialog = None
+            name = dialog.objectName()
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted:
+                on_accept()
+            elif on_reject is not None:
+                on_reject()
+            self.dialog_closed.emit(name)
+            self.restore_focus()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+
+    def _line(self, line_no: int | None = None) -> LineView | None:
+        wanted = line_no if line_no is not None else self.p.table.current_or_last_line()
+        return next((ln for ln in self.service.view().lines if ln.line_no == wanted), None)
+
+    def _need_line(self) -> LineView | None:
+        line = self._line()
+        if line is None:
+            self._refuse(InputError("The basket is empty: scan an item first", code="IT-151"))
+        return line
+
+    def find(self) -> None:
+        dialog = ProductSearchDialog(self.service.search, self.p.window)
+
+        def add() -> None:
+            if dialog.chosen is None:
+                return
+            quantity = self.p.scan.pending_quantity or 1
+            try:
+                result = self.service.add_product(dialog.chosen.sku, quantity)
+            except TillError as exc:
+                self._refuse(exc)
+                return
+            self.p.scan.set_pending_quantity(None)
+            self.show_basket(result.basket, result.line_no)
+            self.p.messages.info(f"Added {result.product.name}")
+
+        self.open_dialog(dialog, add)
+
+    def quantity(self) -> None:
+        line = self._need_line()
+        if line is not None:
+            self._edit_quantity_of(line.line_no)
+
+    def _edit_quantity_of(self, line_no: int) -> None:
+        line = self._line(line_no)
+        if line is None:
+            return
+        dialog = QuantityDialog(line, lambda q: self.service.set_quantity(line_no, q),
+                                self.p.window)
+        self.open_dialog(dialog, lambda: self._after_edit(dialog.basket, line_no))
+
+    def discount(self) -> None:
+        line = self._line()
+        if self.service.view().is_empty:
+            self._need_line()
+            return
+
+        def apply(scope: str, percent: Decimal | None, amount: Money | None) -> BasketView:
+            if scope == "line" and line is not None:
+                return self.service.line_discount(line.line_no, percent=percent, amount=amount)
+            return self.service.basket_discount(percent=percent, amount=amount)
+
+        dialog = DiscountDialog(line, self.store.currency, apply, self.p.window)
+        self.open_dialog(dialog, lambda: self._after_edit(
+            dialog.basket, line.line_no if line else None))
+
+    def price(self) -> None:
+        line = self._need_line()
+        if line is None:
+            return
+        dialog = PriceOverrideDialog(
+            line, lambda price, why: self.service.override_price(line.line_no, price, why),
+            self.p.window)
+        self.open_dialog(dialog, lambda: self._after_edit(dialog.basket, line.line_no))
+
+    def _after_edit(self, basket: BasketView | None, line_no: int | None) -> None:
+        if basket is not None:
+            self.show_basket(basket, line_no)
+
+    def void(self) -> None:
+        line = self._need_line()
+        if line is None:
+            return
+        try:
+            basket = self.service.void_line(line.line_no)
+        except TillError as exc:
+            self._refuse(exc)
+            return
+        self.show_basket(basket, basket.lines[-1].line_no if basket.lines else None)
+        self.p.messages.warn(f"Voided line {line.line_no}: {line.name}")
+        self.restore_focus()
+
+    def card(self) -> None:
+        self._unavailable(CARD_UNAVAILABLE)
+
+    def refund(self) -> None:
+        self._unavailable(REFUND_UNAVAILABLE)
+
+    # paying ----------------------------------------------------------------------------
+    def cash(self) -> None:
+        if self.service.view().is_empty:
+            self._refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
+            return
+        dialog = CashTenderDialog(self.service.amount_due(), self.service.quick_cash(),
+                                  self.service.pay_cash, self.p.window)
+        self.open_dialog(dialog, lambda: self._paid(dialog.sale))
+
+    def _paid(self, sale: CompletedSale | None) -> None:
+        if sale is None:
+            return
+        self.show_basket(self.service.view())
+        self.p.messages.info(f"Paid: receipt {sale.receipt_code}")
+        self.sale_completed.emit(sale)
+        receipt = ReceiptDialog(sale, self.store, self.receipts_dir, self.p.window)
+        # The sale is committed: closing the receipt by any key starts the next sale.
+        self.open_dialog(receipt, self._new_sale, self._new_sale)
+
+    def _new_sale(self) -> None:
+        self.show_basket(self.service.view())
+        self.p.messages.info("Ready: scan the first item")
+
+    # cancelling ------------------------------------------------------------------------
+    def escape(self) -> None:
+        """Esc: clear the scan field first; a second Esc asks to cancel the sale."""
+        if self.dialog is not None:
+            return
+        if self.p.scan.clear():
+            self.p.messages.info("Cleared. Press Esc again to cancel the sale.")
+        elif not self.service.view().is_empty:
+            self.ask_cancel_sale()
+        self.restore_focus()
+
+    def ask_cancel_sale(self) -> None:
+        view = self.service.view()
+        if view.is_empty:
+            return
+        dialog = ConfirmDialog(
+            "cancel_sale_dialog", "Cancel this sale?",
+            f"{view.item_count} item(s), {view.total.format()}, will be removed. "
+            "Nothing has been paid.", "Cancel sale", "Keep selling", self.p.window)
+        self.open_dialog(dialog, self._cancel_sale)
+
+    def _cancel_sale(self) -> None:
+        basket = self.service.cancel_sale()
+        self.p.scan.clear()
+        self.show_basket(basket)
+        self.p.messages.warn("Sale cancelled")

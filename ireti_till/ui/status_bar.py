@@ -1,0 +1,103 @@
+"""Status bar: TRAINING/LIVE badge, Stripe, reader, queue, cashier.
+
+Stripe, reader and queue are placeholders until the sync worker (issue 4) publishes
+through ``UiBridge``; they already show what they will show, in words.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from ireti_till.ui.bridge import (
+    QUEUED,
+    Connectivity,
+    QueueStatus,
+    ReaderStatus,
+    StripeStatus,
+    UiBridge,
+)
+from ireti_till.ui.theme import DANGER, LIVE, MUTED, name, set_role
+
+
+def _fmt_age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 5400:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds / 3600:.0f} h"
+
+
+class TillStatusBar(QStatusBar):
+    def __init__(self, training: bool, cashier: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        name(self, "status_bar")
+        self.setSizeGripEnabled(False)
+        self.mode = self._label("status_mode")
+        self.stripe = self._label("status_stripe")
+        self.reader = self._label("status_reader")
+        self.queue = self._label("status_queue")
+        self.cashier = self._label("status_cashier")
+        for widget in (self.mode, self.stripe, self.reader, self.queue):
+            self.addWidget(widget)
+        self.addPermanentWidget(self.cashier)
+        self.set_training(training)
+        self.set_stripe(StripeStatus(Connectivity.NOT_CONFIGURED if training
+                                     else Connectivity.UNKNOWN,
+                                     "Training mode uses the built-in emulator" if training
+                                     else "Waiting for the first check"))
+        self.set_reader(ReaderStatus("", "not set up", "No card reader is set up for this till"))
+        self.set_queue(QueueStatus(None))
+        self.set_cashier(cashier)
+
+    def _label(self, object_name: str) -> QLabel:
+        label = QLabel(self)
+        name(label, object_name)
+        label.setMinimumHeight(28)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+
+    def connect_bridge(self, bridge: UiBridge) -> None:
+        bridge.stripe_changed.connect(self.set_stripe, QUEUED)
+        bridge.reader_changed.connect(self.set_reader, QUEUED)
+        bridge.queue_changed.connect(self.set_queue, QUEUED)
+        bridge.cashier_changed.connect(self.set_cashier, QUEUED)
+
+    def set_training(self, training: bool) -> None:
+        self.mode.setText(" TRAINING " if training else " LIVE ")
+        set_role(self.mode, "badge-training" if training else "badge-live")
+        self.mode.setToolTip(
+            "Training mode: no real card is charged" if training else "Live: real payments"
+        )
+
+    def set_stripe(self, status: StripeStatus) -> None:
+        colour = {Connectivity.ONLINE: LIVE, Connectivity.OFFLINE: DANGER}.get(status.state, MUTED)
+        dot = "●" if status.state is Connectivity.ONLINE else "○"
+        self.stripe.setText(f"{dot} Stripe: {status.state.value}")
+        self.stripe.setStyleSheet(f"color: {colour};")
+        self.stripe.setToolTip(status.detail)
+        self.stripe.setAccessibleDescription(f"Stripe {status.state.value}. {status.detail}")
+
+    def set_reader(self, status: ReaderStatus) -> None:
+        label = f"Reader: {status.label} ({status.state})" if status.label else (
+            f"Reader: {status.state}"
+        )
+        self.reader.setText(label)
+        self.reader.setToolTip(status.detail)
+        self.reader.setAccessibleDescription(f"{label}. {status.detail}")
+
+    def set_queue(self, status: QueueStatus) -> None:
+        if status.pending is None:
+            text = "Queue: –"
+            tip = "Nothing is queued: card payments arrive with the sync worker"
+        else:
+            text = f"Queue: {status.pending}"
+            if status.pending and status.oldest_age_s is not None:
+                text += f" (oldest {_fmt_age(status.oldest_age_s)})"
+            tip = f"{status.failing} failing" if status.failing else "Operations waiting to send"
+        self.queue.setText(text)
+        self.queue.setToolTip(tip)
+        self.queue.setStyleSheet(f"color: {DANGER};" if status.failing else "")
+
+    def set_cashier(self, cashier: str) -> None:
+        self.cashier.setText(f"Cashier: {cashier}")
