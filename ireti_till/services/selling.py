@@ -29,7 +29,7 @@ from ireti_till.domain.gtin import clean_scan, is_gtin_shaped, is_valid_gtin, no
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.numbers import parse_quantity
 from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
-from ireti_till.domain.sale import CompletedSale, TaxLine
+from ireti_till.domain.sale import CompletedSale, TaxLine, Tender
 from ireti_till.domain.settings import StoreSettings
 from ireti_till.domain.tender import cash_tender
 from ireti_till.domain.tender import quick_cash as quick_cash_amounts
@@ -104,6 +104,7 @@ class SaleService:
         self._basket = Basket(settings.currency)
         self._priced = price_basket(self._basket, settings)
         self._started_at = clock.now()
+        self._sale_id = uuid4()
         self.last_sale: CompletedSale | None = None
 
     @property
@@ -198,26 +199,8 @@ class SaleService:
         then starts a new empty basket. If the ledger fails, the basket is kept."""
         if self._basket.is_empty():
             self._reject("pay", InputError("The sale is empty: scan an item first", code="IT-151"))
-        priced = self._priced
-        tender = self._guard("pay", lambda: cash_tender(priced.total, tendered))
-        draft = CompletedSale(
-            sale_id=uuid4(),
-            till_id=self._settings.till_id,
-            receipt_no=0,  # assigned by the ledger inside the transaction
-            cashier=self.cashier,
-            started_at=self._started_at,
-            completed_at=self._clock.now(),
-            currency=priced.currency,
-            lines=sale_lines(priced),
-            taxes=priced.taxes,
-            tenders=(tender,),
-            subtotal=priced.gross_before,
-            discount_total=priced.discount_total,
-            tax_total=priced.tax_total,
-            total=priced.total,
-            change=tender.change,
-            training=self.training,
-        )
+        tender = self._guard("pay", lambda: cash_tender(self._priced.total, tendered))
+        draft = self.draft_sale((tender,))
         try:
             with self._uow_factory() as uow:
                 sale = uow.sales.add(draft)
@@ -230,13 +213,49 @@ class SaleService:
             raise LedgerError(
                 "The sale could not be saved, nothing was recorded and the basket is kept; "
                 "try again, and if it keeps failing call a supervisor",
-                code="IT-201",
+                code="IT-203",
             ) from exc
         log.info("sale %s committed as receipt %s, total %s",
                  sale.sale_id, sale.receipt_code, sale.total)
+        self.completed_elsewhere(sale)
+        return sale
+
+    def draft_sale(self, tenders: tuple[Tender, ...] = ()) -> CompletedSale:
+        """The open basket frozen as a ``CompletedSale`` (``receipt_no`` 0, not stored).
+
+        For tender flows that commit the sale themselves (card payments): they store this
+        draft with their own records, then call ``completed_elsewhere``. The ``sale_id``
+        belongs to the open basket: it stays the same across retries (so a retried commit
+        can never store the sale twice) until the basket is paid or cancelled.
+        Raises IT-151 when the basket is empty."""
+        if self._basket.is_empty():
+            self._reject("pay", InputError("The sale is empty: scan an item first", code="IT-151"))
+        priced = self._priced
+        return CompletedSale(
+            sale_id=self._sale_id,
+            till_id=self._settings.till_id,
+            receipt_no=0,  # assigned by the ledger inside the transaction
+            cashier=self.cashier,
+            started_at=self._started_at,
+            completed_at=self._clock.now(),
+            currency=priced.currency,
+            lines=sale_lines(priced),
+            taxes=priced.taxes,
+            tenders=tenders,
+            subtotal=priced.gross_before,
+            discount_total=priced.discount_total,
+            tax_total=priced.tax_total,
+            total=priced.total,
+            change=Money(sum(t.change.minor for t in tenders), priced.currency),
+            training=self.training,
+        )
+
+    def completed_elsewhere(self, sale: CompletedSale) -> BasketView:
+        """The open basket was paid and committed (by ``pay_cash`` or another tender flow):
+        remember the sale and start a new empty basket."""
         self.last_sale = sale
         self._reset()
-        return sale
+        return self.view()
 
     def cancel_sale(self) -> BasketView:
         """Drop the open (unpaid) basket."""
@@ -251,6 +270,7 @@ class SaleService:
         self._basket = Basket(self._settings.currency)
         self._priced = price_basket(self._basket, self._settings)
         self._started_at = self._clock.now()
+        self._sale_id = uuid4()
 
     def _add(self, product: Product, quantity: int) -> ScanResult:
         was_empty = not self._basket.lines

@@ -212,7 +212,7 @@ def test_ledger_failure_keeps_basket_and_receipt_numbers_stay_gap_free(svc):
     factory.ledger.fail_next_commits = 1
     with pytest.raises(LedgerError) as info:
         service.pay_cash(eur(500))
-    assert info.value.code == "IT-201"
+    assert info.value.code == "IT-203"
     assert service.view() == before
     assert factory.ledger.sales == {}
     factory.ledger.fail_next_adds = 1
@@ -220,6 +220,25 @@ def test_ledger_failure_keeps_basket_and_receipt_numbers_stay_gap_free(svc):
         service.pay_cash(eur(500))
     sale = service.pay_cash(eur(500))
     assert sale.receipt_no == 1
+    assert list(factory.ledger.sales) == [sale.sale_id]
+    assert service.last_sale == sale
+
+
+def test_sale_id_is_stable_across_retries_and_new_after_payment(svc):
+    service, factory, _ = svc
+    service.scan(gtin_of(1))
+    first = service.draft_sale()
+    factory.ledger.fail_next_commits = 1
+    with pytest.raises(LedgerError):
+        service.pay_cash(eur(250))
+    sale = service.pay_cash(eur(250))
+    assert sale.sale_id == first.sale_id
+    service.scan(gtin_of(1))
+    assert service.draft_sale().sale_id != sale.sale_id
+    assert service.draft_sale().receipt_no == 0 and service.draft_sale().tenders == ()
+    service.cancel_sale()
+    with pytest.raises(InputError):
+        service.draft_sale()
 
 
 def test_discounts_and_override(svc):
