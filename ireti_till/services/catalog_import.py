@@ -126,7 +126,15 @@ def _check_row(
     gtin_text = fields.get("gtin", "").strip()
     gtin = attempt(lambda: normalise_gtin(gtin_text)) if gtin_text else None
     name = attempt(lambda: clean_name(fields["name"]))
-    price = attempt(lambda: parse_amount(fields["price"], currency))
+    price_text = fields["price"].strip()
+    if price_text.startswith("-"):
+        reasons.append(f"the price must not be negative ('{price_text[:12]}')")
+        price = None
+    elif not price_text:
+        reasons.append("the price is empty")
+        price = None
+    else:
+        price = attempt(lambda: parse_amount(price_text, currency))
     tax_code = fields["tax_code"].strip().upper()
     if not tax_code:
         reasons.append("the tax code is empty")
