@@ -129,8 +129,10 @@ class Pipeline:
                  should_retry: str) -> tuple[int, bytes, bool]:
         try:
             if before == "http_500":
+                # Stripe-Should-Retry: true means nothing was done or stored, so a retry
+                # with the same key can succeed; otherwise the 500 is the stored result.
                 raise ApiError(500, "An unknown error occurred (injected by the emulator).",
-                               type_="api_error")
+                               type_="api_error", saved=should_retry != "true")
             handler, path_args = self._route(req)
             data = decode_form(req.query if req.method in ("GET", "DELETE") else req.body)
             with self.state.lock:

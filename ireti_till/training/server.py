@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client went away (a timeout, a reset): nothing to report
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
