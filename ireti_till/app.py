@@ -133,7 +133,7 @@ def _importer(ledger: Ledger, config: AppConfig) -> Callable[..., object]:
 
 
 def build_till(data_dir: Path, *, force_training: bool = False,
-               cashier: str | None = None) -> Till:
+               cashier: str | None = None, seed_demo: bool = True) -> Till:
     """Config, ledger, demo catalog, service and window for ``data_dir`` (raises TillError)."""
     from ireti_till.adapters.clock import SystemClock
 
@@ -142,7 +142,7 @@ def build_till(data_dir: Path, *, force_training: bool = False,
     ledger = open_ledger(data_dir)
     try:
         demo = _demo_catalog(resources_dir())
-        if training and demo is not None:
+        if training and seed_demo and demo is not None:
             ledger.seed_catalog_if_empty(demo, config.store)
         who = cashier or _default_cashier()
         service = SaleService(ledger.uow_factory, config.store, SystemClock(), who, training)

@@ -108,6 +108,8 @@ class ReceiptDialog(TillDialog):
         self.new_sale = self.add_button("receipt_new_sale", "New sale\nEnter", "primary",
                                         slot=self.accept)
         self.new_sale.setDefault(True)
+        self.new_sale.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.new_sale.setFocus()  # Enter starts the next sale
         QShortcut(QKeySequence("Ctrl+S"), self, self.save_pdf)
 
     def save_pdf(self) -> Path | None:

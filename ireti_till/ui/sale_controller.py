@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money
@@ -84,8 +84,11 @@ class SaleController(QObject):
 
     # focus and display -----------------------------------------------------------------
     def restore_focus(self) -> None:
-        if self.dialog is None:
-            self.p.scan.field.setFocus()
+        if self.dialog is not None:
+            return
+        if QApplication.activeWindow() is None:  # our dialog just closed: take the window back
+            self.p.window.activateWindow()
+        self.p.scan.field.setFocus()
 
     def show_basket(self, basket: BasketView, select_line: int | None = None) -> None:
         self.p.table.show_basket(basket, select_line)

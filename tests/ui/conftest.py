@@ -1,0 +1,105 @@
+"""Fixtures for the sale-screen tests: a window on fakes, and one on the real ledger.
+
+Keys are sent to whatever widget has the keyboard focus, like a real keyboard or scanner,
+so a test fails if focus is not where a cashier expects it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from ireti_till.ui.main_window import MainWindow, ScreenContext
+from tests.fakes import demo_products, make_sale_service, make_settings
+
+
+class Keyboard:
+    """Types into the focused widget, as a scanner or a cashier would."""
+
+    def __init__(self, qtbot: QtBot) -> None:
+        self.qtbot = qtbot
+
+    def focus(self) -> QWidget:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has the keyboard focus"
+        return widget
+
+    def type(self, text: str) -> None:
+        QTest.keyClicks(self.focus(), text)
+
+    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+              ) -> None:
+        QTest.keyClick(self.focus(), key, modifier)
+
+    def scan(self, code: str) -> None:
+        self.type(code)
+        self.press(Qt.Key.Key_Return)
+
+
+def wait_dialog(qtbot: QtBot, name: str) -> Any:
+    """Wait until dialog ``name`` is the active modal window and holds the keyboard focus."""
+
+    def ready() -> bool:
+        active = QApplication.activeModalWidget()
+        focus = QApplication.focusWidget()
+        return (active is not None and active.objectName() == name and focus is not None
+                and (focus is active or active.isAncestorOf(focus)))
+
+    qtbot.waitUntil(ready)
+    return QApplication.activeModalWidget()
+
+
+def wait_closed(qtbot: QtBot, window: MainWindow) -> None:
+    """Wait until no dialog is open and the scan field has the focus again."""
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None
+                    and window.scan.field.hasFocus())
+
+
+def gtin(n: int) -> str:
+    """The barcode of demo product ``n`` (tests/fakes.py)."""
+    product = demo_products()[n - 1]
+    assert product.gtin is not None
+    return product.gtin
+
+
+def show(qtbot: QtBot, window: MainWindow) -> MainWindow:
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.scan.field.hasFocus())
+    return window
+
+
+@pytest.fixture
+def keyboard(qtbot: QtBot) -> Keyboard:
+    return Keyboard(qtbot)
+
+
+@pytest.fixture
+def fake_window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
+    service, _factory, _clock = make_sale_service()
+    ctx = ScreenContext(store=make_settings(), training=True, cashier="Ada",
+                        receipts_dir=tmp_path / "receipts")
+    return show(qtbot, MainWindow(service, ctx))
+
+
+@pytest.fixture
+def real_till(qtbot: QtBot, data_dir: Path) -> Iterator[object]:
+    from ireti_till.app import build_till
+
+    till = build_till(data_dir, force_training=True, cashier="Ada", seed_demo=False)
+    with till.ledger.uow_factory() as uow:
+        uow.catalog.upsert_many(demo_products(till.config.store.currency))
+        uow.commit()
+    show(qtbot, till.window)
+    yield till
+    till.window.close()
+    till.close()
