@@ -84,6 +84,21 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (tests and the GUI swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _remove_ours(root: logging.Logger) -> None:
     for handler in list(root.handlers):
         if getattr(handler, _MARK, False):
@@ -115,7 +130,7 @@ def configure_logging(
     root.setLevel(level.upper())
     redaction = RedactionFilter()
 
-    console = logging.StreamHandler(sys.stderr)
+    console = _StderrHandler()
     console.setLevel(console_level.upper())
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     console.addFilter(redaction)

@@ -1,0 +1,74 @@
+"""``ireti-till doctor [--json] [--data-dir D]``: the till's health check.
+
+Exit code 0 when every check is OK, 1 when any is WARN, 2 when any is FAIL. Each problem
+line names its entry in docs/troubleshooting.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
+from ireti_till.adapters.health_probes import LocalHealthProbe
+from ireti_till.commands.ops_common import add_data_dir, open_data_dir
+from ireti_till.domain.errors import ConfigError, TillError
+from ireti_till.services.health import (
+    CheckResult,
+    HealthReport,
+    HealthService,
+    Status,
+    render_text,
+)
+
+
+def build_probe(data_dir: Path, *, api_base: str | None = None) -> tuple[LocalHealthProbe,
+                                                                          CheckResult]:
+    """The probe for ``data_dir`` and the result of reading its configuration."""
+    mode, reader_id = "training", ""
+    if not (data_dir / CONFIG_FILENAME).exists():
+        config_check = CheckResult("config", Status.OK, "no config.toml yet: defaults "
+                                   "(training mode) until the first start")
+    else:
+        try:
+            config = load_config(data_dir)
+        except ConfigError as exc:
+            config_check = CheckResult("config", Status.FAIL, str(exc), "fix config.toml",
+                                       "config")
+        else:
+            mode, reader_id = config.stripe.mode, config.stripe.reader_id
+            config_check = CheckResult("config", Status.OK,
+                                       f"{config.path.name} valid, stripe.mode={mode}")
+    return LocalHealthProbe(data_dir, mode=mode, reader_id=reader_id,
+                            api_base=api_base), config_check
+
+
+def run_doctor(data_dir: Path, *, api_base: str | None = None) -> HealthReport:
+    probe, config_check = build_probe(data_dir, api_base=api_base)
+    report = HealthService(probe, lambda: datetime.now(UTC)).run()
+    return HealthReport((config_check, *report.checks), report.at)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ireti-till doctor", description=__doc__)
+    add_data_dir(parser)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--stripe-api-base", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        data_dir = open_data_dir(args.data_dir)
+    except TillError as exc:
+        report = HealthReport((CheckResult("data-dir", Status.FAIL, str(exc),
+                                           "use a writable --data-dir", "data-dir"),),
+                              datetime.now(UTC))
+    else:
+        report = run_doctor(data_dir, api_base=args.stripe_api_base)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(render_text(report))
+    sys.stdout.flush()
+    return report.exit_code
