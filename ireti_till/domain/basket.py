@@ -50,11 +50,17 @@ class Discount:
 
     def on(self, base: Money) -> Money:
         """The discount in money on ``base`` (a percentage rounds half away from zero)."""
+        return Money(self.on_minor(base.minor), base.currency)
+
+    def on_minor(self, base: int) -> int:
+        """``on`` in plain minor units (the pricing hot path)."""
         if self.percent is not None:
-            share = Fraction(base.minor) * Fraction(self.percent) / Fraction(HUNDRED)
-            return Money(round_half_away(share), base.currency)
+            scaled = self.percent * HUNDRED  # validated percentages have 2 decimals at most
+            if scaled == scaled.to_integral_value():
+                return round_half_away(Fraction(base * int(scaled), 10_000))
+            return round_half_away(Fraction(base) * Fraction(self.percent) / 100)
         assert self.amount is not None
-        return self.amount
+        return self.amount.minor
 
     def text(self) -> str:
         if self.percent is not None:
@@ -79,15 +85,20 @@ class BasketLine:
 
     def gross(self) -> Money:
         """quantity x unit price, before any discount (in the store's price basis)."""
-        return self.unit_price * self.quantity
+        return Money(self.gross_minor(), self.unit_price.currency)
 
     def discount_amount(self) -> Money:
-        if self.discount is None:
-            return Money.zero(self.unit_price.currency)
-        return self.discount.on(self.gross())
+        return Money(self.discount_minor(), self.unit_price.currency)
 
     def after_discount(self) -> Money:
-        return self.gross() - self.discount_amount()
+        return Money(self.gross_minor() - self.discount_minor(), self.unit_price.currency)
+
+    # the same in plain minor units, for the pricing hot path
+    def gross_minor(self) -> int:
+        return self.unit_price.minor * self.quantity
+
+    def discount_minor(self) -> int:
+        return 0 if self.discount is None else self.discount.on_minor(self.gross_minor())
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +125,10 @@ class Basket:
 
     def subtotal(self) -> Money:
         """Sum of active lines after line discounts (store price basis)."""
-        return Money(sum(ln.after_discount().minor for ln in self.active_lines()), self.currency)
+        return Money(
+            sum(ln.gross_minor() - ln.discount_minor() for ln in self.active_lines()),
+            self.currency,
+        )
 
     # operations -------------------------------------------------------------------
     def add(self, product: Product, quantity: int = 1) -> Basket:
@@ -173,12 +187,13 @@ class Basket:
         """Refuse any state where a discount exceeds what it applies to, or too much money."""
         cur = basket.currency
         for line in basket.active_lines():
-            if line.gross().minor > MAX_MINOR:
+            gross = line.gross_minor()
+            if gross > MAX_MINOR:
                 raise InputError(
                     f"Line {line.line_no} would come to more than {Money(MAX_MINOR, cur)}",
                     code="IT-106",
                 )
-            if line.discount_amount() > line.gross():
+            if line.discount_minor() > gross:
                 raise InputError(
                     f"The discount on line {line.line_no} ({line.discount_amount()}) would be "
                     f"more than the line ({line.gross()}); change or remove the discount",

@@ -33,9 +33,16 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
 
+_CHECKED: set[str] = set()  # codes already validated (at most 26**3): a hot path
+
+
 def check_currency(currency: object) -> str:
-    if not isinstance(currency, str) or not _CURRENCY_RE.match(currency):
+    if type(currency) is str and currency in _CHECKED:
+        return currency
+    if not isinstance(currency, str) or not _CURRENCY_RE.fullmatch(currency):
         raise InputError(f"{currency!r} is not an ISO currency code", code="IT-101")
+    if type(currency) is str:
+        _CHECKED.add(currency)
     return currency
 
 
@@ -52,7 +59,9 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if isinstance(self.minor, bool) or not isinstance(self.minor, int):
+        if type(self.minor) is not int and (
+            isinstance(self.minor, bool) or not isinstance(self.minor, int)
+        ):
             raise TypeError(f"Money needs an int of minor units, not {type(self.minor).__name__}")
         check_currency(self.currency)
 

@@ -71,19 +71,21 @@ def price_basket(basket: Basket, settings: StoreSettings) -> PricedBasket:
     """Price ``basket`` under ``settings``; raises ``InputError`` when it cannot be sold
     (unknown tax code IT-113, amount over the 8-digit limit IT-106)."""
     cur = basket.currency
-    zero = Money.zero(cur)
     active = basket.active_lines()
-    after = [line.after_discount() for line in active]
-    subtotal = Money(sum(a.minor for a in after), cur)
-    basket_discount = basket.discount.on(subtotal) if basket.discount and active else zero
-    if basket_discount.minor and subtotal.minor:
-        shares = basket_discount.allocate([a.minor for a in after])
+    gross = [line.gross_minor() for line in active]
+    line_off = [line.discount_minor() for line in active]
+    after = [g - d for g, d in zip(gross, line_off, strict=True)]
+    subtotal = sum(after)
+    basket_off = basket.discount.on_minor(subtotal) if basket.discount and active else 0
+    if basket_off and subtotal:
+        shares = [m.minor for m in Money(basket_off, cur).allocate(after)]
     else:
-        shares = [zero] * len(active)
+        shares = [0] * len(active)
     bases = [a - s for a, s in zip(after, shares, strict=True)]
     rates = {rate.code: rate for rate in settings.tax_rates}
+    taxable = [(ln.product.tax_code, Money(b, cur)) for ln, b in zip(active, bases, strict=True)]
     result = compute_taxes(
-        [(line.product.tax_code, base) for line, base in zip(active, bases, strict=True)],
+        taxable,
         rates,
         settings.prices_include_tax,
         cur,
@@ -91,11 +93,11 @@ def price_basket(basket: Basket, settings: StoreSettings) -> PricedBasket:
     priced = tuple(
         PricedLine(
             line=line,
-            gross_before=line.gross(),
-            line_discount=line.discount_amount(),
-            after_line=after[i],
-            basket_share=shares[i],
-            base=bases[i],
+            gross_before=Money(gross[i], cur),
+            line_discount=Money(line_off[i], cur),
+            after_line=Money(after[i], cur),
+            basket_share=Money(shares[i], cur),
+            base=Money(bases[i], cur),
             tax=result.line_tax[i],
             total=result.line_gross[i],
         )
@@ -112,9 +114,9 @@ def price_basket(basket: Basket, settings: StoreSettings) -> PricedBasket:
         currency=cur,
         lines=priced,
         voided=tuple(line for line in basket.lines if line.voided),
-        gross_before=Money(sum(line.gross().minor for line in active), cur),
-        subtotal=subtotal,
-        basket_discount=basket_discount,
+        gross_before=Money(sum(gross), cur),
+        subtotal=Money(subtotal, cur),
+        basket_discount=Money(basket_off, cur),
         taxes=result.taxes,
         tax_total=result.tax_total,
         total=total,

@@ -24,7 +24,7 @@ def test_construction_rejects_non_int(bad):
         Money(bad, "EUR")
 
 
-@pytest.mark.parametrize("bad", ["eur", "EURO", "", "E1R", 978])
+@pytest.mark.parametrize("bad", ["eur", "EURO", "", "E1R", 978, "EUR\n", " EUR"])
 def test_bad_currency_codes(bad):
     with pytest.raises(InputError) as info:
         Money(1, bad)

@@ -126,6 +126,6 @@ class ExclusivePricesSession(CashierSession):
 
 
 for machine in (CashierSession, ExclusivePricesSession):
-    machine.TestCase.settings = settings(max_examples=120, stateful_step_count=30, deadline=None)
+    machine.TestCase.settings = settings(max_examples=80, stateful_step_count=30, deadline=None)
 TestCashierSession = CashierSession.TestCase
 TestExclusivePricesSession = ExclusivePricesSession.TestCase
