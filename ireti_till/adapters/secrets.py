@@ -90,12 +90,12 @@ class SecretStore:
                 raise KeyringUnavailable(
                     f"The OS keyring refused to store {name!r} ({type(exc).__name__}): "
                     "unlock it and try again", code="IT-471") from exc
-            log.info("secret %r stored in the OS keyring", name)
+            log.debug("secret %r stored in the OS keyring", name)
             return
         values = self._read_file()
         values[name] = value
         self._write_file(values)
-        log.info("secret %r stored in the training secrets file", name)
+        log.debug("secret %r stored in the training secrets file", name)
 
     def delete(self, name: str) -> None:
         if self.use_keyring:

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("updated_at", _TS, nullable=False),
         sa.Column("last_sign_in_at", _TS, nullable=True),
         sa.CheckConstraint("role IN ('cashier', 'supervisor', 'admin')",
-                           name="ck_staff_users_staff_role"),
+                           name=op.f("ck_staff_users_staff_role")),
         sa.PrimaryKeyConstraint("user_id", name="pk_staff_users"),
     )
     op.create_table(
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("locked_until", _TS, nullable=True),
         sa.Column("updated_at", _TS, nullable=False),
-        sa.CheckConstraint("failures >= 0", name="ck_staff_lockouts_failures_not_negative"),
+        sa.CheckConstraint("failures >= 0", name=op.f("ck_staff_lockouts_failures_not_negative")),
         sa.PrimaryKeyConstraint("subject", name="pk_staff_lockouts"),
     )
     op.create_table(
@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(3), nullable=True),
         sa.Column("sale_id", sa.String(36), nullable=True),
         sa.Column("approved_at", _TS, nullable=False),
-        sa.CheckConstraint("approver_id <> requester_id", name="ck_overrides_four_eyes"),
+        sa.CheckConstraint("approver_id <> requester_id", name=op.f("ck_overrides_four_eyes")),
         sa.PrimaryKeyConstraint("override_id", name="pk_overrides"),
     )
     op.create_index("ix_overrides_sale_id", "overrides", ["sale_id"])
@@ -70,7 +70,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("details", sa.Text(), nullable=False),
         sa.Column("link", sa.String(64), nullable=False),
-        sa.CheckConstraint("seq > 0", name="ck_audit_log_seq_positive"),
+        sa.CheckConstraint("seq > 0", name=op.f("ck_audit_log_seq_positive")),
         sa.PrimaryKeyConstraint("seq", name="pk_audit_log"),
     )
     op.create_index("ix_audit_log_actor", "audit_log", ["actor"])
