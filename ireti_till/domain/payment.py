@@ -163,7 +163,7 @@ class IntentParams:
 
     def __post_init__(self) -> None:
         if self.amount.minor <= 0:
-            raise PaymentError("A card payment must be for more than zero.", code="IT-301")
+            raise PaymentError("A card payment must be for more than zero.", code="IT-369")
 
     @property
     def metadata(self) -> dict[str, str]:

@@ -1,0 +1,62 @@
+"""Calling Stripe through the gateway port, and reading failures as ``CallOutcome``.
+
+The gateway raises ``StripePaymentError`` subclasses (``domain/payment_errors.py``) that
+carry the HTTP status, Stripe's code and the ``Stripe-Should-Retry`` hint. The outbox
+policy (``domain/outbox.decide``) needs those plus whether the answer was an idempotent
+replay; this module is the one place that translates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from ireti_till.domain.outbox import CallOutcome
+from ireti_till.domain.payment_errors import StripePaymentError
+from ireti_till.services.payment_port import IntentInfo
+
+T = TypeVar("T")
+
+
+def _replayed(err: StripePaymentError) -> bool:
+    """``Idempotent-Replayed: true`` on the answer: Stripe replayed a stored result.
+
+    Read from the error if the gateway sets ``replayed``, else from the headers of the
+    SDK error it was raised from (duck-typed: services never import the SDK)."""
+    flag = getattr(err, "replayed", None)
+    if isinstance(flag, bool):
+        return flag
+    headers = getattr(err.__cause__, "headers", None)
+    if not headers:
+        return False
+    try:
+        items = list(headers.items())
+    except AttributeError:
+        return False
+    return any(str(k).lower() == "idempotent-replayed" and str(v).lower() == "true"
+               for k, v in items)
+
+
+def outcome_of(err: StripePaymentError) -> CallOutcome:
+    """No HTTP status means no answer: the request may or may not have landed."""
+    return CallOutcome(
+        ok=False, http_status=err.http_status, should_retry=err.should_retry,
+        replayed=_replayed(err), code=err.stripe_code,
+        message=(err.detail or err.message)[:300],
+    )
+
+
+def attempt_call(fn: Callable[[], T]) -> tuple[T | None, CallOutcome]:
+    """Run one gateway call; (result, outcome). Only payment errors are caught."""
+    try:
+        result = fn()
+    except StripePaymentError as err:
+        return None, outcome_of(err)
+    return result, CallOutcome(ok=True, http_status=200)
+
+
+def capture_before_of(info: IntentInfo) -> datetime | None:
+    if info.capture_before is None:
+        return None
+    return datetime.fromtimestamp(info.capture_before, tz=UTC)

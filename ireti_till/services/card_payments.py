@@ -1,0 +1,354 @@
+"""Card tender on a Stripe Terminal reader (F5), exactly once. See ``domain/payment.py``.
+
+The flow, one short transaction before every call and one after each answer:
+
+    start  -> commit attempt (planned: UUID, create key, frozen params)
+           -> create PaymentIntent (card_present, manual capture, metadata)  [create key]
+           -> commit PI id (intent_created)
+           -> commit reader + try n (on_reader) -> process_payment_intent   [process:n key]
+    poll   -> read the reader's action, then the PaymentIntent: evidence moves the state
+           -> authorised: commit (brand, last4, capture_before) + sale completion + capture
+              row in one transaction, then send the capture at once
+    decline-> declined; ``try_again`` processes the SAME PaymentIntent with process:n+1
+    cancel -> cancel_action on the reader; the poll sees the action fail
+    abandon/void -> cancelled + cancel row in one transaction, then sent
+
+Every call may block on the network: the UI calls these from a worker thread only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from uuid import UUID, uuid4
+
+from ireti_till.domain.errors import InputError, NotFoundError, PaymentError
+from ireti_till.domain.money import Money
+from ireti_till.domain.outbox import Verdict, decide
+from ireti_till.domain.payment import (
+    Attempt,
+    AttemptState,
+    IntentParams,
+    cancel_action_key,
+    create_key,
+    process_key,
+    state_from_intent,
+)
+from ireti_till.domain.payment_errors import DECLINES, ReaderOffline
+from ireti_till.services.card_calls import attempt_call, capture_before_of
+from ireti_till.services.outbox import OutboxRunner
+from ireti_till.services.payment_context import PaymentContext, log
+from ireti_till.services.payment_port import IntentInfo
+from ireti_till.services.tendering import (
+    TenderProgress,
+    TenderService,
+    cancel_op,
+    complete_if_paid,
+    progress_of,
+)
+
+S = AttemptState
+_PHASE = {S.PLANNED: "creating", S.INTENT_CREATED: "ready", S.ON_READER: "waiting_for_card",
+          S.DECLINED: "declined", S.AUTHORISED: "approved", S.CAPTURED: "approved",
+          S.CANCELLED: "cancelled", S.NEEDS_RECONCILIATION: "needs_reconciliation"}
+_READER_STOPS = {
+    "customer_canceled": "The customer cancelled on the reader. Try again or take cash.",
+    "canceled": "The payment was cancelled on the reader. Try again or take cash.",
+    "reader_timeout": "No card was presented in time. Try again or take cash.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardStatus:
+    """What the card dialog shows (frozen; carried by signals)."""
+
+    attempt_id: UUID
+    sale_id: UUID
+    state: AttemptState
+    phase: str
+    message: str
+    amount: Money
+    error_code: str | None = None
+    decline_code: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+    sale_completed: bool = False
+    remaining: Money | None = None
+
+    @property
+    def settled(self) -> bool:
+        """The poller may stop: nothing more happens without the cashier."""
+        return self.state is not S.ON_READER and self.state is not S.PLANNED
+
+
+class CardPayments:
+    def __init__(self, ctx: PaymentContext, tender: TenderService, outbox: OutboxRunner,
+                 reader_id: Callable[[], str | None]) -> None:
+        self.ctx = ctx
+        self.tender = tender
+        self.outbox = outbox
+        self.reader_id = reader_id
+
+    # ---- cashier actions ---------------------------------------------------------
+    def start(self, sale_id: UUID, amount: Money | None = None) -> CardStatus:
+        reader = self.reader_id()
+        if not reader:
+            raise PaymentError("No card reader is chosen for this till. A supervisor can pick "
+                               "one in Reader settings; take cash meanwhile.", code="IT-365")
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            ts = u.payments.get_sale(sale_id)
+            if ts is None or ts.state.value != "open":
+                raise InputError("That sale is not open for payment.", code="IT-361")
+            attempts = u.payments.attempts_for_sale(sale_id)
+            if any(a.state.in_flight for a in attempts):
+                raise PaymentError("A card payment is already in progress on this sale.",
+                                   code="IT-363")
+            remaining = progress_of(ts, attempts).remaining
+            amount = amount or remaining
+            if amount.currency != remaining.currency or not 0 < amount.minor <= remaining.minor:
+                raise InputError(f"The card amount must be between 0 and {remaining}.",
+                                 code="IT-364")
+            aid = uuid4()
+            params = IntentParams(amount, sale_id, aid, self.ctx.till_id)
+            attempt = Attempt(aid, sale_id, self.ctx.till_id, amount, S.PLANNED, now, now)
+            u.payments.add_attempt(attempt, create_key(aid),
+                                   json.dumps(params.to_wire(), sort_keys=True))
+            u.commit()
+        self.ctx.point("attempt.planned")
+        self.ctx.metric("card_attempt", 1)
+        return self._advance(attempt)
+
+    def resume(self, attempt_id: UUID) -> CardStatus:
+        """Carry on from where the attempt rests (after an error, or 'try another card')."""
+        return self._advance(self._load(attempt_id))
+
+    try_again = resume
+
+    def poll(self, attempt_id: UUID) -> CardStatus:
+        a = self._load(attempt_id)
+        if a.state is S.ON_READER:
+            a = self._observe(a)
+        return self._status(a)
+
+    def follow(self, attempt_id: UUID, stop: threading.Event, interval_s: float = 0.5,
+               on_status: Callable[[CardStatus], None] | None = None) -> CardStatus:
+        """Poll until settled or ``stop`` is set; each new status goes to ``on_status``."""
+        last: CardStatus | None = None
+        while True:
+            status = self.poll(attempt_id)
+            if on_status is not None and status != last:
+                on_status(status)
+            last = status
+            if status.settled or stop.wait(interval_s):
+                return status
+
+    def cancel(self, attempt_id: UUID) -> CardStatus:
+        """The cashier's Cancel while the reader waits for a card: ``cancel_action``."""
+        a = self._load(attempt_id)
+        if a.state is not S.ON_READER or a.reader_id is None:
+            return self._status(a)
+        reader_id = a.reader_id
+        _, outcome = attempt_call(lambda: self.ctx.gateway.cancel_reader_action(
+            reader_id, idempotency_key=cancel_action_key(a.attempt_id, a.reader_try)))
+        if not outcome.ok:
+            log.info("cancel_action for %s: %s", attempt_id, outcome.describe())
+        return self.poll(attempt_id)
+
+    def abandon(self, attempt_id: UUID, reason: str = "abandoned") -> CardStatus:
+        """Give up on this card (cashier takes cash instead): cancel the PaymentIntent."""
+        a = self._load(attempt_id)
+        if a.state is S.ON_READER:
+            self.cancel(attempt_id)
+            a = self._load(attempt_id)
+            if a.state is S.ON_READER:
+                raise PaymentError("The reader is still waiting for the card; cancel on the "
+                                   "reader first.", code="IT-368")
+        if a.state in (S.CAPTURED, S.CANCELLED, S.NEEDS_RECONCILIATION):
+            return self._status(a)
+        if a.state is S.AUTHORISED and self.tender.progress(a.sale_id).completed:
+            raise PaymentError("This card paid for a completed sale: refund it instead.",
+                               code="IT-362")
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            fresh = u.payments.get_attempt(attempt_id)
+            assert fresh is not None
+            moved = fresh.moved(S.CANCELLED, now, reason=reason[:500])
+            u.payments.save_attempt(moved)
+            u.payments.enqueue(cancel_op(fresh, now, "abandoned"))
+            u.commit()
+        self.ctx.point("cancel.queued")
+        self.outbox.run_for_attempt(attempt_id)
+        return self._status(moved)
+
+    def void_sale(self, sale_id: UUID, reason: str) -> TenderProgress:
+        """Void an open sale: stop any reader action, then cancel every card on it."""
+        with self.ctx.uow() as u:
+            on_reader = [a for a in u.payments.attempts_for_sale(sale_id)
+                         if a.state is S.ON_READER]
+        for a in on_reader:
+            self.cancel(a.attempt_id)
+        progress = self.tender.void(sale_id, reason)
+        for a in progress.cards:
+            self.outbox.run_for_attempt(a.attempt_id)
+        return self.tender.progress(sale_id)
+
+    # ---- the machine -------------------------------------------------------------
+    def _advance(self, a: Attempt) -> CardStatus:
+        if a.state is S.PLANNED:
+            a = self._create(a)
+        if a.state in (S.INTENT_CREATED, S.DECLINED):
+            a = self._process(a)
+        return self._status(a)
+
+    def _create(self, a: Attempt) -> Attempt:
+        p = a.params
+        info, outcome = attempt_call(lambda: self.ctx.gateway.create_intent(
+            p.amount.minor, p.amount.currency.lower(), idempotency_key=create_key(a.attempt_id),
+            metadata=p.metadata))
+        if info is None:
+            if decide(outcome, age=self.ctx.clock.now() - a.created_at) is Verdict.SURFACE:
+                # Stripe rejected the request: nothing was created under this key.
+                return self._move(a, S.CANCELLED, reason=f"Stripe refused: {outcome.describe()}")
+            return self._save_reason(a, "Stripe could not be reached; nothing was charged. "
+                                     "Try again or take cash.")
+        self.ctx.point("intent.created")
+        if info.amount_minor != a.amount.minor or info.metadata.get("attempt_id") != str(
+                a.attempt_id):
+            return self._move(a, S.NEEDS_RECONCILIATION, intent_id=info.id,
+                              reason="PaymentIntent does not match the attempt")
+        a = self._move(a, S.INTENT_CREATED, intent_id=info.id)
+        self.ctx.point("intent.stored")
+        return a
+
+    def _process(self, a: Attempt) -> Attempt:
+        reader = self.reader_id()
+        if not reader or a.intent_id is None:
+            return a
+        n = a.reader_try + 1
+        a = self._move(a, S.ON_READER, reader_id=reader, reader_try=n, reason=None,
+                       decline_code=None)
+        self.ctx.point("reader.sending")
+        intent_id = a.intent_id
+        assert intent_id is not None
+        _, outcome = attempt_call(lambda: self.ctx.gateway.process_on_reader(
+            reader, intent_id, idempotency_key=process_key(a.attempt_id, n)))
+        if outcome.ok:
+            self.ctx.point("reader.sent")
+            return a
+        # Busy, timeout (maybe a false negative), no answer, invalid state: look, don't guess.
+        log.info("process on %s for %s: %s", reader, a.attempt_id, outcome.describe())
+        seen = self._observe(a)
+        if seen.state is S.INTENT_CREATED:
+            message = (ReaderOffline.default_message
+                       if outcome.code == "terminal_reader_offline" else
+                       f"The reader did not start the payment ({outcome.code or 'no answer'}). "
+                       "Try again or take cash.")
+            seen = self._save_reason(seen, message)
+        return seen
+
+    def _observe(self, a: Attempt) -> Attempt:
+        """Read the reader, then the PaymentIntent, and move on evidence only."""
+        assert a.reader_id is not None and a.intent_id is not None
+        reader_id, intent_id = a.reader_id, a.intent_id
+        reader, _ = attempt_call(lambda: self.ctx.gateway.retrieve_reader(reader_id))
+        if reader is None:
+            return a  # cannot see the reader: stay on_reader, poll again
+        action = reader.action
+        ours = (action is not None and action.type == "process_payment_intent"
+                and action.payment_intent_id == intent_id)
+        if ours and action is not None and action.status == "in_progress":
+            return a
+        info, _ = attempt_call(lambda: self.ctx.gateway.retrieve_intent(intent_id))
+        if info is None:
+            return a
+        evidence = state_from_intent(info.status, has_last_error=bool(info.last_error_code))
+        if evidence in (S.AUTHORISED, S.CAPTURED):
+            return self._authorised(a, info)
+        if evidence is S.CANCELLED:
+            return self._move(a, S.CANCELLED, reason="PaymentIntent was cancelled")
+        if info.status == "processing":
+            return a
+        if ours and action is not None and action.status == "failed":
+            if action.failure_code == "card_declined" or (
+                    evidence is S.DECLINED and action.failure_code not in _READER_STOPS):
+                return self._declined(a, info)
+            text = _READER_STOPS.get(action.failure_code or "", "The reader stopped: "
+                                     f"{action.failure_message or action.failure_code}.")
+            return self._move(a, S.INTENT_CREATED, reason=text)
+        if not ours:  # the reader is not working on this PI, and the PI is not charged
+            return self._move(a, S.INTENT_CREATED,
+                              reason="The reader is not taking this payment. Try again.")
+        return a
+
+    def _authorised(self, a: Attempt, info: IntentInfo) -> Attempt:
+        self.ctx.point("auth.seen")
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            fresh = u.payments.get_attempt(a.attempt_id)
+            assert fresh is not None
+            if fresh.state in (S.AUTHORISED, S.CAPTURED):
+                return fresh
+            moved = fresh.moved(S.AUTHORISED, now, card_brand=info.card_brand,
+                                card_last4=info.card_last4,
+                                capture_before=capture_before_of(info), reason=None)
+            u.payments.save_attempt(moved)
+            sale = complete_if_paid(u, a.sale_id, now)
+            u.commit()
+        self.ctx.point("auth.stored")
+        self.ctx.metric("card_approved", 1)
+        if sale is not None:
+            for other in self.tender.progress(a.sale_id).cards:
+                if other.state is S.AUTHORISED:
+                    self.outbox.run_for_attempt(other.attempt_id)
+        return self._load(a.attempt_id)
+
+    def _declined(self, a: Attempt, info: IntentInfo) -> Attempt:
+        code = info.last_decline_code or info.last_error_code or "generic_decline"
+        _, message, _ = DECLINES.get(code, DECLINES["generic_decline"])
+        self.ctx.metric("card_declined", 1, decline_code=code)
+        return self._move(a, S.DECLINED, decline_code=code, reason=message)
+
+    # ---- helpers -----------------------------------------------------------------
+    def _load(self, attempt_id: UUID) -> Attempt:
+        with self.ctx.uow() as u:
+            a = u.payments.get_attempt(attempt_id)
+        if a is None:
+            raise NotFoundError("No such card payment.", code="IT-367")
+        return a
+
+    def _move(self, a: Attempt, target: AttemptState, **changes: object) -> Attempt:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            fresh = u.payments.get_attempt(a.attempt_id)
+            assert fresh is not None
+            if fresh.state is not a.state:  # someone else moved it: theirs wins
+                return fresh
+            moved = fresh.moved(target, now, **changes)
+            u.payments.save_attempt(moved)
+            u.commit()
+        return moved
+
+    def _save_reason(self, a: Attempt, reason: str) -> Attempt:
+        with self.ctx.uow() as u:
+            new = replace(a, reason=reason)
+            u.payments.save_attempt(new)
+            u.commit()
+        return new
+
+    def _status(self, a: Attempt) -> CardStatus:
+        prog = self.tender.progress(a.sale_id)
+        message = a.reason or {
+            "creating": "Contacting Stripe…", "ready": "Ready to send to the reader.",
+            "waiting_for_card": "Present card on the reader.",
+            "approved": "Approved.", "cancelled": "Card payment cancelled.",
+            "declined": "The card was declined.",
+            "needs_reconciliation": "This payment needs a supervisor to check it.",
+        }[_PHASE[a.state]]
+        code = DECLINES.get(a.decline_code or "", (None, "", False))[0] if a.decline_code else None
+        return CardStatus(a.attempt_id, a.sale_id, a.state, _PHASE[a.state], message, a.amount,
+                          code, a.decline_code, a.card_brand, a.card_last4, prog.completed,
+                          prog.remaining)
+
