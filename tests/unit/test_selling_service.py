@@ -298,3 +298,32 @@ def test_jpy_and_kwd_sales():
         sale = service.pay_cash(options[-1])
         assert sale.change == options[-1] - due
         assert factory.ledger.sales[sale.sale_id].total == due
+
+
+def test_rejected_inputs_are_logged_with_their_code(svc, caplog):
+    service, _, _ = svc
+    caplog.set_level(logging.INFO, logger="ireti_till")
+    service.scan(gtin_of(1))
+    with pytest.raises(InputError):
+        service.set_quantity(1, 0)
+    with pytest.raises(InputError):
+        service.pay_cash(eur(1))
+    with pytest.raises(InputError):
+        service.amount_from_text("1e3")
+    messages = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    for code in ("IT-131", "IT-150", "IT-103"):
+        assert any(code in m and name == "ireti_till.services.selling" and level == "INFO"
+                   for name, level, m in messages), code
+
+
+def test_exclusive_prices_view_and_sale():
+    from tests.fakes import make_settings
+
+    service, _, _ = make_sale_service(settings=make_settings("USD", prices_include_tax=False))
+    service.add_product("SKU-0003", 2)  # 8.99 + 20 % on top
+    view = service.view()
+    assert not view.prices_include_tax
+    assert (view.subtotal.minor, view.tax_total.minor, view.total.minor) == (1798, 360, 2158)
+    sale = service.pay_cash(Money(2158, "USD"))
+    assert sale.lines[0].total.minor == 2158 and sale.lines[0].tax.minor == 360
+    assert sale.subtotal.minor - sale.discount_total.minor + sale.tax_total.minor == 2158
