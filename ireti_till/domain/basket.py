@@ -169,9 +169,9 @@ class Basket:
             raise InputError(
                 f"A price can be at most {Money(MAX_MINOR, self.currency)}", code="IT-143"
             )
-        why = clean_reason(reason) if reason.strip() else ""
-        if not why:
+        if not isinstance(reason, str) or not reason.strip():
             raise InputError("A price override needs a reason", code="IT-142")
+        why = clean_reason(reason)
         line = replace(self.line(line_no), unit_price=price, override_reason=why)
         return self._with_line(line)
 

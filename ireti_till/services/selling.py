@@ -95,8 +95,15 @@ class SaleService:
         clock: Clock,
         cashier: str,
         training: bool,
+        *,
+        read_uow_factory: UnitOfWorkFactory | None = None,
     ) -> None:
+        """``read_uow_factory`` (optional) serves catalog lookups and search: pass the
+        ledger's read-only unit of work (deferred ``BEGIN``) so a scan never waits for
+        the write lock held by another writer; sales are always committed through
+        ``uow_factory``."""
         self._uow_factory = uow_factory
+        self._read_uow_factory = read_uow_factory or uow_factory
         self._settings = settings
         self._clock = clock
         self.cashier = cashier
@@ -162,7 +169,7 @@ class SaleService:
         if not query:
             return []
         limit = max(1, min(int(limit), MAX_SEARCH_RESULTS))
-        with self._uow_factory() as uow:
+        with self._read_uow_factory() as uow:
             found = uow.catalog.search(query, limit)
         return [p for p in found if p.active][:limit]
 
@@ -301,7 +308,7 @@ class SaleService:
         raise exc
 
     def _lookup(self, code: str) -> Product:
-        with self._uow_factory() as uow:
+        with self._read_uow_factory() as uow:
             product = uow.catalog.by_gtin(normalise_gtin(code)) if is_valid_gtin(code) else None
             if product is None:
                 product = uow.catalog.by_sku(code)
@@ -327,7 +334,7 @@ class SaleService:
 
     def _by_sku(self, sku: str) -> Product:
         code = strip_controls(sku)
-        with self._uow_factory() as uow:
+        with self._read_uow_factory() as uow:
             product = uow.catalog.by_sku(code) if code else None
         if product is None:
             raise NotFoundError(f"No product with SKU '{code[:20]}'", code="IT-110")

@@ -327,3 +327,25 @@ def test_exclusive_prices_view_and_sale():
     sale = service.pay_cash(Money(2158, "USD"))
     assert sale.lines[0].total.minor == 2158 and sale.lines[0].tax.minor == 360
     assert sale.subtotal.minor - sale.discount_total.minor + sale.tax_total.minor == 2158
+
+
+def test_lookups_use_the_read_factory_and_sales_the_write_factory():
+    from ireti_till.services.selling import SaleService
+    from tests.fakes import (
+        FakeClock,
+        FakeLedger,
+        FakeUnitOfWorkFactory,
+        demo_products,
+        make_settings,
+    )
+
+    ledger = FakeLedger(demo_products())
+    writes, reads = FakeUnitOfWorkFactory(ledger), FakeUnitOfWorkFactory(ledger)
+    service = SaleService(writes, make_settings(), FakeClock(), "Ada", False,
+                          read_uow_factory=reads)
+    service.scan(gtin_of(1))
+    service.add_product("SKU-0002")
+    service.search("milk")
+    assert (reads.created, writes.created) == (3, 0)
+    sale = service.pay_cash(eur(369))
+    assert writes.created == 1 and not sale.training
