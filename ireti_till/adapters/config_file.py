@@ -241,7 +241,10 @@ def _parse(text: str, path: Path) -> tuple[StoreSettings, StripeSettings, UiSett
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise ConfigFileError(f"not valid TOML: {str(exc).split(' (at ')[0]}", key=None,
+        reason = str(exc).split(" (at ")[0]
+        if "overwrite" in reason:
+            reason += " (a key or table is written twice)"
+        raise ConfigFileError(f"not valid TOML: {reason}", key=None,
                               line=int(line.group(1)) if line else None, path=path,
                               code="IT-211") from exc
     c = _Checker(text, path)
