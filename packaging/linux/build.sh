@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the Linux release: PyInstaller bundle, .tar.gz, .deb, SHA256SUMS and signatures.
 #
-#   packaging/linux/build.sh [--out DIR] [--deb-compress xz|gzip] [--require-signing]
+#   packaging/linux/build.sh [--out DIR] [--deb-compress xz|gzip] [--fast] [--require-signing]
+#
+# --fast: lighter compression (gzip -1 for both packages), for tests and dry runs.
 #
 # Signing key from the caller (nothing is signed when neither is set, unless
 # --require-signing, which then fails):
@@ -15,13 +17,16 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 OUT="$ROOT/dist"
 DEB_COMPRESS=xz
+GZIP_LEVEL=-9
+DEB_LEVEL=""
 REQUIRE_SIGNING=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="$2"; shift 2 ;;
         --deb-compress) DEB_COMPRESS="$2"; shift 2 ;;
+        --fast) DEB_COMPRESS=gzip; GZIP_LEVEL=-1; DEB_LEVEL=1; shift ;;
         --require-signing) REQUIRE_SIGNING=1; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -49,10 +54,11 @@ QT_QPA_PLATFORM=offscreen "$OUT/bundle/ireti-till/ireti-till" --bundle-check
 echo "== tarball"
 TARBALL="$RELEASE/ireti-till-$VERSION-linux-$ARCH.tar.gz"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
-    -C "$OUT/bundle" -cf - ireti-till | gzip -n -6 > "$TARBALL"
+    -C "$OUT/bundle" -cf - ireti-till | gzip -n "$GZIP_LEVEL" > "$TARBALL"
 echo "== deb"
 "$PYTHON" "$HERE/make_deb.py" --bundle "$OUT/bundle/ireti-till" --version "$VERSION" \
-    --out "$RELEASE" --arch "$DEB_ARCH" --compress "$DEB_COMPRESS"
+    --out "$RELEASE" --arch "$DEB_ARCH" --compress "$DEB_COMPRESS" \
+    ${DEB_LEVEL:+--level "$DEB_LEVEL"}
 t2=$(date +%s)
 
 if [ -n "${IRETI_GPG_KEY:-}" ] || [ -n "${IRETI_MINISIGN_KEY:-}" ]; then

@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
-# System tools the Linux packaging needs (build, sign, verify, and the Authenticode dry run).
-# CI calls this before the packaging tests. Debian 12 / Ubuntu 22.04+ package names.
-#   dpkg-dev     dpkg-deb, dpkg-architecture (building and installing the .deb)
-#   fakeroot     not needed with dpkg-deb --root-owner-group; kept for maintainers' tooling
-#   gnupg        gpg/gpgv: SHA256SUMS.asc and per-artifact .sig
-#   minisign     the alternative signature (.minisig)
-#   osslsigncode Authenticode signing/verification of Windows PE files on Linux (tests)
-#   openssl      throwaway code-signing certificate for that dry run
-#   binutils     objdump: glibc floor for the .deb Depends, ELF checks in tests
-#   xz-utils     .deb compression
+# System tools the Linux packaging needs (build, sign, verify, and the Authenticode dry run),
+# listed with the reason for each in build-deps.txt beside this script (which
+# .ci/system-deps.sh also reads). Debian 12 / Ubuntu 22.04+ package names.
 set -euo pipefail
-PACKAGES=(dpkg-dev fakeroot gnupg minisign osslsigncode openssl binutils xz-utils)
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mapfile -t PACKAGES < <(grep -vE '^\s*(#|$)' "$HERE/build-deps.txt")
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

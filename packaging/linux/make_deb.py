@@ -141,7 +141,9 @@ def stage(bundle: Path, version: str, arch: str, staging: Path) -> None:
         (debian / name).chmod(0o644)
 
 
-def build(bundle: Path, version: str, out: Path, arch: str, compress: str) -> Path:
+def build(
+    bundle: Path, version: str, out: Path, arch: str, compress: str, level: int | None = None
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     deb = out / f"{PACKAGE}_{version}_{arch}.deb"
     with tempfile.TemporaryDirectory(prefix="ireti-deb-") as tmp:
@@ -149,8 +151,8 @@ def build(bundle: Path, version: str, out: Path, arch: str, compress: str) -> Pa
         staging.mkdir()
         stage(bundle, version, arch, staging)
         subprocess.run(
-            ["dpkg-deb", "--root-owner-group", f"-Z{compress}", "--build", str(staging),
-             str(deb)],
+            ["dpkg-deb", "--root-owner-group", f"-Z{compress}",
+             *([f"-z{level}"] if level is not None else []), "--build", str(staging), str(deb)],
             check=True, stdout=subprocess.DEVNULL,
         )
     return deb
@@ -163,11 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--arch", default="amd64")
     parser.add_argument("--compress", default="xz", choices=["xz", "gzip", "none"])
+    parser.add_argument("--level", type=int, default=None, help="compression level 0-9")
     args = parser.parse_args(argv)
     if not (args.bundle / PACKAGE).is_file():
         print(f"make_deb: {args.bundle} has no {PACKAGE} executable", file=sys.stderr)
         return 2
-    print(build(args.bundle, args.version, args.out, args.arch, args.compress))
+    print(build(args.bundle, args.version, args.out, args.arch, args.compress, args.level))
     return 0
 
 
