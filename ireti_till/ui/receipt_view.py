@@ -96,7 +96,7 @@ class ReceiptDialog(TillDialog):
         scroll.setWidget(self.paper)
         scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         scroll.setMinimumWidth(SCREEN_WIDTH_PX + 40)
-        scroll.setMinimumHeight(420)
+        scroll.setMinimumHeight(520)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.body.addWidget(scroll, 1)
         self.saved = QLabel("", self)

@@ -39,6 +39,8 @@ QPushButton:disabled {{ color: #7d8a8a; background: #eceff0; border-color: #c9d2
 QPushButton[role="primary"] {{ background: {PRIMARY}; color: white; border-color: {PRIMARY_DARK}; }}
 QPushButton[role="primary"]:hover {{ background: {PRIMARY_DARK}; }}
 QPushButton[role="danger"] {{ color: {DANGER}; border-color: {DANGER}; }}
+QPushButton[role="primary"]:disabled, QPushButton[role="danger"]:disabled {{
+    color: #7d8a8a; background: #eceff0; border-color: #c9d2d2; }}
 QLineEdit {{
     min-height: 44px; padding: 2px 8px; border: 2px solid #9bb0b0; border-radius: 6px;
     background: white; font-size: 16pt;
@@ -49,7 +51,7 @@ QTableView {{ background: white; gridline-color: #dde5e5; font-size: 13pt;
 QHeaderView::section {{ background: #e6eded; padding: 6px; border: none;
     border-bottom: 1px solid #c9d2d2; font-weight: bold; }}
 QListWidget {{ background: white; font-size: 13pt; }}
-QListWidget::item {{ min-height: 40px; }}
+QListWidget::item {{ padding: 6px 8px; border-bottom: 1px solid #e0e6e6; }}
 QListWidget::item:selected {{ background: {PRIMARY}; color: white; }}
 QStatusBar QLabel {{ padding: 2px 8px; }}
 QLabel[role="badge-training"] {{ background: {TRAINING}; color: white; font-weight: bold;

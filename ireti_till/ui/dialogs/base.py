@@ -50,9 +50,8 @@ class TillDialog(QDialog):
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(12)
         layout.addWidget(self.title)
-        layout.addLayout(self.body)
+        layout.addLayout(self.body, 1)
         layout.addWidget(self.error)
-        layout.addStretch(1)
         layout.addLayout(self.buttons)
 
     def add_button(self, object_name: str, text: str, role: str = "",
