@@ -103,6 +103,22 @@ def looks_like_card_swipe(raw: str) -> bool:
     return _CARD_SWIPE_RE.search(raw) is not None
 
 
+_AIM_RE: Final = re.compile(r"^\][A-Za-z][0-9A-Za-z]")  # e.g. "]E0" EAN-13, "]C1" GS1-128
+_GS1_AI01_RE: Final = re.compile(r"^(?:\(01\)|01)([0-9]{14})")
+
+
+def scanned_code(text: str) -> str:
+    """The product code in a cleaned scan: drops a scanner's AIM symbology identifier
+    (``]E0``...) and takes the GTIN out of a GS1 element string that starts with
+    application identifier 01 (GS1-128 / GS1 DataMatrix: ``(01)04006381333931(17)...``),
+    when that GTIN's check digit is valid. Anything else is returned unchanged."""
+    code = _AIM_RE.sub("", text, count=1) if text.startswith("]") else text
+    m = _GS1_AI01_RE.match(code)
+    if m and len(code) > 14 and has_valid_check_digit(m.group(1)):
+        return m.group(1)
+    return code
+
+
 def clean_scan(raw: object) -> str:
     """Scanner/keyboard input -> a printable token (controls removed, NFC, trimmed).
 

@@ -25,7 +25,13 @@ from uuid import uuid4
 from ireti_till.domain.basket import Basket
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.errors import InputError, LedgerError, NotFoundError, TillError
-from ireti_till.domain.gtin import clean_scan, is_gtin_shaped, is_valid_gtin, normalise_gtin
+from ireti_till.domain.gtin import (
+    clean_scan,
+    is_gtin_shaped,
+    is_valid_gtin,
+    normalise_gtin,
+    scanned_code,
+)
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.numbers import parse_quantity
 from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
@@ -138,7 +144,7 @@ class SaleService:
             if not code:
                 self._reject("scan", InputError(
                     f"Quantity {quantity} set: now scan the item", code="IT-132"))
-        product = self._guard("scan", lambda: self._lookup(code))
+        product = self._guard("scan", lambda: self._lookup(scanned_code(code)))
         return self._add(product, quantity)
 
     def parse_quantity_prefix(self, text: str) -> tuple[int, str]:

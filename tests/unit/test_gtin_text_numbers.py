@@ -16,6 +16,7 @@ from ireti_till.domain.gtin import (
     gtin13_from12,
     is_valid_gtin,
     normalise_gtin,
+    scanned_code,
 )
 from ireti_till.domain.numbers import parse_percent, parse_quantity, percent_text
 from ireti_till.domain.text import clean_name, clean_reason, clean_sku, strip_controls
@@ -164,3 +165,15 @@ def test_percent_text():
     assert percent_text(Decimal("12.50")) == "12.5%"
     assert percent_text(Decimal("10")) == "10%"
     assert percent_text(Decimal("100.00")) == "100%"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("]E04006381333931", "4006381333931"), ("]C10104006381333931", "04006381333931"),
+    ("(01)04006381333931(17)261231(10)AB12", "04006381333931"),
+    ("010400638133393117261231", "04006381333931"),
+    ("0104006381333932", "0104006381333932"),  # bad check digit: left for the lookup to refuse
+    ("01234567", "01234567"), ("SKU-1", "SKU-1"), ("]", "]")],
+)
+def test_scanned_code(text, code):
+    assert scanned_code(text) == code

@@ -349,3 +349,10 @@ def test_lookups_use_the_read_factory_and_sales_the_write_factory():
     assert (reads.created, writes.created) == (3, 0)
     sale = service.pay_cash(eur(369))
     assert writes.created == 1 and not sale.training
+
+
+def test_gs1_element_strings_and_aim_prefixes_find_the_product(svc):
+    service, _, _ = svc
+    service.scan("]E0" + gtin_of(1))
+    service.scan(f"(01)0{gtin_of(2)}(17)261231(10)LOT7")
+    assert [ln.sku for ln in service.view().lines] == ["SKU-0001", "SKU-0002"]
