@@ -124,12 +124,12 @@ def created_filter(p: Params, name: str = "created") -> tuple[int | None, int | 
     raw = p.data.get(name)
     if raw is None or raw == "":
         return (None, None, None, None)
+    big = 2**40
     if isinstance(raw, str):
-        exact = Params({name: raw}, [name]).int_(name)
+        exact = Params({name: raw}, [name]).int_(name, maximum=big)
         return (None, exact, None, exact)
     if not isinstance(raw, dict):
         raise invalid(f"Invalid {name}", param=name)
     sub = Params(raw, ["gt", "gte", "lt", "lte"])
-    big = 2**40
     return (sub.int_("gt", maximum=big), sub.int_("gte", maximum=big),
             sub.int_("lt", maximum=big), sub.int_("lte", maximum=big))
