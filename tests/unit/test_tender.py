@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ireti_till.domain.errors import InputError
 from ireti_till.domain.money import MAX_MINOR, Money
-from ireti_till.domain.tender import MAX_QUICK_CASH, cash_tender, quick_cash
+from ireti_till.domain.tender import MAX_QUICK_CASH, cash_tender, notes_for, quick_cash
 
 
 def amounts(due_minor: int, currency: str) -> list[int]:
@@ -63,3 +65,19 @@ def test_cash_tender_rejects(tendered, code):
     assert info.value.code == code
     if code == "IT-150" and tendered.minor > 0:
         assert "€0.01 more" in str(info.value)
+
+
+@settings(deadline=None)
+@given(due=st.integers(0, MAX_MINOR), currency=st.sampled_from(["EUR", "GBP", "USD", "JPY",
+                                                                "NGN", "KWD", "CAD"]))
+def test_quick_cash_properties(due, currency):
+    options = quick_cash(Money(due, currency))
+    minors = [m.minor for m in options]
+    assert minors[0] == due
+    assert minors == sorted(set(minors))
+    assert 1 <= len(minors) <= MAX_QUICK_CASH
+    assert all(due <= m <= MAX_MINOR for m in minors)
+    note_values = [n.minor for n in notes_for(currency)]
+    assert all(any(m % n == 0 for n in note_values) for m in minors[1:])
+    for option in options:
+        assert cash_tender(Money(due, currency), option).change.minor == option.minor - due
