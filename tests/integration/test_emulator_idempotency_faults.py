@@ -1,20 +1,15 @@
 """The emulator's idempotency rules, rate limit, clock and seeded fault injection."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import json
 import threading
 
 import pytest
 import stripe
-from fixtures.emulator import *  # noqa: F403
 
 from ireti_till.training import Clock, FaultInjector, FaultPlan
 from ireti_till.training.ratelimit import RateLimiter
 from ireti_till.training.wire import ApiError
+from tests.fixtures.emulator import *  # noqa: F403
 
 PARAMS = {"amount": 500, "currency": "gbp", "payment_method_types": ["card_present"]}
 

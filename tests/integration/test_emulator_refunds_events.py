@@ -1,13 +1,9 @@
 """The emulator's Refunds and Events through the real SDK."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import pytest
 import stripe
-from fixtures.emulator import *  # noqa: F403
+
+from tests.fixtures.emulator import *  # noqa: F403
 
 
 def client(emu):

@@ -1,15 +1,10 @@
 """The emulator's Terminal: locations, readers, the action state machine, test cards."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import pytest
 import stripe
-from fixtures.emulator import *  # noqa: F403
 
 from ireti_till.training.cards import TEST_CARDS
+from tests.fixtures.emulator import *  # noqa: F403
 
 
 @pytest.fixture

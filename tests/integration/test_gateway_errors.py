@@ -1,20 +1,15 @@
 """Gateway error mapping and retry behaviour against the emulator's faults: every Stripe
 failure becomes an IT-3xx error carrying what the payments engine needs."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import socket
 import threading
 
 import pytest
-from fixtures.emulator import *  # noqa: F403
 
 from ireti_till.adapters.stripe_gateway import StripeGateway
 from ireti_till.domain import payment_errors as pe
 from ireti_till.services.payment_port import ensure_key_allowed, is_live_key
+from tests.fixtures.emulator import *  # noqa: F403
 
 META = {"sale_id": "s", "attempt_id": "a", "till_id": "t"}
 

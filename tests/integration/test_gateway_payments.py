@@ -1,18 +1,13 @@
 """The Stripe gateway against the emulator: the paths the payments engine uses, with
 every request and response checked against the OpenAPI subset by the fixtures."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import dataclasses
 
 import pytest
-from fixtures.emulator import *  # noqa: F403  (the emulator + gateway fixtures)
 
 from ireti_till.domain import payment_errors as pe
 from ireti_till.services.payment_port import CartDisplay, CartLine
+from tests.fixtures.emulator import *  # noqa: F403  (the emulator + gateway fixtures)
 
 META = {"sale_id": "sale-1", "attempt_id": "att-1", "till_id": "till-7"}
 
