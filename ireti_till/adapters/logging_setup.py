@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ireti_till.domain.redaction import redact_text, redact_value
+from ireti_till.domain.redaction import REDACTED, is_sensitive_key, redact_text, redact_value
 
 LOG_FILE_NAME = "ireti-till.log"
 MAX_BYTES = 5 * 1024 * 1024
@@ -50,7 +50,7 @@ class RedactionFilter(logging.Filter):
         record.args = None
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and not key.startswith("_"):
-                setattr(record, key, redact_value(value))
+                setattr(record, key, REDACTED if is_sensitive_key(key) else redact_value(value))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
