@@ -94,8 +94,10 @@ class PaymentRepository(Protocol):
 
 
 class PaymentUnitOfWork(Protocol):
-    sales: SaleRepository
-    payments: PaymentRepository
+    @property
+    def sales(self) -> SaleRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

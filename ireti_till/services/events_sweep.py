@@ -1,0 +1,116 @@
+"""The events sweep: what happened at Stripe while the till was away (DESIGN §5).
+
+No webhook reaches a desktop, so after a start and after every reconnect the till pages
+through ``GET /v1/events`` (newest first, ``types[]``, ``created[gte]`` from the newest
+event already seen, minus a small overlap) and applies each event it has not seen before
+(de-duplicated by event id in the ledger). An event is *evidence* about one of our
+PaymentIntents; it can only confirm what the outbox was going to do (a capture or cancel
+that landed before its answer was lost) or flag an attempt for reconciliation (an
+authorisation that Stripe cancelled, e.g. it lapsed). It never charges anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import partial
+from typing import Final
+from uuid import UUID
+
+from ireti_till.domain.outbox import OperationKind, OperationState
+from ireti_till.domain.payment import AttemptState
+from ireti_till.services.card_calls import attempt_call
+from ireti_till.services.payment_context import PaymentContext, log
+from ireti_till.services.payment_port import EventInfo
+from ireti_till.services.payment_store_port import PaymentUnitOfWork
+
+TYPES: Final = ("payment_intent.succeeded", "payment_intent.canceled",
+                "payment_intent.amount_capturable_updated", "payment_intent.payment_failed")
+OVERLAP_S: Final = 300  # events can be stamped a little out of order
+LOOKBACK: Final = timedelta(days=30)  # Stripe keeps events 30 days
+MAX_PAGES: Final = 50
+S = AttemptState
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    ok: bool
+    fetched: int = 0
+    new: int = 0
+    applied: int = 0
+    lag_s: float | None = None  # now - created of the newest new event
+    error: str | None = None
+
+
+class EventsSweep:
+    def __init__(self, ctx: PaymentContext) -> None:
+        self.ctx = ctx
+
+    def run(self) -> SweepResult:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            last = u.payments.last_event_created()
+        floor = int((now - LOOKBACK).timestamp())
+        since = max(floor, (last or floor) - OVERLAP_S)
+        events: list[EventInfo] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            page, outcome = attempt_call(partial(
+                self.ctx.gateway.list_events, types=TYPES, created_gte=since,
+                starting_after=cursor, limit=100))
+            if page is None:
+                return SweepResult(False, len(events), error=outcome.describe())
+            events.extend(page.items)
+            if not page.has_more or page.last_id is None:
+                break
+            cursor = page.last_id
+        new = applied = 0
+        newest: int | None = None
+        for ev in reversed(events):  # oldest first
+            with self.ctx.uow() as u:
+                if not u.payments.mark_event_seen(ev.id, ev.type, ev.created, now):
+                    continue
+                new += 1
+                newest = ev.created if newest is None else max(newest, ev.created)
+                if self._apply(u, ev):
+                    applied += 1
+                u.commit()
+        lag = None if newest is None else max(0.0, now.timestamp() - newest)
+        if lag is not None:
+            self.ctx.metric("event_sweep_lag_s", lag)
+        return SweepResult(True, len(events), new, applied, lag)
+
+    def _apply(self, uow: PaymentUnitOfWork, ev: EventInfo) -> bool:
+        raw = ev.object_metadata.get("attempt_id")
+        if not raw or ev.object_metadata.get("till_id") not in (None, self.ctx.till_id):
+            return False
+        try:
+            a = uow.payments.get_attempt(UUID(raw))
+        except ValueError:
+            return False
+        if a is None or a.intent_id != ev.object_id:
+            return False
+        now = self.ctx.clock.now()
+        if ev.type == "payment_intent.succeeded":
+            for op in uow.payments.operations_for_attempt(a.attempt_id):
+                if op.kind is OperationKind.CAPTURE and op.state.open:
+                    uow.payments.save_operation(replace(
+                        op, state=OperationState.DONE, last_error="confirmed by event"))
+            if a.state in (S.AUTHORISED, S.NEEDS_RECONCILIATION):
+                uow.payments.save_attempt(a.moved(S.CAPTURED, now))
+                return True
+        elif ev.type == "payment_intent.canceled":
+            for op in uow.payments.operations_for_attempt(a.attempt_id):
+                if op.kind is OperationKind.CANCEL and op.state.open:
+                    uow.payments.save_operation(replace(
+                        op, state=OperationState.DONE, last_error="confirmed by event"))
+            if a.state is S.AUTHORISED:
+                sale = uow.payments.get_sale(a.sale_id)
+                if sale is not None and sale.state.value == "completed":
+                    # The sale counts this card as paid but Stripe released the money.
+                    uow.payments.save_attempt(a.moved(
+                        S.NEEDS_RECONCILIATION, now,
+                        reason="Stripe cancelled the authorisation before capture"))
+                    log.error("attempt %s: authorisation cancelled at Stripe", a.attempt_id)
+                    return True
+        return False
