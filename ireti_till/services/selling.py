@@ -17,80 +17,31 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NoReturn, TypeVar
 from uuid import uuid4
 
 from ireti_till.domain.basket import Basket
 from ireti_till.domain.catalog import Product
-from ireti_till.domain.errors import InputError, LedgerError, NotFoundError, TillError
-from ireti_till.domain.gtin import (
-    clean_scan,
-    is_gtin_shaped,
-    is_valid_gtin,
-    normalise_gtin,
-    scanned_code,
-)
+from ireti_till.domain.errors import InputError, LedgerError, TillError
+from ireti_till.domain.gtin import clean_scan, scanned_code
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.numbers import parse_quantity
 from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
-from ireti_till.domain.sale import CompletedSale, TaxLine, Tender
+from ireti_till.domain.sale import CompletedSale, Tender
 from ireti_till.domain.settings import StoreSettings
 from ireti_till.domain.tender import cash_tender
 from ireti_till.domain.tender import quick_cash as quick_cash_amounts
-from ireti_till.domain.text import strip_controls
+from ireti_till.services import product_lookup
 from ireti_till.services.ports import Clock, UnitOfWorkFactory
+from ireti_till.services.sale_views import BasketView, LineView, ScanResult, to_view
+
+__all__ = ["BasketView", "LineView", "SaleService", "ScanResult"]
 
 log = logging.getLogger("ireti_till.services.selling")
 
 _PREFIX_RE = re.compile(r"^\s*([^*]{0,12})\*\s*(.*)$", re.DOTALL)
-MAX_SEARCH_RESULTS = 200
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class LineView:
-    line_no: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Money
-    discount: Money  # line discount shown on the line (>= 0)
-    total: Money  # after the line discount, in the store's price basis
-    tax_code: str
-    override_reason: str | None
-    discount_text: str | None  # "10%" or "€1.00 off", for display
-    gtin: str | None = None
-    list_price: Money | None = None  # catalog price (differs from unit_price on override)
-
-
-@dataclass(frozen=True, slots=True)
-class BasketView:
-    """Everything the screen shows about the open basket, frozen."""
-
-    lines: tuple[LineView, ...]  # voided lines are not shown
-    item_count: int
-    subtotal: Money  # sum of line totals after line discounts
-    basket_discount: Money  # >= 0
-    basket_discount_text: str | None
-    taxes: tuple[TaxLine, ...]
-    tax_total: Money
-    total: Money  # amount due
-    currency: str
-    prices_include_tax: bool = True
-    voided_count: int = 0
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.lines
-
-
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    product: Product
-    line_no: int
-    basket: BasketView
 
 
 class SaleService:
@@ -126,7 +77,7 @@ class SaleService:
 
     # views ------------------------------------------------------------------------
     def view(self) -> BasketView:
-        return _to_view(self._basket, self._priced, self._settings.prices_include_tax)
+        return to_view(self._basket, self._priced, self._settings.prices_include_tax)
 
     def amount_due(self) -> Money:
         return self._priced.total
@@ -144,7 +95,8 @@ class SaleService:
             if not code:
                 self._reject("scan", InputError(
                     f"Quantity {quantity} set: now scan the item", code="IT-132"))
-        product = self._guard("scan", lambda: self._lookup(scanned_code(code)))
+        reads = self._read_uow_factory
+        product = self._guard("scan", lambda: product_lookup.by_code(reads, scanned_code(code)))
         return self._add(product, quantity)
 
     def parse_quantity_prefix(self, text: str) -> tuple[int, str]:
@@ -166,18 +118,12 @@ class SaleService:
         )
 
     def add_product(self, sku: str, quantity: int = 1) -> ScanResult:
-        product = self._guard("add", lambda: self._by_sku(sku))
+        product = self._guard("add", lambda: product_lookup.by_sku(self._read_uow_factory, sku))
         return self._add(product, quantity)
 
     def search(self, text: str, limit: int = 50) -> list[Product]:
         """Active products by name/SKU/GTIN prefix; empty text gives no results."""
-        query = strip_controls(text)[:60]
-        if not query:
-            return []
-        limit = max(1, min(int(limit), MAX_SEARCH_RESULTS))
-        with self._read_uow_factory() as uow:
-            found = uow.catalog.search(query, limit)
-        return [p for p in found if p.active][:limit]
+        return product_lookup.search(self._read_uow_factory, text, limit)
 
     # changing lines ---------------------------------------------------------------
     def set_quantity(self, line_no: int, quantity: int) -> BasketView:
@@ -312,78 +258,3 @@ class SaleService:
         else:
             log.info("%s rejected: %s", action, exc)
         raise exc
-
-    def _lookup(self, code: str) -> Product:
-        with self._read_uow_factory() as uow:
-            product = uow.catalog.by_gtin(normalise_gtin(code)) if is_valid_gtin(code) else None
-            if product is None:
-                product = uow.catalog.by_sku(code)
-        if product is not None:
-            return _sellable(product)
-        if is_valid_gtin(code):
-            log.info("unknown barcode %s", code)
-            raise NotFoundError(
-                f"Barcode {code} is not in the catalog; put the item aside or find it with F2",
-                code="IT-110",
-            )
-        if is_gtin_shaped(code):
-            normalise_gtin(code)  # raises the bad-check-digit error (IT-121)
-        if code.isdigit():  # never echo long digit strings: they could be a card number
-            raise InputError(
-                f"That scan ({len(code)} digits) is neither a barcode nor a known SKU; "
-                "scan again or find the item with F2",
-                code="IT-120",
-            )
-        raise NotFoundError(
-            f"No product with SKU '{code[:20]}'; scan again or find it with F2", code="IT-110"
-        )
-
-    def _by_sku(self, sku: str) -> Product:
-        code = strip_controls(sku)
-        with self._read_uow_factory() as uow:
-            product = uow.catalog.by_sku(code) if code else None
-        if product is None:
-            raise NotFoundError(f"No product with SKU '{code[:20]}'", code="IT-110")
-        return _sellable(product)
-
-
-def _sellable(product: Product) -> Product:
-    if not product.active:
-        raise NotFoundError(
-            f"{product.name} ({product.sku}) is no longer sold; ask a supervisor",
-            code="IT-111",
-        )
-    return product
-
-
-def _to_view(basket: Basket, priced: PricedBasket, inclusive: bool) -> BasketView:
-    lines = tuple(
-        LineView(
-            line_no=p.line.line_no,
-            sku=p.line.product.sku,
-            name=p.line.product.name,
-            quantity=p.line.quantity,
-            unit_price=p.line.unit_price,
-            discount=p.line_discount,
-            total=p.after_line,
-            tax_code=p.line.product.tax_code,
-            override_reason=p.line.override_reason,
-            discount_text=p.line.discount.text() if p.line.discount else None,
-            gtin=p.line.product.gtin,
-            list_price=p.line.list_price,
-        )
-        for p in priced.lines
-    )
-    return BasketView(
-        lines=lines,
-        item_count=priced.item_count,
-        subtotal=priced.subtotal,
-        basket_discount=priced.basket_discount,
-        basket_discount_text=basket.discount.text() if basket.discount else None,
-        taxes=priced.taxes,
-        tax_total=priced.tax_total,
-        total=priced.total,
-        currency=priced.currency,
-        prices_include_tax=inclusive,
-        voided_count=len(priced.voided),
-    )
