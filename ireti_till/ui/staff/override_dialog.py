@@ -1,0 +1,140 @@
+"""The supervisor PIN dialog, asked right at the point of action.
+
+    prompt = OverridePrompt(override_service, current_user=lambda: session.current)
+    approval = prompt.request_override(parent, OverrideKind.PRICE_OVERRIDE,
+                                       Money(350, "EUR"), "damaged packaging", sale_id=None)
+    if approval is None: ...   # cancelled: do nothing
+
+The dialog shows what is asked (kind, amount, reason - the reason can be typed here if the
+caller had none), lists who may approve (another person with the role) or takes the PIN
+alone, and returns the recorded ``Approval``. Wrong PINs, self-approval and a missing role
+are shown inside the dialog with their codes; nothing is lost and Esc cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+
+from ireti_till.domain.errors import AuthorisationError, TillError
+from ireti_till.domain.money import Money
+from ireti_till.domain.overrides import Approval, OverrideKind, OverrideRequest
+from ireti_till.domain.refund_policy import RefundDecision
+from ireti_till.domain.staff import StaffMember
+from ireti_till.services.overrides import OverrideService
+from ireti_till.ui.dialogs.base import TillDialog
+from ireti_till.ui.staff.pin_pad import PinPad
+from ireti_till.ui.theme import name
+
+BY_PIN = "Anyone allowed (PIN only)"
+
+
+class OverrideDialog(TillDialog):
+    def __init__(self, service: OverrideService, requester: StaffMember, kind: OverrideKind,
+                 amount: Money | None, reason: str, sale_id: UUID | None,
+                 decision: RefundDecision | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("override_dialog", f"Supervisor needed: {kind.label}", parent)
+        self._service = service
+        self._requester = requester
+        self._kind, self._amount, self._sale_id = kind, amount, sale_id
+        self._decision = decision
+        self.approval: Approval | None = None
+        what = f"Asked by {requester.name}" + (f" · {amount.format()}" if amount else "")
+        self.body.addWidget(QLabel(what, self))
+        self.reason = QLineEdit(reason, self)
+        name(self.reason, "override_dialog_reason", "Reason (required, recorded)")
+        self.reason.setPlaceholderText("Reason (required, recorded)")
+        self.reason.setMaxLength(200)
+        self.body.addWidget(self.reason)
+        self.approver = QComboBox(self)
+        name(self.approver, "override_dialog_approver", "Who approves")
+        self.approver.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.body.addWidget(self.approver)
+        self.pad = PinPad("override_dialog_pin", self)
+        self.pad.submitted.connect(self._approve)
+        self.body.addWidget(self.pad)
+        self.add_cancel_button()
+        self._fill_approvers()
+        self.reason.returnPressed.connect(self.pad.focus)
+        self._first: QWidget = self.pad.field if self.reason.text().strip() else self.reason
+        self._first.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._first.setFocus()
+
+    def _request(self) -> OverrideRequest:
+        if self._decision is not None and self._amount is not None:
+            return self._service.request_refund(self._requester, self._decision,
+                                                self.reason.text(), self._amount, self._sale_id)
+        return self._service.request(self._kind, self._requester, self.reason.text(),
+                                     self._amount, self._sale_id)
+
+    def _fill_approvers(self) -> None:
+        self.approver.addItem(BY_PIN, None)
+        try:
+            probe = self._request()
+        except TillError:  # no reason yet: list everyone who could possibly approve
+            probe = OverrideRequest(self._kind, self._requester, "probe", None, None,
+                                    self._service.rules.role_for(self._kind))
+        for member in self._service.approvers(probe):
+            self.approver.addItem(f"{member.name} · {member.role.label}", member.user_id)
+        if self.approver.count() == 1:
+            self.show_error(AuthorisationError(
+                "Nobody else on this till may approve this: call a supervisor", code="IT-432"))
+
+    def _approve(self, pin: str) -> None:
+        def work() -> Approval:
+            return self._service.approve(self._request(), self.approver.currentData(), pin)
+
+        approval = self.attempt(work)
+        self.pad.focus()
+        if approval is not None:
+            self.approval = approval
+            self.accept()
+
+
+class OverridePrompt:
+    """Bound to the override service and whoever is signed in; hand it to the sale screen."""
+
+    def __init__(self, service: OverrideService,
+                 current_user: Callable[[], StaffMember | None]) -> None:
+        self._service = service
+        self._current_user = current_user
+
+    def request_override(self, parent: QWidget | None, kind: OverrideKind,
+                         amount: Money | None, reason: str,
+                         sale_id: UUID | None = None) -> Approval | None:
+        return self._run(OverrideDialog(self._service, self._user(), kind, amount, reason,
+                                        sale_id, None, parent))
+
+    def request_refund_approval(self, parent: QWidget | None, decision: RefundDecision,
+                                amount: Money, reason: str,
+                                sale_id: UUID | None) -> Approval | None:
+        return self._run(OverrideDialog(self._service, self._user(),
+                                        OverrideKind.REFUND_ABOVE_LIMIT, amount, reason,
+                                        sale_id, decision, parent))
+
+    def _user(self) -> StaffMember:
+        user = self._current_user()
+        if user is None:
+            raise AuthorisationError("Sign in first", code="IT-401")
+        return user
+
+    @staticmethod
+    def _run(dialog: OverrideDialog) -> Approval | None:
+        dialog.exec()
+        return dialog.approval
+
+
+def request_override(parent: QWidget | None, service: OverrideService, requester: StaffMember,
+                     kind: OverrideKind, amount: Money | None, reason: str,
+                     sale_id: UUID | None = None) -> Approval | None:
+    """One-call form: show the dialog, return the approval (None when cancelled)."""
+    return OverridePrompt(service, lambda: requester).request_override(
+        parent, kind, amount, reason, sale_id)
