@@ -111,14 +111,20 @@ def run(data_dir: Path, step: Callable[[str], None]) -> str:
         till.close()
 
 
-def _quiet_offscreen_warnings() -> None:
+def _quiet_offscreen_warnings() -> Callable[[], None]:
+    """Drop the offscreen plugin's noise; returns a function that restores the old handler."""
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
     def handler(kind: QtMsgType, _context: object, message: str) -> None:
         if not any(n in message for n in NOISE):
             print(message, file=sys.stderr)
 
-    qInstallMessageHandler(handler)
+    previous = qInstallMessageHandler(handler)
+
+    def restore() -> None:
+        qInstallMessageHandler(previous)
+
+    return restore
 
 
 def main(argv: list[str]) -> int:
@@ -130,7 +136,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     # Offscreen unless told otherwise: needs no display and flashes no window.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _quiet_offscreen_warnings()
+    restore_handler = _quiet_offscreen_warnings()
 
     def step(text: str) -> None:
         if not args.quiet:
@@ -155,6 +161,7 @@ def main(argv: list[str]) -> int:
         print(f"selftest FAILED: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
+        restore_handler()
         if tmp is not None:
             tmp.cleanup()
     print(f"selftest OK (receipt {code})")

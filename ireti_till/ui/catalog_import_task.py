@@ -46,8 +46,9 @@ class CatalogImportTask(QObject):
     finished = Signal(bool, str)
 
     def __init__(self, importer: CatalogImporter | None, window: QWidget,
-                 messages: MessageStrip) -> None:
+                 messages: MessageStrip, restore_focus: Callable[[], None]) -> None:
         super().__init__(window)
+        self._restore_focus = restore_focus
         self._importer = importer
         self._window = window
         self._messages = messages
@@ -124,6 +125,7 @@ class CatalogImportTask(QObject):
             self.dialog.deleteLater()
             self.dialog = None
         self._thread = None
+        self._restore_focus()
 
     def _on_done(self, result: ImportResult) -> None:
         self._close_dialog()

@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         escape.setContext(Qt.ShortcutContext.WindowShortcut)
         escape.activated.connect(self.controller.escape)
-        self.import_task = CatalogImportTask(ctx.import_catalog, self, self.messages)
+        self.import_task = CatalogImportTask(ctx.import_catalog, self, self.messages,
+                                             self.controller.restore_focus)
         self._build_menu()
         self.resize(1280, 720)
         self.controller.restore_focus()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -19,5 +20,8 @@ class ConfirmDialog(TillDialog):
         self.no = self.add_button(f"{object_name}_no", f"{no_text}\nN / Esc", slot=self.reject)
         self.yes = self.add_button(f"{object_name}_yes", f"{yes_text}\nY", "danger",
                                    slot=self.accept)
+        self.no.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.no.setDefault(True)
+        self.no.setFocus()  # Enter keeps things as they are
         QShortcut(QKeySequence("Y"), self, self.accept)
         QShortcut(QKeySequence("N"), self, self.reject)
