@@ -71,6 +71,8 @@ def to_domain(err: stripe.StripeError, *, refund: bool = False) -> pe.StripePaym
         return make(pe.RefundTooLarge)
     if code in _BY_CODE:
         return make(_BY_CODE[code])
+    if status == 404:
+        return make(pe.PaymentNotFound)
     if status == 409:
         return make(pe.IdempotencyInProgress)
     if isinstance(err, stripe.APIError) or (status or 0) >= 500:
