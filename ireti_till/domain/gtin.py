@@ -107,11 +107,30 @@ _AIM_RE: Final = re.compile(r"^\][A-Za-z][0-9A-Za-z]")  # e.g. "]E0" EAN-13, "]C
 _GS1_AI01_RE: Final = re.compile(r"^(?:\(01\)|01)([0-9]{14})")
 
 
+# A scanner set to a US layout, plugged into a PC with a French (AZERTY) layout, types
+# the unshifted digit row instead of digits: "4006381333931" arrives as "'àà§(&*...".
+_AZERTY_DIGITS: Final = str.maketrans("à&é\"'(-è_ç", "0123456789")
+_AZERTY_CHARS: Final = frozenset("à&é\"'(-è_ç")
+
+
+def from_azerty(text: str) -> str | None:
+    """The digits a US-layout scanner meant, when ``text`` is all AZERTY digit-row keys
+    and the result is a valid GTIN; else ``None``."""
+    if text and set(text) <= _AZERTY_CHARS:
+        digits = text.translate(_AZERTY_DIGITS)
+        return digits if is_valid_gtin(digits) else None
+    return None
+
+
 def scanned_code(text: str) -> str:
     """The product code in a cleaned scan: drops a scanner's AIM symbology identifier
-    (``]E0``...) and takes the GTIN out of a GS1 element string that starts with
-    application identifier 01 (GS1-128 / GS1 DataMatrix: ``(01)04006381333931(17)...``),
-    when that GTIN's check digit is valid. Anything else is returned unchanged."""
+    (``]E0``...), takes the GTIN out of a GS1 element string that starts with
+    application identifier 01 (GS1-128 / GS1 DataMatrix: ``(01)04006381333931(17)...``)
+    when that GTIN's check digit is valid, and undoes an AZERTY keyboard-layout mix-up
+    (``from_azerty``). Anything else is returned unchanged."""
+    azerty = from_azerty(text)
+    if azerty is not None:
+        return azerty
     code = _AIM_RE.sub("", text, count=1) if text.startswith("]") else text
     m = _GS1_AI01_RE.match(code)
     if m and len(code) > 14 and has_valid_check_digit(m.group(1)):

@@ -24,7 +24,7 @@ from uuid import uuid4
 from ireti_till.domain.basket import Basket
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.errors import InputError, LedgerError, TillError
-from ireti_till.domain.gtin import clean_scan, scanned_code
+from ireti_till.domain.gtin import clean_scan, from_azerty, scanned_code
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.numbers import parse_quantity
 from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
@@ -95,6 +95,9 @@ class SaleService:
             if not code:
                 self._reject("scan", InputError(
                     f"Quantity {quantity} set: now scan the item", code="IT-132"))
+        if from_azerty(code) is not None:
+            log.warning("the scanner types with another keyboard layout (AZERTY digit row); "
+                        "set the scanner's keyboard layout to match the computer")
         reads = self._read_uow_factory
         product = self._guard("scan", lambda: product_lookup.by_code(reads, scanned_code(code)))
         return self._add(product, quantity)

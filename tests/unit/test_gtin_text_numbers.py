@@ -173,7 +173,10 @@ def test_percent_text():
     ("(01)04006381333931(17)261231(10)AB12", "04006381333931"),
     ("010400638133393117261231", "04006381333931"),
     ("0104006381333932", "0104006381333932"),  # bad check digit: left for the lookup to refuse
-    ("01234567", "01234567"), ("SKU-1", "SKU-1"), ("]", "]")],
+    ("01234567", "01234567"), ("SKU-1", "SKU-1"), ("]", "]"),
+    ("'àà-\"_&\"\"\"ç\"&", "4006381333931"),  # AZERTY digit row for 4006381333931
+    ("'àà-\"_&\"\"\"ç\"é", "'àà-\"_&\"\"\"ç\"é"),  # bad check digit once translated
+    ],
 )
 def test_scanned_code(text, code):
     assert scanned_code(text) == code

@@ -356,3 +356,11 @@ def test_gs1_element_strings_and_aim_prefixes_find_the_product(svc):
     service.scan("]E0" + gtin_of(1))
     service.scan(f"(01)0{gtin_of(2)}(17)261231(10)LOT7")
     assert [ln.sku for ln in service.view().lines] == ["SKU-0001", "SKU-0002"]
+
+
+def test_azerty_scanner_still_sells_and_warns(svc, caplog):
+    service, _, _ = svc
+    caplog.set_level(logging.INFO, logger="ireti_till")
+    typed = gtin_of(3).translate(str.maketrans("0123456789", "à&é\"'(-è_ç"))
+    assert service.scan(typed + "\r").product.sku == "SKU-0003"
+    assert any(r.levelname == "WARNING" and "AZERTY" in r.getMessage() for r in caplog.records)
