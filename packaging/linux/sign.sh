@@ -49,8 +49,12 @@ if [ -n "${IRETI_MINISIGN_KEY:-}" ]; then
     fi
     for f in SHA256SUMS "${ARTIFACTS[@]}"; do
         # The trusted comment is signed too: it names the file, so a renamed one is refused.
-        printf '%s\n' "${IRETI_MINISIGN_PASSWORD:-}" |
-            minisign -S -s "$IRETI_MINISIGN_KEY" -m "$f" -t "ireti-till release file: $f" >/dev/null
+        mini=(minisign -S -s "$IRETI_MINISIGN_KEY" -m "$f" -t "ireti-till release file: $f")
+        if [ -n "${IRETI_MINISIGN_PASSWORD:-}" ]; then
+            printf '%s\n' "$IRETI_MINISIGN_PASSWORD" | "${mini[@]}" >/dev/null
+        else
+            "${mini[@]}" </dev/null >/dev/null  # an unencrypted key reads no password
+        fi
     done
     echo "sign.sh: minisign signatures"
 fi
