@@ -31,7 +31,8 @@ BUILD_TOOLS = ("dpkg-deb", "objdump", *SIGN_TOOLS)
 def need(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: run packaging/linux/install-build-deps.sh")
+        pytest.skip(f"{', '.join(missing)} not installed: "
+                    "run packaging/linux/install-build-deps.sh")
 
 
 def module_exists(name: str) -> bool:
@@ -145,7 +146,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
         )
         (out / "build.log").write_text(proc.stdout + proc.stderr)
         if proc.returncode != 0:
-            pytest.fail(f"build.sh failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-4000:]}")
+            log = (proc.stdout + proc.stderr)[-4000:]
+            pytest.fail(f"build.sh failed ({proc.returncode}):\n{log}")
     yield Build(out, k, __version__)
     kill_agent(k)
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from .conftest import PACKAGING, need
 
-import sys  # noqa: E402  (after conftest put packaging/ on the path)
-
 sys.path.insert(0, str(PACKAGING / "windows"))
-import authenticode_dryrun as ad  # noqa: E402
+import authenticode_dryrun as ad
 
 
 @pytest.fixture(scope="module")

@@ -114,16 +114,16 @@ def test_stamp_uses_source_date_epoch(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_windows_version_resource_carries_the_version() -> None:
     text = bt.windows_version_info("1.2.3")
-    captured: dict[str, object] = {}
+    captured: dict[str, dict[str, object]] = {}
 
     def rec(name: str):  # stand-ins for PyInstaller's versioninfo classes (need pefile)
         def make(*args: object, **kwargs: object) -> tuple[str, tuple[object, ...], dict]:
-            captured.setdefault(name, kwargs or args)
+            captured.setdefault(name, kwargs)
             return (name, args, kwargs)
         return make
 
     names = ["VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable", "StringStruct",
              "VarFileInfo", "VarStruct"]
-    eval(text, {n: rec(n) for n in names})  # noqa: S307 - our own generated text
+    eval(text, {n: rec(n) for n in names})  # our own generated text
     assert captured["FixedFileInfo"]["filevers"] == (1, 2, 3, 0)
     assert "StringStruct('ProductVersion', '1.2.3')" in text
