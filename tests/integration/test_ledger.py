@@ -174,6 +174,8 @@ def test_catalog_upsert_lookup_and_search(ledger: Ledger) -> None:
         assert [p.sku for p in uow.catalog.search("oil")] == []  # inactive is not offered
         assert [p.sku for p in uow.catalog.search("40063")] == ["MILK-1"]
         assert uow.catalog.search("   ") == []
+        assert uow.catalog.search("%") == [] and uow.catalog.search("_") == []  # literal
+        assert [p.sku for p in uow.catalog.search("ILK-F")] == ["CHOC"]  # contains, any case
         assert len(uow.catalog.search("1l", limit=1)) == 1
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,10 @@ _COLUMNS: Final = (
 )
 _TOP: Final = "\U0010ffff"  # sorts after every character: [t, t+_TOP) is "starts with t"
 _BATCH: Final = 2000
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def fold(text: str) -> str:
@@ -63,35 +67,33 @@ class SqlCatalogRepository:
         if not needle or limit <= 0:
             return []
         upper = text.strip().upper()
-        prefix = or_(
-            and_(products_t.c.name_fold >= needle, products_t.c.name_fold < needle + _TOP),
-            and_(products_t.c.sku >= upper, products_t.c.sku < upper + _TOP),
-        )
+        # One indexed range query per key (an OR of ranges would make SQLite walk the whole
+        # name index), merged here: prefix matches first, by name.
+        ranges = [(products_t.c.name_fold, needle), (products_t.c.sku, upper)]
         if needle.isdigit():
-            gtin = products_t.c.gtin
-            prefix = or_(prefix, and_(gtin >= needle, gtin < needle + _TOP))
-        found = [
-            _product(r)
-            for r in self._conn.execute(
-                select(*_COLUMNS).where(products_t.c.active.is_(True), prefix)
-                .order_by(products_t.c.name_fold).limit(limit)
-            )
-        ]
-        if len(found) < limit:
-            seen = {p.sku for p in found}
-            contains = or_(
-                func.instr(products_t.c.name_fold, needle) > 0,
-                func.instr(products_t.c.sku, upper) > 0,
-            )
-            query = (
-                select(*_COLUMNS).where(products_t.c.active.is_(True), contains)
-                .order_by(products_t.c.name_fold).limit(limit)
-            )
+            ranges.append((products_t.c.gtin, needle))
+        hits: dict[str, Any] = {}
+        for column, start in ranges:
+            query = (select(*_COLUMNS, products_t.c.name_fold)
+                     .where(column >= start, column < start + _TOP,
+                            products_t.c.active.is_(True))
+                     .order_by(column).limit(limit))
             for row in self._conn.execute(query):
-                if row.sku not in seen:
-                    found.append(_product(row))
-                    if len(found) >= limit:
-                        break
+                hits.setdefault(row.sku, row)
+        found = [_product(r) for r in sorted(hits.values(), key=lambda r: r.name_fold)[:limit]]
+        if len(found) < limit and not (needle.isdigit() and len(needle) >= 6):
+            # (a long run of digits is a barcode being typed: prefixes only)
+            # "contains": a plain table scan (no ORDER BY, so SQLite does not walk the name
+            # index row by row); LIKE is case-blind for ASCII and name_fold is case-folded.
+            seen = {p.sku for p in found}
+            pattern = "%" + _escape_like(needle) + "%"
+            contains = or_(products_t.c.name_fold.like(pattern, escape="\\"),
+                           products_t.c.sku.like(pattern, escape="\\"))
+            query = (select(*_COLUMNS, products_t.c.name_fold)
+                     .where(products_t.c.active.is_(True), contains).limit(limit + len(found)))
+            extra = sorted((r for r in self._conn.execute(query) if r.sku not in seen),
+                           key=lambda r: r.name_fold)
+            found.extend(_product(r) for r in extra[:limit - len(found)])
         return found
 
     def upsert_many(self, products: Iterable[Product]) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Final, cast
 from uuid import UUID
 
-from sqlalchemy import Row, Table, func, insert, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from ireti_till.adapters.db import models
@@ -28,15 +28,24 @@ counters: Final = cast(Table, models.ReceiptCounter.__table__)
 _PAGE: Final = 200
 
 
+# Built once: statement construction and cache-key work stay off the commit path.
+_BUMP: Final = (
+    update(counters).where(counters.c.till_id == bindparam("till"))
+    .values(last_no=counters.c.last_no + 1).returning(counters.c.last_no)
+)
+_FIRST: Final = insert(counters).values(till_id=bindparam("till"), last_no=1)
+_INSERT_SALE: Final = insert(sales)
+_INSERT_LINES: Final = insert(lines)
+_INSERT_TAXES: Final = insert(taxes)
+_INSERT_TENDERS: Final = insert(tenders)
+
+
 def next_receipt_no(conn: Connection, till_id: str) -> int:
     """Allocate the next receipt number for ``till_id`` in the current write transaction."""
-    bumped = conn.execute(
-        update(counters).where(counters.c.till_id == till_id)
-        .values(last_no=counters.c.last_no + 1).returning(counters.c.last_no)
-    ).scalar()
+    bumped = conn.execute(_BUMP, {"till": till_id}).scalar()
     if bumped is not None:
         return int(bumped)
-    conn.execute(insert(counters).values(till_id=till_id, last_no=1))
+    conn.execute(_FIRST, {"till": till_id})
     return 1
 
 
@@ -49,7 +58,7 @@ class SqlSaleRepository:
         sale = dataclasses.replace(sale, receipt_no=receipt_no)
         sid = str(sale.sale_id)
         cur = sale.currency
-        self._conn.execute(insert(sales), [{
+        self._conn.execute(_INSERT_SALE, [{
             "id": sid, "till_id": sale.till_id, "receipt_no": receipt_no,
             "cashier": sale.cashier, "started_at": sale.started_at,
             "completed_at": sale.completed_at, "currency": cur,
@@ -59,7 +68,7 @@ class SqlSaleRepository:
             "change_minor": sale.change.minor, "training": sale.training,
         }])
         if sale.lines:
-            self._conn.execute(insert(lines), [{
+            self._conn.execute(_INSERT_LINES, [{
                 "sale_id": sid, "line_no": ln.line_no, "sku": ln.sku, "gtin": ln.gtin,
                 "name": ln.name, "quantity": ln.quantity, "currency": ln.total.currency,
                 "unit_price_minor": ln.unit_price.minor, "list_price_minor": ln.list_price.minor,
@@ -68,13 +77,13 @@ class SqlSaleRepository:
                 "override_reason": ln.override_reason, "voided": ln.voided,
             } for ln in sale.lines])
         if sale.taxes:
-            self._conn.execute(insert(taxes), [{
+            self._conn.execute(_INSERT_TAXES, [{
                 "sale_id": sid, "tax_code": t.tax_code, "rate_text": t.rate_text,
                 "currency": t.gross.currency, "net_minor": t.net.minor, "tax_minor": t.tax.minor,
                 "gross_minor": t.gross.minor,
             } for t in sale.taxes])
         if sale.tenders:
-            self._conn.execute(insert(tenders), [{
+            self._conn.execute(_INSERT_TENDERS, [{
                 "sale_id": sid, "seq": i, "kind": t.kind, "currency": t.amount.currency,
                 "amount_minor": t.amount.minor, "tendered_minor": t.tendered.minor,
                 "change_minor": t.change.minor, "reference": t.reference,
