@@ -78,11 +78,8 @@ class LocalBundleSources:
         return self._metrics_csv()
 
     def versions(self) -> dict[str, object]:
-        qt = "not loaded"
-        with contextlib.suppress(Exception):
-            from PySide6 import QtCore
-
-            qt = QtCore.qVersion()
+        # PySide6 wheels bundle the Qt of the same version (adapters may not import Qt).
+        qt = _version("PySide6-Essentials")
         return {
             "ireti_till": __version__,
             "python": sys.version,
