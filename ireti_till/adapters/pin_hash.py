@@ -1,14 +1,16 @@
 """PIN hashing: scrypt (``hashlib.scrypt``) with a per-user salt and a per-install pepper.
 
-    encoded = "scrypt$n=32768,r=8,p=1$<salt, base64>$<hash, base64>"
+    encoded = "scrypt$n=16384,r=8,p=1$<salt, base64>$<hash, base64>"
     hash    = scrypt(password=HMAC-SHA256(pepper, pin), salt, n, r, p, dklen=32)
 
 - The pepper (32 random bytes, secret ``pin-pepper``) lives in the keyring, not the
   database: a stolen ledger file alone gives an attacker nothing to test guesses against.
-- With the pepper too, each guess costs one scrypt: n=2**15, r=8 needs 32 MiB and took a
-  median of about 90 ms on the development machine (``benchmarks/bench_pin.py``), which a
-  person never notices and which makes the 10**6 six-digit PINs cost about a CPU-day per
-  user (per-user salts: no work is shared between users).
+- With the pepper too, each guess costs one scrypt: n=2**14, r=8 needs 16 MiB and takes a
+  median of about 50 ms on the development machine when it is idle and about 95 ms when
+  both of its cores are busy (n=2**15 took 94 ms idle but 210-335 ms busy; see
+  ``benchmarks/bench_pin.py``). 50-100 ms is instant for a person, even when a PIN alone is
+  checked against several users, and makes the 10**6 six-digit PINs cost about 14 CPU-hours
+  per user (per-user salts: no work is shared between users), about 10**5 times a SHA-256.
 - The parameters travel in the encoded string, so they can be raised later:
   ``needs_rehash`` says when a stored hash is weaker than today's setting, and the staff
   service re-hashes at the next successful sign-in.
@@ -24,7 +26,7 @@ import os
 import re
 from typing import Final
 
-DEFAULT_N: Final = 2**15
+DEFAULT_N: Final = 2**14
 DEFAULT_R: Final = 8
 DEFAULT_P: Final = 1
 SALT_BYTES: Final = 16

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from ireti_till.domain.errors import AuthorisationError, InputError
 from ireti_till.domain.money import Money
+from ireti_till.domain.redaction import contains_secret
 from ireti_till.domain.staff import Role, StaffMember
 
 
@@ -57,6 +58,9 @@ def clean_reason(text: str) -> str:
         raise InputError("Give a reason for the override (a few words)", code="IT-433")
     if len(text) > MAX_REASON:
         raise InputError(f"The reason is longer than {MAX_REASON} characters", code="IT-433")
+    if contains_secret(text):
+        raise InputError("Do not type card numbers, PINs or passwords in a reason",
+                         code="IT-433")
     return text
 
 

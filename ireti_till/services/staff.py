@@ -156,6 +156,7 @@ class StaffService:
             raise NotFoundError("No such user", code="IT-405")
         if not member.active:
             raise AuthorisationError("This account is disabled", code="IT-403")
+        self._refuse_demo(member)
         ensure_not_locked(state, self._clock.now())
         ok = self._hasher.verify(pin, encoded)
         self._record_attempt(user_id, ok, purpose, {"user_id": user_id})
@@ -176,6 +177,8 @@ class StaffService:
                 code="IT-404",
             )
         for member, encoded in candidates:
+            if member.demo and not self.training:
+                continue
             if self._hasher.verify(pin, encoded):
                 with self._uow() as uow:
                     state = uow.staff.lock_state(member.user_id)
@@ -186,6 +189,14 @@ class StaffService:
         self._record_attempt(subject, False, purpose, {"till_id": self.till_id,
                                                          "mode": "pin_only"})
         raise AuthorisationError(WRONG_PIN, code="IT-401")
+
+    def _refuse_demo(self, member: StaffMember) -> None:
+        """Training staff (their PINs are printed on the training screen) never work live."""
+        if member.demo and not self.training:
+            raise AuthorisationError(
+                "Training staff cannot sign in on a live till: an admin creates real users",
+                code="IT-407",
+            )
 
     def _record_attempt(self, subject: str, ok: bool, purpose: str,
                         details: dict[str, str]) -> None:
@@ -223,9 +234,15 @@ class StaffService:
         self._audit.record("sign_out", member.user_id, {"till_id": self.till_id,
                                                         "reason": reason})
 
+    def lock_screen(self, member: StaffMember, reason: str = "lock") -> None:
+        """The screen was locked (idle or on request); the member's basket stays parked."""
+        self._audit.record("lock_screen", member.user_id, {"till_id": self.till_id,
+                                                           "reason": reason})
+
     # --- administration (admin role) ----------------------------------------------------
     def add_user(self, actor: StaffMember, name: str, role: Role, pin: str) -> StaffMember:
         require_permission(actor.role, Permission.MANAGE_USERS)
+        role = Role(role)
         member = StaffMember(str(uuid.uuid4()), clean_name(name), role)
         check_pin(pin, role)
         self._ensure_unique(pin, exclude=None, actor=actor)

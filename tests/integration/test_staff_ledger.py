@@ -149,3 +149,16 @@ def test_bad_names_refused(engine, data_dir: Path) -> None:
     for name in ("", "x", "\x00\x00\x00", "n" * 65):
         with pytest.raises(TillError):
             ctx.staff.add_user(admin, name, Role.CASHIER, "5827")
+
+
+def test_training_staff_never_sign_in_on_a_live_till(engine, data_dir: Path) -> None:
+    training = context(engine, data_dir, FakeClock())
+    training.staff.ensure_demo_staff()
+    live = context(engine, data_dir, FakeClock(), training=False)
+    ada = next(m for m in live.staff.users() if m.name.startswith("Ada"))
+    with pytest.raises(AuthorisationError) as info:
+        live.staff.sign_in("4829", ada.user_id)
+    assert info.value.code == "IT-407"
+    with pytest.raises(AuthorisationError) as info:
+        live.staff.sign_in("4829")  # PIN alone skips training staff on a live till
+    assert info.value.code == "IT-401"

@@ -127,7 +127,7 @@ def test_lock_and_switch_cashier_keeps_each_basket(qtbot: QtBot) -> None:
     with qtbot.waitSignal(session.cashier_changed) as changed:
         type_pin(qtbot, screen.pad.field, "4829")
     assert changed.args[1] is ada_basket and ada_basket == ["milk"]
-    assert "sign_out" in w.kinds()
+    assert "lock_screen" in w.kinds()
 
 
 def test_override_dialog_refuses_self_then_accepts_supervisor(qtbot: QtBot) -> None:

@@ -82,3 +82,10 @@ def test_discount_threshold_and_rules() -> None:
     rules = OverrideRules(approver_role=((OverrideKind.VOID_PAID_SALE, Role.ADMIN),))
     assert rules.role_for(OverrideKind.VOID_PAID_SALE) is Role.ADMIN
     assert rules.role_for(OverrideKind.PRICE_OVERRIDE) is Role.SUPERVISOR
+
+
+@pytest.mark.parametrize("reason", ["card 4242 4242 4242 4242", "pin=4829", "sk_live_abc123"])
+def test_reason_must_not_carry_card_data_or_secrets(reason: str) -> None:
+    with pytest.raises(InputError) as info:
+        request(reason=reason)
+    assert info.value.code == "IT-433"

@@ -55,7 +55,10 @@ class StaffSession(QObject, Generic[S]):
             return
         self.is_locked = True
         if self.current is not None:
-            self._staff.sign_out(self.current, reason=reason)
+            if reason == "sign_out":
+                self._staff.sign_out(self.current)
+            else:
+                self._staff.lock_screen(self.current, reason=reason)
         self.locked.emit(self.current)
 
     def sign_out(self, member: StaffMember) -> S | None:
