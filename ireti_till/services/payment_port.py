@@ -12,7 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from ireti_till.domain.payment_errors import LiveKeyInTraining
+from ireti_till.domain.payment_errors import (
+    LiveKeyInTraining,
+    ReaderActionFailed,
+    StripePaymentError,
+    card_declined,
+)
 
 T = TypeVar("T")
 
@@ -141,6 +146,33 @@ class CartDisplay:
     lines: tuple[CartLine, ...]
     total_minor: int
     tax_minor: int | None = None
+
+
+_ACTION_MESSAGES = {
+    "customer_canceled": "The customer cancelled the payment on the card reader. Ask how "
+                         "they would like to pay.",
+    "reader_timeout": "No card was presented in time. Start the card payment again or take "
+                      "cash.",
+    "canceled": "The payment on the card reader was cancelled.",
+}
+
+
+def action_failure(action: ReaderAction | None,
+                   intent: IntentInfo | None = None) -> StripePaymentError | None:
+    """The error a failed reader action stands for (``None`` unless it failed).
+
+    A decline carries its ``decline_code`` on the PaymentIntent's ``last_payment_error``,
+    so pass the re-read intent to get IT-311 rather than the generic IT-310.
+    """
+    if action is None or action.status != "failed":
+        return None
+    if action.failure_code == "card_declined" or (intent and intent.last_decline_code):
+        code = intent.last_decline_code if intent else None
+        return card_declined(code or (intent.last_error_code if intent else None),
+                             stripe_code=action.failure_code, detail=action.failure_message)
+    message = _ACTION_MESSAGES.get(action.failure_code or "")
+    return ReaderActionFailed(message, stripe_code=action.failure_code,
+                              detail=action.failure_message)
 
 
 class PaymentGateway(Protocol):

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from ireti_till.domain import payment_errors as pe
-from ireti_till.services.payment_port import CartDisplay, CartLine
+from ireti_till.services.payment_port import CartDisplay, CartLine, action_failure
 from tests.fixtures.emulator import *  # noqa: F403  (the emulator + gateway fixtures)
 
 META = {"sale_id": "sale-1", "attempt_id": "att-1", "till_id": "till-7"}
@@ -191,3 +191,21 @@ def test_locations_and_readers(emulator_gateway, emulator_reader):
     assert [loc.id for loc in locations] == [emulator_reader.location_id]
     assert locations[0].country == "GB"
     assert emulator_gateway.list_readers(location_id="tml_nope") == ()
+
+
+@pytest.mark.parametrize(("outcome", "error", "code"), [
+    ("approve", None, None),
+    ("insufficient_funds", pe.CardDeclined, "IT-311"),
+    ("expired", pe.CardDeclined, "IT-313"),
+    ("customer_cancels", pe.ReaderActionFailed, "IT-323"),
+    ("reader_timeout", pe.ReaderActionFailed, "IT-323"),
+])
+def test_action_failure_names_the_error(emulator_gateway, emulator_reader, outcome, error,
+                                        code):
+    pi = authorise(emulator_gateway, emulator_reader, outcome=outcome)
+    action = emulator_gateway.retrieve_reader(emulator_reader.id).action
+    found = action_failure(action, pi)
+    if error is None:
+        assert found is None
+    else:
+        assert isinstance(found, error) and found.code == code
