@@ -121,10 +121,7 @@ class ChainRow:
     link: str
 
     def canonical(self) -> bytes:
-        return SEPARATOR.join((
-            str(self.seq).encode(), self.at.encode(), self.kind.encode(),
-            self.actor.encode(), self.details.encode("utf-8"),
-        ))
+        return f"{self.seq}\x1f{self.at}\x1f{self.kind}\x1f{self.actor}\x1f{self.details}".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,13 +176,16 @@ def verify_chain(
     checked = 0
     anchor_seen = anchor is None
     digest = hmac.digest
+    same = hmac.compare_digest
     for row in rows:
         if row.seq != expected:
             reason = (f"entry {expected} is missing" if row.seq > expected
                       else "entries are out of order or duplicated")
             return VerifyResult(False, checked, expected, reason)
-        link = digest(key, prev + row.canonical(), "sha256")
-        if not hmac.compare_digest(link.hex(), row.link):
+        canonical = (f"{expected}\x1f{row.at}\x1f{row.kind}\x1f{row.actor}\x1f"
+                     f"{row.details}").encode()
+        link = digest(key, prev + canonical, "sha256")
+        if not same(link.hex(), row.link):
             return VerifyResult(False, checked, row.seq, "the entry or the one before it was "
                                 "changed, or it was written without the audit key")
         if anchor is not None and row.seq == anchor[0]:

@@ -165,9 +165,15 @@ class SqlAuditRepository:
 
     def rows(self, after_seq: int = 0) -> Iterator[ChainRow]:
         """Keyset-paged in batches of 5000, so a million entries never sit in memory."""
+        # The first statement through SQLAlchemy opens the unit of work's transaction, so
+        # every page below reads the same snapshot; the pages themselves go straight to
+        # the sqlite3 cursor (SQLAlchemy's row objects would double the cost).
+        self._conn.exec_driver_sql("SELECT 1 FROM audit_log LIMIT 1")
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
         last = after_seq
         while True:
-            batch = self._conn.exec_driver_sql(
+            batch = raw.execute(
                 "SELECT seq, at, kind, actor, details, link FROM audit_log "
                 "WHERE seq > ? ORDER BY seq LIMIT ?", (last, _BATCH)).fetchall()
             if not batch:
