@@ -117,8 +117,6 @@ class Pipeline:
         status, body, save = self._execute(req, ctx, faults.before, faults.should_retry)
         if status == 500 and faults.should_retry != "absent":
             headers["Stripe-Should-Retry"] = faults.should_retry
-        elif status == 409:
-            headers["Stripe-Should-Retry"] = "true"
         if key:
             if save:
                 self.idempotency.finish(scope, key, status, headers, body)

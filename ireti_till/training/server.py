@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from ireti_till.training.clock import Clock
@@ -141,11 +140,6 @@ class Emulator:
         emulator._thread.start()
         return emulator
 
-    @classmethod
-    def start_from_files(cls, faults: str | Path | None = None, **options: object) -> Emulator:
-        plan = FaultPlan.from_file(faults) if faults else None
-        return cls.start(EmulatorConfig(faults=plan, **options))  # type: ignore[arg-type]
-
     @property
     def port(self) -> int:
         return int(self._server.server_address[1])
@@ -157,6 +151,15 @@ class Emulator:
     @property
     def api_key(self) -> str:
         return self.config.accepted_keys[0] if self.config.accepted_keys else self.config.api_key
+
+    def set_fault_plan(self, plan: FaultPlan, seed: int | None = None) -> FaultInjector:
+        """Swap in a new fault plan (e.g. after setting up readers without faults)."""
+        faults = FaultInjector(plan, seed=seed)
+        with self.state.lock:
+            self.faults = self.pipeline.faults = faults
+            self.state.reader_fault = faults.reader_fault
+            self.state.reader_delay = faults.reader_delay
+        return faults
 
     def set_refund_failure(self, fail: bool) -> None:
         """While set, every new refund goes pending and then fails."""
