@@ -227,9 +227,9 @@ def import_products(
             written += uow.catalog.upsert_many(report.products[start:start + _BATCH])
             if progress is not None:
                 progress(report.rows + (written * report.rows) // max(valid, 1), total)
-        uow.commit()
-    if progress is not None:
-        progress(total, total)
+        if progress is not None:
+            progress(total, total)  # last call before commit: a callback that raises
+        uow.commit()  # (a cancel button) rolls everything back, never half-reports
     return ImportResult(written, len(report.errors), report.errors, report.rows)
 
 

@@ -160,3 +160,16 @@ def test_progress_bar_draws_in_place_on_a_terminal() -> None:
     bar(0, 10)
     bar(10, 10)
     assert stream.getvalue() == "\rimporting [..........]   0%\rimporting [##########] 100%\n"
+
+
+def test_a_progress_callback_that_raises_cancels_everything(ledger: Ledger) -> None:
+    rows = "".join(f"P{i},,Product {i},1.00,S,\n" for i in range(6000))
+    report = validate_rows(io.StringIO(HEADER + rows), currency="EUR", tax_codes=CODES)
+
+    def cancel(done: int, total: int) -> None:
+        if done > report.rows:  # once writing has begun
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_products(ledger.uow_factory, report, progress=cancel)
+    assert _count(ledger) == 0
