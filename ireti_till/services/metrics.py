@@ -70,6 +70,13 @@ class MetricsSink(Protocol):
 _LATENCY, _COUNT, _GAUGE = 0, 1, 2
 
 
+def _labels(labels: Mapping[str, str]) -> str:
+    if len(labels) == 1:  # the common case (code=..., category=...): no sort needed
+        for k, v in labels.items():
+            return f"{k}={v}"
+    return label_key(labels)
+
+
 class MetricsRecorder:
     """Thread-safe, cheap metric recording with periodic flushing to a ``MetricsSink``."""
 
@@ -97,7 +104,7 @@ class MetricsRecorder:
                 self.dropped += 1
 
     def count(self, name: str, labels: Mapping[str, str] | None = None, n: int = 1) -> None:
-        sample = (self._clock(), _COUNT, name, label_key(labels) if labels else "", float(n))
+        sample = (self._clock(), _COUNT, name, _labels(labels) if labels else "", float(n))
         with self._lock:
             if len(self._pending) < self._max_pending:
                 self._pending.append(sample)
@@ -105,7 +112,7 @@ class MetricsRecorder:
                 self.dropped += 1
 
     def gauge(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
-        sample = (self._clock(), _GAUGE, name, label_key(labels) if labels else "", value)
+        sample = (self._clock(), _GAUGE, name, _labels(labels) if labels else "", value)
         with self._lock:
             self._pending.append(sample)
 

@@ -165,3 +165,23 @@ def test_unwritable_log_dir_is_a_warning(data_dir: Path) -> None:
     report = HealthService(probe, lambda: NOW).run()
     logs = next(c for c in report.checks if c.name == "logs")
     assert logs.status == Status.WARN and logs.anchor.startswith("it-510")
+
+
+def test_every_guide_anchor_exists_in_the_troubleshooting_runbook() -> None:
+    import re
+
+    import ireti_till.services.health as health_module
+
+    root = Path(__file__).resolve().parents[2]
+    runbook = (root / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', runbook))
+    source = Path(health_module.__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r',\s*"([a-z0-9-]+)"\)', source))  # the last argument: the anchor
+    assert len(used) >= 10 and used - anchors == set(), used - anchors
+    # Every check name (used as the anchor when its probe crashes) has an entry too.
+    for check in ("database", "stripe", "keyring", "reader", "queue", "disk", "backup", "logs",
+                  "config", "data-dir"):
+        assert check in anchors
+    for code in ("it-501", "it-502", "it-503", "it-504", "it-505", "it-506", "it-510",
+                 "it-520", "it-521", "it-530"):
+        assert code in anchors
