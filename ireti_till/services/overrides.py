@@ -101,3 +101,25 @@ class OverrideService:
             "currency": None if request.amount is None else request.amount.currency,
             "sale_id": None if request.sale_id is None else str(request.sale_id),
         }
+
+
+def check_refund_approval(decision: RefundDecision, requester: StaffMember, amount: Money,
+                          sale_id: UUID | None, approval: Approval | None) -> None:
+    """For the refund service, right before it commits: is this refund covered?
+
+    Raises unless no approval is needed, or ``approval`` is a refund approval for this
+    requester and this sale of at least ``amount``. The refund row should store
+    ``approval.override_id`` (unique) so one approval is never spent twice.
+    """
+    if not decision.needs_approval(requester):
+        return
+    if approval is None:
+        raise AuthorisationError(
+            f"This refund needs a {(decision.approver_role or Role.SUPERVISOR).value}'s PIN",
+            code="IT-435")
+    if (approval.kind is not OverrideKind.REFUND_ABOVE_LIMIT
+            or approval.requester_id != requester.user_id
+            or approval.sale_id != sale_id
+            or approval.amount is None or approval.amount < amount):
+        raise AuthorisationError("The approval given does not cover this refund",
+                                 code="IT-436")

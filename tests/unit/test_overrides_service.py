@@ -107,3 +107,27 @@ def test_reason_and_amount_are_checked() -> None:
     with pytest.raises(InputError):
         w.overrides.request(OverrideKind.PRICE_OVERRIDE, w.user("Ada"), "ok reason",
                             Money(-5, "EUR"))
+
+
+def test_refund_approval_must_cover_the_refund() -> None:
+    from ireti_till.services.overrides import check_refund_approval
+
+    w = world()
+    ada = w.user("Ada")
+    sale = uuid.uuid4()
+    amount = Money(8000, "EUR")
+    decision = default_matrix("EUR").decide(RefundContext(amount, ada, receipt=True))
+    small = default_matrix("EUR").decide(RefundContext(Money(100, "EUR"), ada, receipt=True))
+    check_refund_approval(small, ada, Money(100, "EUR"), sale, None)  # needs nobody
+    with pytest.raises(AuthorisationError) as info:
+        check_refund_approval(decision, ada, amount, sale, None)
+    assert info.value.code == "IT-435"
+    approval = w.overrides.approve(
+        w.overrides.request_refund(ada, decision, "faulty kettle", amount, sale), None, SUPER_PIN)
+    check_refund_approval(decision, ada, amount, sale, approval)
+    for args in ((Money(8001, "EUR"), sale), (amount, uuid.uuid4())):
+        with pytest.raises(AuthorisationError) as info:
+            check_refund_approval(decision, ada, args[0], args[1], approval)
+        assert info.value.code == "IT-436"
+    with pytest.raises(AuthorisationError):
+        check_refund_approval(decision, w.user("Tunde"), amount, sale, approval)
