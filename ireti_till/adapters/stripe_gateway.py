@@ -25,6 +25,7 @@ from ireti_till.services.payment_port import (
     IntentInfo,
     LocationInfo,
     Page,
+    PaymentGateway,
     ReaderInfo,
     RefundInfo,
     ensure_key_allowed,
@@ -254,3 +255,8 @@ class StripeGateway:
             params["starting_after"] = starting_after
         return self._call(lambda: self._v1.events.list(params=params),  # type: ignore[arg-type]
                           self._page(to.event))
+
+
+def _conforms(gateway: StripeGateway) -> PaymentGateway:
+    """mypy checks here that the adapter implements the services' port."""
+    return gateway
