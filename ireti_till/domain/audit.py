@@ -18,7 +18,9 @@ The key lives in the keyring; without it nobody can write a link that verifies.
 Details must be plain JSON (str, int, bool, None, lists, objects) and may never carry card
 data, PINs or secrets: ``validate_details`` refuses sensitive key names (``pin``,
 ``password``, ``secret``, ``token``, ``key``...), values that look like Stripe keys or
-``name=value`` secrets, and PAN-shaped digit runs (13-19 digits).
+``name=value`` secrets, and PAN-shaped digit runs (13-19 digits). Pass ids and amounts,
+not free text; a product barcode goes under a key ``gtin`` (or ``*_gtin``) and must be a
+valid GTIN. UUIDs are allowed anywhere.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ireti_till.domain.errors import InputError
+from ireti_till.domain.gtin import is_valid_gtin
 from ireti_till.domain.redaction import contains_secret, is_sensitive_key
 
 GENESIS: Final = bytes(32)
@@ -57,6 +60,15 @@ def parse_time_text(text: str) -> datetime:
     return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
 
 
+def _is_gtin_field(key: str, value: Any) -> bool:
+    """A barcode under a key named ``gtin`` (or ``*_gtin``) that is a valid GTIN.
+
+    GTIN-13s are PAN-shaped digit runs; naming the field and passing the GS1 check is what
+    lets a product barcode through while a card number typed anywhere else is refused."""
+    return (key == "gtin" or key.endswith("_gtin")) and isinstance(value, str) \
+        and is_valid_gtin(value)
+
+
 def _check_value(value: Any, path: str) -> None:
     if isinstance(value, bool) or value is None:
         return
@@ -79,6 +91,8 @@ def _check_value(value: Any, path: str) -> None:
                     f"{path}.{k}: PINs, passwords, keys and secrets never go in the audit log",
                     code="IT-461",
                 )
+            if _is_gtin_field(k, v):
+                continue
             _check_value(v, f"{path}.{k}")
         return
     if isinstance(value, list | tuple):

@@ -123,3 +123,12 @@ def test_kind_and_actor_are_checked(kind: str, actor: str) -> None:
 def test_naive_time_refused() -> None:
     with pytest.raises(ValueError):
         seal(KEY, None, 1, datetime(2026, 1, 1), "sign_in", "u1", {})
+
+
+def test_gtin_fields_pass_but_only_as_valid_gtins_under_their_name() -> None:
+    row = seal(KEY, None, 1, T0, "void", "u1", {"gtin": "4006381333931", "line_gtin": "96385074"})
+    assert verify_chain(KEY, [row]).ok
+    for details in ({"gtin": "4242424242424242"}, {"code": "4006381333931"},
+                    {"gtin": "4006381333932"}):
+        with pytest.raises(AuditDetailsRejected):
+            seal(KEY, None, 1, T0, "void", "u1", details)
