@@ -38,12 +38,16 @@ def main(argv: list[str]) -> int:
             raise OperationsError(
                 f"The audit key is not in {secrets.describe()}: the chain cannot be checked "
                 "on this computer", code="IT-463")
+        try:
+            key = bytes.fromhex(key_hex)
+        except ValueError as exc:
+            raise OperationsError("The stored audit key is damaged", code="IT-472") from exc
         engine = make_engine(path)
         try:
             if not inspect(engine).has_table("audit_log"):
                 raise OperationsError("This ledger has no audit log yet", code="IT-462")
             uow = SqlStaffUnitOfWorkFactory(engine, read_only=True)
-            audit = AuditLog(uow, bytes.fromhex(key_hex), SystemClock(),
+            audit = AuditLog(uow, key, SystemClock(),
                              SecretStoreAnchor(secrets))
             started = time.perf_counter()
             result = audit.verify()

@@ -145,3 +145,28 @@ def test_verify_command_without_key_or_ledger(data_dir: Path, tmp_path: Path) ->
     engine = migrated_engine(data_dir)
     engine.dispose()
     assert audit_verify.main(["--data-dir", str(data_dir)]) == 2  # no audit key yet
+
+
+def test_cli_dispatch_and_training_secrets_file_without_keyring(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from ireti_till import cli
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        engine = migrated_engine(data_dir)
+        c = context(engine, data_dir, FakeClock())  # training: secrets go to the 0600 file
+        c.staff.ensure_demo_staff()
+        c.staff.sign_in("4829")
+        engine.dispose()
+        assert (data_dir / "training-secrets.json").exists()
+        assert cli.main(["--data-dir", str(data_dir), "audit", "verify"]) == 0
+        assert "OK: 2 audit entries" in capsys.readouterr().out
+        tamper(data_dir, "UPDATE audit_log SET actor = 'system' WHERE seq = 2")
+        assert cli.main(["audit", "verify", "--data-dir", str(data_dir)]) == 1
+    finally:
+        keyring.set_keyring(previous)

@@ -15,9 +15,10 @@ from typing import Final
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
+# Deliberate input only: a mouse nudged by accident (no button) does not keep a till open.
 _INPUT_EVENTS: Final = frozenset({
-    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-    QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate,
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate,
 })
 
 
