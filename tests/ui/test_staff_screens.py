@@ -72,7 +72,7 @@ def test_touch_keys_and_wrong_pin_message(qtbot: QtBot) -> None:
         screen.findChild(QPushButton, f"sign_in_pin_{key}").click()
     assert screen.pad.field.text() == "1111"
     screen.findChild(QPushButton, "sign_in_pin_enter").click()
-    assert "IT-401" in screen.error.text()
+    qtbot.waitUntil(lambda: "IT-401" in screen.error.text())
     for key in "7153":
         screen.findChild(QPushButton, f"sign_in_pin_{key}").click()
     with qtbot.waitSignal(screen.signed_in) as signal:
@@ -139,7 +139,8 @@ def test_override_dialog_refuses_self_then_accepts_supervisor(qtbot: QtBot) -> N
     labels = [dialog.approver.itemText(i) for i in range(dialog.approver.count())]
     assert not any(text.startswith("Bola") for text in labels)
     type_pin(qtbot, dialog.pad.field, "394817")  # Bola's own PIN, by PIN alone
-    assert "IT-431" in dialog.error.text() and dialog.isVisible()
+    qtbot.waitUntil(lambda: "IT-431" in dialog.error.text())
+    assert dialog.isVisible()
     with qtbot.waitSignal(dialog.accepted):
         type_pin(qtbot, dialog.pad.field, "860274")
     assert dialog.approval is not None

@@ -27,6 +27,7 @@ from ireti_till.domain.refund_policy import RefundDecision
 from ireti_till.domain.staff import StaffMember
 from ireti_till.services.overrides import OverrideService
 from ireti_till.ui.dialogs.base import TillDialog
+from ireti_till.ui.staff.background import PinCheck
 from ireti_till.ui.staff.pin_pad import PinPad
 from ireti_till.ui.theme import name
 
@@ -57,6 +58,9 @@ class OverrideDialog(TillDialog):
         self.body.addWidget(self.approver)
         self.pad = PinPad("override_dialog_pin", self)
         self.pad.submitted.connect(self._approve)
+        self._check = PinCheck(self)
+        self._check.done.connect(self._approved)
+        self._check.failed.connect(self._refused)
         self.body.addWidget(self.pad)
         self.add_cancel_button()
         self._fill_approvers()
@@ -89,14 +93,22 @@ class OverrideDialog(TillDialog):
                 "Nobody else on this till may approve this: call a supervisor", code="IT-432"))
 
     def _approve(self, pin: str) -> None:
-        def work() -> Approval:
-            return self._service.approve(self._request(), self.approver.currentData(), pin)
+        try:
+            request = self._request()
+        except TillError as exc:
+            self.show_error(exc)
+            return
+        approver = self.approver.currentData()
+        if self._check.start(lambda: self._service.approve(request, approver, pin)):
+            self.clear_error()
 
-        approval = self.attempt(work)
+    def _refused(self, exc: TillError) -> None:
+        self.show_error(exc)
         self.pad.focus()
-        if approval is not None:
-            self.approval = approval
-            self.accept()
+
+    def _approved(self, approval: Approval) -> None:
+        self.approval = approval
+        self.accept()
 
 
 class OverridePrompt:

@@ -7,7 +7,8 @@
 - ``lock(member)`` turns it into the lock screen: the same person resumes, or another
   signs in (the caller parks the first one's basket; see ``StaffSession``).
 
-It emits ``signed_in(StaffMember)``; it never keeps a PIN.
+It emits ``signed_in(StaffMember)``; it never keeps a PIN. PINs are checked on the thread
+pool (``PinCheck``): scrypt never freezes the screen.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.staff import StaffMember
 from ireti_till.services.staff import StaffService
+from ireti_till.ui.staff.background import PinCheck
 from ireti_till.ui.staff.pin_pad import PinPad
 from ireti_till.ui.theme import big_font, name, set_role
 
@@ -104,6 +106,9 @@ class SignInScreen(QWidget):
         self.users.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pad = PinPad("sign_in_pin", self)
         self.pad.submitted.connect(self._submit)
+        self._check = PinCheck(self)
+        self._check.done.connect(self._accepted)
+        self._check.failed.connect(self._refused)
         self.error = QLabel("", self)
         name(self.error, "sign_in_error")
         set_role(self.error, "dialog-error")
@@ -175,12 +180,15 @@ class SignInScreen(QWidget):
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
     def _submit(self, pin: str) -> None:
-        try:
-            member = self._staff.sign_in(pin, self.selected_user_id())
-        except TillError as exc:
-            self.error.setText(str(exc))
-            log.info("sign-in refused: %s", exc.code)
-            self.pad.focus()
-            return
+        user_id = self.selected_user_id()
+        if self._check.start(lambda: self._staff.sign_in(pin, user_id)):
+            self.error.setText("Checking…")
+
+    def _refused(self, exc: TillError) -> None:
+        self.error.setText(str(exc))
+        log.info("sign-in refused: %s", exc.code)
+        self.pad.focus()
+
+    def _accepted(self, member: StaffMember) -> None:
         self.error.clear()
         self.signed_in.emit(member)
