@@ -4,6 +4,7 @@ response under the key. Knows nothing of sockets (``server.py`` does)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from ireti_till.training.ratelimit import RateLimiter, rate_limited_error
 from ireti_till.training.store import API_VERSION, RequestContext, State
 from ireti_till.training.wire import ApiError, decode_form, dumps
 
+log = logging.getLogger(__name__)
 Handler = Callable[..., dict[str, Any]]
 _LIVE = ("sk_live_", "rk_live_")
 _TEST = ("sk_test_", "rk_test_")
@@ -140,6 +142,10 @@ class Pipeline:
             return 200, dumps(body), True
         except ApiError as err:
             return err.status, dumps(err.body()), err.saved
+        except Exception:  # an emulator bug: answer like Stripe would, store nothing
+            log.exception("emulator handler failed for %s %s", req.method, req.path)
+            bug = ApiError(500, "An unknown error occurred in the emulator.", type_="api_error")
+            return 500, dumps(bug.body()), False
 
     def _route(self, req: Incoming) -> tuple[Handler, dict[str, str]]:
         for method, pattern, handler in ROUTES:

@@ -166,3 +166,20 @@ def test_seeded_plan_on_a_running_emulator(make_emulator):
     assert caught.value.http_status == 500
     assert caught.value.headers["Stripe-Should-Retry"] == "false"
     assert emu.faults.injected["http_500"] == 1  # the SDK obeyed the header: no retry
+
+
+def test_an_emulator_bug_is_a_500_that_frees_the_key(stripe_emulator, monkeypatch):
+    from ireti_till.training import pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    routes = [(m, p, broken if p.pattern == "^/v1/payment_intents$" and m == "POST" else h)
+              for m, p, h in pipeline.ROUTES]
+    monkeypatch.setattr(pipeline, "ROUTES", routes)
+    sdk = client(stripe_emulator)
+    with pytest.raises(stripe.APIError) as caught:
+        sdk.payment_intents.create(params=PARAMS, options={"idempotency_key": "k"})
+    assert caught.value.http_status == 500
+    monkeypatch.undo()
+    assert sdk.payment_intents.create(params=PARAMS, options={"idempotency_key": "k"}).id
