@@ -19,6 +19,7 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.overrides import OverrideKind
 from ireti_till.domain.refund_policy import RefundContext, default_matrix
 from ireti_till.domain.staff import Role
+from ireti_till.services.staff_ports import AuditFilter
 from ireti_till.ui.staff import (
     AuditViewer,
     IdleWatcher,
@@ -279,3 +280,29 @@ def test_idle_watcher_fires_and_input_resets_it(qtbot: QtBot) -> None:
             watcher.set_timeout_ms(0)
     finally:
         app.removeEventFilter(watcher)
+
+
+def test_sign_in_on_the_real_ledger_from_the_thread_pool(qtbot: QtBot, data_dir: Path) -> None:
+    from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.db import migrate
+    from ireti_till.adapters.db.engine import make_engine
+    from ireti_till.adapters.pin_hash import ScryptPinHasher
+    from ireti_till.adapters.staff_wiring import build_staff_context
+
+    engine = make_engine(data_dir / "ledger.sqlite3")
+    migrate.upgrade(engine, target="heads")
+    try:
+        ctx = build_staff_context(engine, data_dir, training=True, till_id="T01",
+                                  clock=SystemClock(), hasher=ScryptPinHasher(b"p" * 32, n=16))
+        ctx.staff.ensure_demo_staff()
+        screen = shown(qtbot, SignInScreen(ctx.staff))
+        type_pin(qtbot, screen.pad.field, "0101")
+        qtbot.waitUntil(lambda: "IT-401" in screen.error.text())
+        with qtbot.waitSignal(screen.signed_in) as signal:
+            type_pin(qtbot, screen.pad.field, "394817")
+        assert signal.args[0].role is Role.SUPERVISOR
+        assert [e.kind for e in ctx.audit.search(AuditFilter())][:2] == ["sign_in",
+                                                                        "sign_in_failed"]
+        assert ctx.audit.verify().ok
+    finally:
+        engine.dispose()
