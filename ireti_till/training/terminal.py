@@ -133,8 +133,7 @@ def process_payment_intent(state: State, ctx: RequestContext, data: dict[str, An
     intent_id = p.str_("payment_intent", required=True) or ""
     pi = pis.get_intent(state, intent_id)
     fault = state.reader_fault(obj["id"])
-    if fault != "timeout_false_negative":
-        _ready(state, obj, fault)
+    _ready(state, obj, None if fault == "timeout_false_negative" else fault)
     if pi["status"] not in ("requires_payment_method", "requires_confirmation"):
         raise reader_error("intent_invalid_state", f"PaymentIntent {pi['id']} has status "
                            f"{pi['status']}; it must be requires_payment_method to be "
