@@ -214,3 +214,23 @@ def test_extra_repositories_can_be_registered(ledger: Ledger) -> None:
         assert uow.pinger_for_test.ping() == 1  # type: ignore[attr-defined]
     with pytest.raises(ValueError):
         register_repository("sales", Pinger)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE sales SET total_minor = 1",
+    "DELETE FROM sales",
+    "UPDATE sale_lines SET quantity = 9",
+    "DELETE FROM sale_tenders",
+    "DELETE FROM sale_taxes",
+])
+def test_completed_sales_are_append_only(ledger: Ledger, statement: str) -> None:
+    with ledger.uow_factory() as uow:
+        uow.sales.add(make_sale(1))
+        uow.commit()
+    with pytest.raises(LedgerError) as caught, ledger.uow_factory() as uow:
+        uow.connection.exec_driver_sql(statement)
+        uow.commit()
+    assert "append-only" in str(caught.value)
+    with ledger.read_uow() as uow:
+        stored = uow.sales.by_receipt("T01", 1)
+    assert stored is not None and stored.total == eur(360) and len(stored.tenders) == 1

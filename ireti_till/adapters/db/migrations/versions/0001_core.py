@@ -30,6 +30,11 @@ def _sale_fk(table: str) -> sa.Column[str]:
     )
 
 
+#: Completed sales are append-only: the database itself refuses to edit or delete them
+#: (corrections are new records, such as refunds, never changes to the old ones).
+APPEND_ONLY = ("sales", "sale_lines", "sale_taxes", "sale_tenders")
+
+
 def upgrade() -> None:
     op.create_table(
         "products",
@@ -127,8 +132,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sale_id", "seq", name="pk_sale_tenders"),
     )
 
+    for table in APPEND_ONLY:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
+            )
+
 
 def downgrade() -> None:
+    for table in APPEND_ONLY:
+        for action in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
     for table in ("sale_tenders", "sale_taxes", "sale_lines", "sales", "receipt_counters"):
         op.drop_table(table)
     op.drop_index("ix_products_name_fold", table_name="products")
