@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ireti_till.domain.errors import AuthorisationError
 from ireti_till.domain.staff import (
@@ -99,3 +101,27 @@ def test_lock_until_admin_unlocks() -> None:
     policy = LockoutPolicy(max_failures=1, lock_for=None)
     state = LockState().after_failure(policy, NOW)
     assert state.is_locked(NOW + timedelta(days=365))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10), st.lists(st.tuples(st.booleans(), st.integers(0, 40)), max_size=60))
+def test_never_more_than_max_failures_in_a_row_without_a_lock(
+    max_failures: int, events: list[tuple[bool, int]]
+) -> None:
+    """Whatever the order of wrong PINs, right PINs and waiting, a guesser gets at most
+    ``max_failures`` tries before a 30-minute lock (PCI DSS 8.3.4)."""
+    policy = LockoutPolicy(max_failures=max_failures)
+    state, now = LockState(), NOW
+    for wrong, minutes in events:
+        now += timedelta(minutes=minutes)
+        if state.is_locked(now):
+            assert state.locked_until is not None and state.locked_until - now <= timedelta(
+                minutes=30)
+            continue  # the till refuses before checking the PIN
+        if wrong:
+            state = state.after_failure(policy, now)
+            assert state.failures <= max_failures
+            if state.failures == max_failures:
+                assert state.is_locked(now) and state.is_locked(now + timedelta(minutes=29))
+        else:
+            state = state.after_success()
