@@ -17,7 +17,8 @@ from pathlib import Path, PurePosixPath
 
 # Python packages that must never ride along (dev tools, test frameworks, GUI toolkits we
 # do not use). Qt modules a till does not use are listed too, so an accidental import fails
-# loudly in tests instead of adding tens of megabytes.
+# loudly in tests instead of adding tens of megabytes. PySide6.QtTest stays: `ireti-till
+# selftest` drives the till with QTest.
 EXCLUDES: tuple[str, ...] = (
     "tkinter", "_tkinter", "turtle", "turtledemo", "idlelib", "test", "lib2to3", "pydoc_data",
     "pytest", "_pytest", "pytestqt", "hypothesis", "pytest_benchmark", "pytest_timeout",
@@ -27,7 +28,7 @@ EXCLUDES: tuple[str, ...] = (
     "setuptools", "pip", "PyInstaller", "alembic.testing", "sqlalchemy.testing",
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuickControls2",
     "PySide6.QtQuickTest", "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtUiTools",
-    "PySide6.QtTest", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSql",
+    "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSql",
     "PySide6.QtXml", "PySide6.QtConcurrent", "PySide6.QtLabsStyleKit", "PySide6.QtQmlFeatures",
 )
 
@@ -55,7 +56,7 @@ QT_PLUGINS: dict[str, set[str] | None] = {
 # nothing that stays needs them.
 _DROP_LIBS = re.compile(
     r"(?:^|/)(?:lib)?Qt6(?:Wayland|WlShell|EglFS|Qml|Quick|Pdf|VirtualKeyboard|Designer|Help"
-    r"|UiTools|Test|Sql|Labs|Lottie)[^/]*$"
+    r"|UiTools|Sql|Labs|Lottie)[^/]*$"
 )
 
 

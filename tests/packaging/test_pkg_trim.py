@@ -36,6 +36,7 @@ from .conftest import REPO
         ("PySide6/Qt/lib/libQt6WaylandClient.so.6", False),
         ("PySide6/Qt/lib/libQt6Quick.so.6", False),
         ("PySide6/Qt/lib/libQt6Core.so.6", True),
+        ("PySide6/Qt/lib/libQt6Test.so.6", True),  # selftest drives the till with QTest
         ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
         ("PySide6\\Qt6Qml.dll", False),
         ("PySide6\\Qt6Gui.dll", True),
@@ -86,7 +87,8 @@ def test_prune_orphans_keeps_the_import_closure_and_dlopened_libs() -> None:
 
 
 def test_excludes_name_no_runtime_dependency() -> None:
-    runtime = {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "stripe", "sqlalchemy",
+    runtime = {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtTest",
+               "stripe", "sqlalchemy",
                "alembic", "keyring", "platformdirs", "apscheduler", "hdrh", "ireti_till"}
     assert not runtime & set(bt.EXCLUDES)
     assert {"tkinter", "pytest", "hypothesis", "PyInstaller"} <= set(bt.EXCLUDES)
