@@ -101,8 +101,15 @@ class StaffService:
             return uow.staff.lock_state(user_id)
 
     def needs_first_admin(self) -> bool:
+        """No user yet; on a live till also: no real (non-training) active administrator,
+        e.g. a data directory that was used in training mode and is now live."""
         with self._uow() as uow:
+            return self._no_admin(uow)
+
+    def _no_admin(self, uow: StaffUnitOfWork) -> bool:
+        if self.training:
             return uow.staff.count() == 0
+        return not any(m.role is Role.ADMIN and not m.demo for m in uow.staff.members(False))
 
     def demo_credentials(self) -> tuple[DemoCredential, ...]:
         """The demo PINs to show on the sign-in screen: only in training mode."""
@@ -116,7 +123,7 @@ class StaffService:
         check_pin(pin, Role.ADMIN)
         encoded = self._hasher.hash(pin)
         with self._uow() as uow:
-            if uow.staff.count() != 0:
+            if not self._no_admin(uow):
                 raise AuthorisationError("The administrator already exists", code="IT-402")
             uow.staff.add(member, encoded, self._clock.now())
             self._audit.append(uow.audit, "user_created", SYSTEM,
@@ -126,8 +133,11 @@ class StaffService:
 
     def ensure_demo_staff(self) -> list[StaffMember]:
         """Training mode, empty staff table: create the demo staff. Returns who was added."""
-        if not self.training or not self.needs_first_admin():
+        if not self.training:
             return []
+        with self._uow() as uow:
+            if uow.staff.count() != 0:
+                return []
         added = [StaffMember(str(uuid.uuid4()), d.name, d.role, demo=True) for d in DEMO_STAFF]
         hashes = [self._hasher.hash(d.pin) for d in DEMO_STAFF]
         with self._uow() as uow:

@@ -162,3 +162,12 @@ def test_training_staff_never_sign_in_on_a_live_till(engine, data_dir: Path) -> 
     with pytest.raises(AuthorisationError) as info:
         live.staff.sign_in("4829")  # PIN alone skips training staff on a live till
     assert info.value.code == "IT-401"
+
+
+def test_training_data_dir_going_live_asks_for_a_real_admin(engine, data_dir: Path) -> None:
+    context(engine, data_dir, FakeClock()).staff.ensure_demo_staff()
+    live = context(engine, data_dir, FakeClock(), training=False)
+    assert live.staff.needs_first_admin()
+    admin = live.staff.create_first_admin("Grace Admin", "517394")
+    assert not live.staff.needs_first_admin()
+    assert live.staff.sign_in("517394") == admin

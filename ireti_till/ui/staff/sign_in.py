@@ -149,6 +149,8 @@ class SignInScreen(QWidget):
         self.users.addItem(anyone)
         self.users.setCurrentItem(anyone)
         for member in self._staff.users(include_inactive=False):
+            if member.demo and not self._staff.training:
+                continue  # training staff never sign in on a live till
             item = QListWidgetItem(f"{member.name} · {member.role.label}")
             item.setData(Qt.ItemDataRole.UserRole, member.user_id)
             self.users.addItem(item)
