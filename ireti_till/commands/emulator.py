@@ -12,6 +12,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from ireti_till.training import DEFAULT_API_KEY, Emulator, EmulatorConfig, FaultPlan
@@ -29,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the only key accepted (default: any sk_test_/rk_test_ key)")
     p.add_argument("--refund-pending", type=float, default=0.0, metavar="SECONDS",
                    help="refunds stay pending this long before they succeed")
+    p.add_argument("--state", metavar="FILE", type=Path,
+                   help="keep objects in this JSON file across restarts")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--data-dir", help=argparse.SUPPRESS)  # global option; not used here
     return p
@@ -48,12 +51,12 @@ def main(argv: list[str]) -> int:
     accepted = (args.api_key,) if args.api_key != DEFAULT_API_KEY else ()
     config = EmulatorConfig(port=args.port, api_key=args.api_key, accepted_keys=accepted,
                             rate_limit=args.rate_limit or None, seed=args.seed, faults=plan,
-                            refund_pending_s=args.refund_pending, quiet=not args.verbose)
+                            refund_pending_s=args.refund_pending, state_file=args.state,
+                            quiet=not args.verbose)
     try:
         emulator = Emulator.start(config)
-    except OSError as err:
-        print(f"ireti-till emulator: cannot listen on port {args.port}: {err}",
-              file=sys.stderr)
+    except (OSError, ValueError) as err:
+        print(f"ireti-till emulator: cannot start: {err}", file=sys.stderr)
         return 1
     stop = threading.Event()
 

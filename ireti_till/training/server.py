@@ -21,8 +21,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from ireti_till.training import persist
 from ireti_till.training.clock import Clock
 from ireti_till.training.faults import FaultInjector, FaultPlan
 from ireti_till.training.idempotency import IdempotencyStore
@@ -48,6 +50,8 @@ class EmulatorConfig:
     seed: int | None = None  # overrides the fault plan's seed
     faults: FaultPlan | None = None
     refund_pending_s: float = 0.0
+    #: Keep objects here across restarts (training mode); saved after every POST.
+    state_file: Path | None = None
     quiet: bool = True
 
     def __post_init__(self) -> None:
@@ -84,6 +88,8 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                            parse_qs_pairs(raw),
                            {k.lower(): v for k, v in self.headers.items()})
             out = emulator.pipeline.handle(req)
+            if req.method != "GET" and emulator.config.state_file is not None:
+                persist.save(emulator.state, emulator.config.state_file)
             for observer in list(emulator.observers):
                 try:
                     observer(req, out)
@@ -123,6 +129,8 @@ class Emulator:
         self.state.refund_pending_s = config.refund_pending_s
         self.state.reader_fault = self.faults.reader_fault
         self.state.reader_delay = self.faults.reader_delay
+        if config.state_file is not None:
+            persist.load(self.state, config.state_file)
         self.limiter = RateLimiter(config.rate_limit)
         self.idempotency = IdempotencyStore(self.clock)
         keys = config.accepted_keys
@@ -175,6 +183,8 @@ class Emulator:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        if self.config.state_file is not None:
+            persist.save(self.state, self.config.state_file)
 
     def __enter__(self) -> Emulator:
         return self

@@ -37,6 +37,7 @@ class State:
     def __init__(self, clock: Clock, seed: int = 0) -> None:
         self.clock = clock
         self.lock = threading.RLock()
+        self._seed = seed
         self._rng = random.Random(seed)
         self._seq = 0
         self.intents: dict[str, dict[str, Any]] = {}
@@ -55,6 +56,11 @@ class State:
     # -- ids and time -------------------------------------------------------------------
     def new_id(self, prefix: str, length: int = 24) -> str:
         return prefix + "".join(self._rng.choice(_ALPHABET) for _ in range(length))
+
+    def resume(self, seq: int) -> None:
+        """Continue after ``seq`` objects (a reloaded state): ids must not repeat."""
+        self._seq = max(self._seq, seq)
+        self._rng.seed(f"{self._seed}:{self._seq}")
 
     def next_seq(self) -> int:
         self._seq += 1

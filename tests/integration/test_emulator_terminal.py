@@ -178,3 +178,35 @@ def test_simulate_api_over_http_and_in_process(sdk, reader, stripe_emulator):
     with pytest.raises(stripe.InvalidRequestError):
         client.raw_request("post", f"/_emulator/readers/{reader.id}/simulate",
                            outcome="dance")
+
+
+def test_state_file_keeps_objects_across_restarts(make_emulator, tmp_path):
+    from ireti_till.training.faults import FaultPlan
+
+    path = tmp_path / "emulator.json"
+    first = make_emulator(state_file=path, faults=FaultPlan(slow_reader=1.0,
+                                                            slow_reader_s=30))
+    sdk = stripe.StripeClient(first.api_key, base_addresses={"api": first.base_url}).v1
+    loc = sdk.terminal.locations.create(params={
+        "display_name": "Shop", "address": {"line1": "1", "city": "Leeds", "country": "GB"}})
+    readers = [sdk.terminal.readers.create(params={"registration_code": "simulated-wpe",
+                                                   "location": loc.id}) for _ in range(2)]
+    waiting, busy = new_pi(sdk), new_pi(sdk)
+    process(sdk, readers[0], waiting)  # waits for a card
+    process(sdk, readers[1], busy)
+    present(sdk, readers[1], "4242424242424242")  # slow reader: processing for 30 s
+    assert sdk.payment_intents.retrieve(busy.id).status == "processing"
+    first.stop()  # saved
+
+    second = make_emulator(state_file=path)
+    sdk2 = stripe.StripeClient(second.api_key, base_addresses={"api": second.base_url}).v1
+    assert sdk2.terminal.readers.retrieve(readers[0].id).action.status == "in_progress"
+    interrupted = sdk2.terminal.readers.retrieve(readers[1].id).action
+    assert (interrupted.status, interrupted.failure_code) == ("failed", "reader_timeout")
+    assert sdk2.payment_intents.retrieve(busy.id).status == "requires_payment_method"
+    present(sdk2, readers[0], "4242424242424242")
+    assert sdk2.payment_intents.retrieve(waiting.id).status == "requires_capture"
+    fresh = new_pi(sdk2)
+    assert fresh.id not in (waiting.id, busy.id)  # ids never repeat after a reload
+    assert len(sdk2.events.list(params={"limit": 100}).data) > 5
+    assert path.exists() and not path.with_name(path.name + ".tmp").exists()
