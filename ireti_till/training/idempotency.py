@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from ireti_till.training.clock import Clock
 from ireti_till.training.wire import ApiError
@@ -80,6 +81,22 @@ class IdempotencyStore:
     def abandon(self, scope: str, key: str) -> None:
         with self._lock:
             self._in_flight.pop((scope, key), None)
+
+    def export(self) -> list[dict[str, object]]:
+        """Stored responses as JSON-able records (keys in flight are not kept)."""
+        with self._lock:
+            return [{"scope": scope, "key": key, "fingerprint": r.fingerprint,
+                     "status": r.status, "headers": list(r.headers),
+                     "body": r.body.decode(), "stored_at": r.stored_at}
+                    for (scope, key), r in self._done.items()]
+
+    def restore(self, records: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for rec in records:
+                headers = tuple((str(k), str(v)) for k, v in rec["headers"])
+                self._done[(rec["scope"], rec["key"])] = StoredResponse(
+                    rec["fingerprint"], int(rec["status"]), headers, rec["body"].encode(),
+                    float(rec["stored_at"]))
 
     def __len__(self) -> int:
         with self._lock:

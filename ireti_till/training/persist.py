@@ -5,8 +5,9 @@ readers and events it refers to should too. ``save`` writes everything as JSON, 
 (temporary file, fsync, ``os.replace``); ``load`` reads it back. Work that was waiting on
 the clock (a pending refund, a slow reader) is settled on load: a pending refund settles
 as it would have, a payment caught mid-processing fails its reader action, so nothing is
-left half-done with no way forward. Idempotency keys are not kept: after a restart the
-till looks payments up by metadata, as it does after 24 hours against Stripe.
+left half-done with no way forward. Stored idempotent responses are kept too (a till that
+crashed replays its keys after the restart, and must get the same answers); keys that
+were in flight are not.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from ireti_till.training.cards import lookup
+from ireti_till.training.idempotency import IdempotencyStore
 from ireti_till.training.store import State
 
 _TABLES = ("intents", "charges", "refunds", "locations", "readers")
 FORMAT = 1
 
 
-def save(state: State, path: Path) -> None:
+def save(state: State, path: Path, keys: IdempotencyStore | None = None) -> None:
     """Write the state atomically; serialised by the state lock."""
     with state.lock:
         data: dict[str, Any] = {name: getattr(state, name) for name in _TABLES}
-        data.update(format=FORMAT, events=state.events, seq=state._seq)
+        data.update(format=FORMAT, events=state.events, seq=state._seq,
+                    idempotency=keys.export() if keys is not None else [])
         text = json.dumps(data, separators=(",", ":"))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
@@ -38,7 +41,7 @@ def save(state: State, path: Path) -> None:
         tmp.replace(path)
 
 
-def load(state: State, path: Path) -> bool:
+def load(state: State, path: Path, keys: IdempotencyStore | None = None) -> bool:
     """Fill ``state`` from ``path``; ``False`` if there is no file yet."""
     if not path.exists():
         return False
@@ -50,6 +53,8 @@ def load(state: State, path: Path) -> bool:
             getattr(state, name).update(data[name])
         state.events.extend(data["events"])
         state.resume(int(data["seq"]))
+        if keys is not None:
+            keys.restore(data.get("idempotency", []))
         _settle_interrupted(state)
     return True
 

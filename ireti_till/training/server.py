@@ -89,7 +89,8 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                            {k.lower(): v for k, v in self.headers.items()})
             out = emulator.pipeline.handle(req)
             if req.method != "GET" and emulator.config.state_file is not None:
-                persist.save(emulator.state, emulator.config.state_file)
+                persist.save(emulator.state, emulator.config.state_file,
+                             emulator.idempotency)
             for observer in list(emulator.observers):
                 try:
                     observer(req, out)
@@ -129,10 +130,10 @@ class Emulator:
         self.state.refund_pending_s = config.refund_pending_s
         self.state.reader_fault = self.faults.reader_fault
         self.state.reader_delay = self.faults.reader_delay
-        if config.state_file is not None:
-            persist.load(self.state, config.state_file)
         self.limiter = RateLimiter(config.rate_limit)
         self.idempotency = IdempotencyStore(self.clock)
+        if config.state_file is not None:
+            persist.load(self.state, config.state_file, self.idempotency)
         keys = config.accepted_keys
         self.pipeline = Pipeline(self.state, self.faults, self.limiter, self.idempotency, keys)
         self.simulate = ReaderSimulator(self.state)
@@ -184,7 +185,7 @@ class Emulator:
         self._server.server_close()
         self._thread.join(timeout=5)
         if self.config.state_file is not None:
-            persist.save(self.state, self.config.state_file)
+            persist.save(self.state, self.config.state_file, self.idempotency)
 
     def __enter__(self) -> Emulator:
         return self

@@ -192,6 +192,8 @@ def test_state_file_keeps_objects_across_restarts(make_emulator, tmp_path):
     readers = [sdk.terminal.readers.create(params={"registration_code": "simulated-wpe",
                                                    "location": loc.id}) for _ in range(2)]
     waiting, busy = new_pi(sdk), new_pi(sdk)
+    keyed = sdk.payment_intents.create(params={"amount": 5, "currency": "gbp"},
+                                       options={"idempotency_key": "att-9:create"})
     process(sdk, readers[0], waiting)  # waits for a card
     process(sdk, readers[1], busy)
     present(sdk, readers[1], "4242424242424242")  # slow reader: processing for 30 s
@@ -206,6 +208,9 @@ def test_state_file_keeps_objects_across_restarts(make_emulator, tmp_path):
     assert sdk2.payment_intents.retrieve(busy.id).status == "requires_payment_method"
     present(sdk2, readers[0], "4242424242424242")
     assert sdk2.payment_intents.retrieve(waiting.id).status == "requires_capture"
+    replay = sdk2.payment_intents.create(params={"amount": 5, "currency": "gbp"},
+                                         options={"idempotency_key": "att-9:create"})
+    assert replay.id == keyed.id  # the key survived the restart: no second PaymentIntent
     fresh = new_pi(sdk2)
     assert fresh.id not in (waiting.id, busy.id)  # ids never repeat after a reload
     assert len(sdk2.events.list(params={"limit": 100}).data) > 5
