@@ -157,6 +157,8 @@ def test_override_dialog_needs_a_reason_and_handles_refund_decisions(qtbot: QtBo
     dialog = shown(qtbot, OverrideDialog(w.overrides, ada, OverrideKind.REFUND_ABOVE_LIMIT,
                                          ctx.amount, "", None, decision))
     qtbot.waitUntil(dialog.reason.hasFocus)
+    labels = [dialog.approver.itemText(i) for i in range(dialog.approver.count())]
+    assert [t.split()[0] for t in labels[1:]] == ["Bola", "Chidi"]
     type_pin(qtbot, dialog.pad.field, "394817")
     assert "IT-433" in dialog.error.text()
     dialog.reason.setText("faulty kettle")
@@ -306,3 +308,14 @@ def test_sign_in_on_the_real_ledger_from_the_thread_pool(qtbot: QtBot, data_dir:
         assert ctx.audit.verify().ok
     finally:
         engine.dispose()
+
+
+def test_override_dialog_lists_only_approvers_the_matrix_allows(qtbot: QtBot) -> None:
+    w = world()
+    ada = w.user("Ada")
+    ctx = RefundContext(Money(150_000, "EUR"), ada, receipt=True)
+    decision = default_matrix("EUR").decide(ctx)
+    dialog = shown(qtbot, OverrideDialog(w.overrides, ada, OverrideKind.REFUND_ABOVE_LIMIT,
+                                         ctx.amount, "", None, decision))
+    labels = [dialog.approver.itemText(i) for i in range(1, dialog.approver.count())]
+    assert [t.split()[0] for t in labels] == ["Chidi"]

@@ -84,8 +84,9 @@ class OverrideDialog(TillDialog):
         try:
             probe = self._request()
         except TillError:  # no reason yet: list everyone who could possibly approve
-            probe = OverrideRequest(self._kind, self._requester, "probe", None, None,
-                                    self._service.rules.role_for(self._kind))
+            role = (self._decision.approver_role if self._decision is not None else None) \
+                or self._service.rules.role_for(self._kind)
+            probe = OverrideRequest(self._kind, self._requester, "probe", None, None, role)
         for member in self._service.approvers(probe):
             self.approver.addItem(f"{member.name} · {member.role.label}", member.user_id)
         if self.approver.count() == 1:
