@@ -319,8 +319,11 @@ def write_default(path: Path) -> None:
         os.link(tmp, path)  # fails if someone created the file meanwhile: keep theirs
     except FileExistsError:
         pass
+    except OSError:  # no hard links here (FAT, some network shares): plain rename
+        if not path.exists():
+            Path(tmp).replace(path)
     finally:
-        Path(tmp).unlink()
+        Path(tmp).unlink(missing_ok=True)
 
 
 def load_config(data_dir: Path, *,

@@ -234,3 +234,16 @@ def test_completed_sales_are_append_only(ledger: Ledger, statement: str) -> None
     with ledger.read_uow() as uow:
         stored = uow.sales.by_receipt("T01", 1)
     assert stored is not None and stored.total == eur(360) and len(stored.tenders) == 1
+
+
+def test_a_data_dir_with_url_characters_in_its_name_works(tmp_path: Path) -> None:
+    odd = tmp_path / "Till #2? 50% off & more"
+    odd.mkdir()
+    opened = open_ledger(odd)
+    try:
+        with opened.uow_factory() as uow:
+            uow.sales.add(make_sale(1))
+            uow.commit()
+    finally:
+        opened.close()
+    assert (odd / "ledger.sqlite3").stat().st_size > 0

@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
 #: Applied to every new DBAPI connection, in this order.
@@ -55,8 +55,9 @@ def _on_begin(conn: Connection) -> None:
 
 def make_engine(path: Path, *, echo: bool = False) -> Engine:
     """An engine on the SQLite file at ``path`` (created on first write)."""
+    # A URL object, not a string: a folder named "Till #2?" must not be parsed as a URL.
     engine = create_engine(
-        f"sqlite:///{path}",
+        URL.create("sqlite+pysqlite", database=str(path)),
         echo=echo,
         connect_args={"timeout": 5.0, "check_same_thread": False},
         pool_size=4,
