@@ -10,6 +10,8 @@ SDK's 80. Answers are frozen values from ``services.payment_port``; failures are
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -32,6 +34,8 @@ from ireti_till.services.payment_port import (
 )
 
 R = TypeVar("R")
+CallObserver = Callable[[str, float, str | None], None]
+log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_RETRIES = 2
 _EXPAND_CHARGE = {"expand": ["latest_charge"]}
@@ -41,9 +45,13 @@ class StripeGateway:
     def __init__(self, api_key: str, *, base_url: str | None = None, training: bool = False,
                  timeout_s: float = DEFAULT_TIMEOUT_S,
                  max_network_retries: int = DEFAULT_RETRIES,
-                 http_client: stripe.HTTPClient | None = None) -> None:
+                 http_client: stripe.HTTPClient | None = None,
+                 on_call: CallObserver | None = None) -> None:
+        """``on_call(operation, seconds, error_code_or_None)`` is told of every call
+        (latency metrics); it must be quick and must not raise."""
         ensure_key_allowed(api_key, training=training)
         self.training = training
+        self._on_call = on_call
         self.base_url = base_url
         addresses: dict[str, str] = {"api": base_url.rstrip("/")} if base_url else {}
         self._client = stripe.StripeClient(
@@ -55,14 +63,26 @@ class StripeGateway:
         self._v1 = self._client.v1
 
     # -- plumbing -------------------------------------------------------------------------
-    @staticmethod
-    def _call(fn: Callable[[], Any], convert: Callable[[dict[str, Any]], R], *,
+    def _call(self, op: str, fn: Callable[[], Any], convert: Callable[[dict[str, Any]], R], *,
               refund: bool = False) -> R:
+        started = time.perf_counter()
         try:
             obj = fn()
         except stripe.StripeError as err:
-            raise to_domain(err, refund=refund) from err
+            error = to_domain(err, refund=refund)
+            self._observe(op, time.perf_counter() - started, error.code)
+            log.info("stripe %s failed: %s http=%s request_id=%s", op, error.code,
+                     error.http_status, error.request_id)
+            raise error from err
+        self._observe(op, time.perf_counter() - started, None)
         return convert(obj.to_dict())
+
+    def _observe(self, op: str, seconds: float, error_code: str | None) -> None:
+        if self._on_call is not None:
+            try:
+                self._on_call(op, seconds, error_code)
+            except Exception:  # metrics must never break a payment
+                log.exception("stripe call observer failed")
 
     @staticmethod
     def _key(idempotency_key: str) -> dict[str, str]:
@@ -93,16 +113,16 @@ class StripeGateway:
         }
         if description:
             params["description"] = description
-        return self._call(lambda: self._v1.payment_intents.create(
+        return self._call("create_intent", lambda: self._v1.payment_intents.create(
             params=params, options=self._key(idempotency_key)), to.intent)  # type: ignore[arg-type]
 
     def retrieve_intent(self, intent_id: str) -> IntentInfo:
-        return self._call(lambda: self._v1.payment_intents.retrieve(
+        return self._call("retrieve_intent", lambda: self._v1.payment_intents.retrieve(
             intent_id, params=_EXPAND_CHARGE), to.intent)  # type: ignore[arg-type]
 
     def update_intent_metadata(self, intent_id: str, metadata: Mapping[str, str], *,
                                idempotency_key: str) -> IntentInfo:
-        return self._call(lambda: self._v1.payment_intents.update(
+        return self._call("update_intent_metadata", lambda: self._v1.payment_intents.update(
             intent_id, params={"metadata": dict(metadata)},
             options=self._key(idempotency_key)), to.intent)  # type: ignore[arg-type]
 
@@ -111,14 +131,14 @@ class StripeGateway:
         params: dict[str, Any] = {"expand": ["latest_charge"]}
         if amount_to_capture_minor is not None:
             params["amount_to_capture"] = amount_to_capture_minor
-        return self._call(lambda: self._v1.payment_intents.capture(
+        return self._call("capture_intent", lambda: self._v1.payment_intents.capture(
             intent_id, params=params, options=self._key(idempotency_key)),  # type: ignore[arg-type]
             to.intent)
 
     def cancel_intent(self, intent_id: str, *, idempotency_key: str,
                       reason: str | None = None) -> IntentInfo:
         params = {"cancellation_reason": reason} if reason else {}
-        return self._call(lambda: self._v1.payment_intents.cancel(
+        return self._call("cancel_intent", lambda: self._v1.payment_intents.cancel(
             intent_id, params=params, options=self._key(idempotency_key)),  # type: ignore[arg-type]
             to.intent)
 
@@ -130,7 +150,7 @@ class StripeGateway:
                 raise InvalidPaymentRequest(detail="metadata search values may not hold quotes")
             clauses.append(f"metadata['{key}']:'{value}'")
         query = " AND ".join(clauses)
-        page = self._call(lambda: self._v1.payment_intents.search(
+        page = self._call("search_intents", lambda: self._v1.payment_intents.search(
             params={"query": query, "limit": limit}), self._page(to.intent))
         return page.items
 
@@ -142,7 +162,7 @@ class StripeGateway:
             params["created"] = created
         if starting_after:
             params["starting_after"] = starting_after
-        return self._call(lambda: self._v1.payment_intents.list(params=params),  # type: ignore[arg-type]
+        return self._call("list_intents", lambda: self._v1.payment_intents.list(params=params),  # type: ignore[arg-type]
                           self._page(to.intent))
 
     # -- Terminal -------------------------------------------------------------------------
@@ -150,15 +170,17 @@ class StripeGateway:
                           skip_tipping: bool = True) -> ReaderInfo:
         params = {"payment_intent": intent_id,
                   "process_config": {"skip_tipping": skip_tipping}}
-        return self._call(lambda: self._v1.terminal.readers.process_payment_intent(
+        readers = self._v1.terminal.readers
+        return self._call("process_on_reader", lambda: readers.process_payment_intent(
             reader_id, params=params, options=self._key(idempotency_key)),  # type: ignore[arg-type]
             to.reader)
 
     def retrieve_reader(self, reader_id: str) -> ReaderInfo:
-        return self._call(lambda: self._v1.terminal.readers.retrieve(reader_id), to.reader)
+        readers = self._v1.terminal.readers
+        return self._call("retrieve_reader", lambda: readers.retrieve(reader_id), to.reader)
 
     def cancel_reader_action(self, reader_id: str, *, idempotency_key: str) -> ReaderInfo:
-        return self._call(lambda: self._v1.terminal.readers.cancel_action(
+        return self._call("cancel_reader_action", lambda: self._v1.terminal.readers.cancel_action(
             reader_id, options=self._key(idempotency_key)), to.reader)  # type: ignore[arg-type]
 
     def set_reader_display(self, reader_id: str, cart: CartDisplay, *,
@@ -170,7 +192,8 @@ class StripeGateway:
         }
         if cart.tax_minor is not None:
             body["tax"] = cart.tax_minor
-        return self._call(lambda: self._v1.terminal.readers.set_reader_display(
+        readers = self._v1.terminal.readers
+        return self._call("set_reader_display", lambda: readers.set_reader_display(
             reader_id, params={"type": "cart", "cart": body},  # type: ignore[typeddict-item]
             options=self._key(idempotency_key)), to.reader)  # type: ignore[arg-type]
 
@@ -181,7 +204,8 @@ class StripeGateway:
         params: dict[str, Any] = {"type": "card_present"}
         if card_number:
             params["card_present"] = {"number": card_number}
-        return self._call(lambda: self._v1.test_helpers.terminal.readers.present_payment_method(
+        helpers = self._v1.test_helpers.terminal.readers
+        return self._call("present_payment_method", lambda: helpers.present_payment_method(
             reader_id, params=params), to.reader)  # type: ignore[arg-type]
 
     def simulate_reader(self, reader_id: str, outcome: str) -> ReaderInfo:
@@ -189,7 +213,7 @@ class StripeGateway:
         insufficient_funds, expired, customer_cancels, reader_timeout, ..."""
         self._training_only()
         path = f"/_emulator/readers/{reader_id}/simulate"
-        return self._call(lambda: self._client.deserialize(
+        return self._call("simulate_reader", lambda: self._client.deserialize(
             self._client.raw_request("post", path, outcome=outcome), api_mode="V1"),
             to.reader)
 
@@ -199,19 +223,20 @@ class StripeGateway:
                                   ("city", address.city), ("state", address.state),
                                   ("postal_code", address.postal_code),
                                   ("country", address.country)) if v}
-        return self._call(lambda: self._v1.terminal.locations.create(
+        return self._call("create_location", lambda: self._v1.terminal.locations.create(
             params={"display_name": display_name, "address": addr},  # type: ignore[arg-type]
             options=self._key(idempotency_key)), to.location)  # type: ignore[arg-type]
 
     def list_locations(self, *, limit: int = 100) -> tuple[LocationInfo, ...]:
-        return self._call(lambda: self._v1.terminal.locations.list(params={"limit": limit}),
+        locations = self._v1.terminal.locations
+        return self._call("list_locations", lambda: locations.list(params={"limit": limit}),
                           self._page(to.location)).items
 
     def register_reader(self, registration_code: str, location_id: str, *, label: str,
                         idempotency_key: str) -> ReaderInfo:
         params = {"registration_code": registration_code, "location": location_id,
                   "label": label}
-        return self._call(lambda: self._v1.terminal.readers.create(
+        return self._call("register_reader", lambda: self._v1.terminal.readers.create(
             params=params, options=self._key(idempotency_key)), to.reader)  # type: ignore[arg-type]
 
     def list_readers(self, *, location_id: str | None = None, limit: int = 100) -> (
@@ -219,7 +244,7 @@ class StripeGateway:
         params: dict[str, Any] = {"limit": limit}
         if location_id:
             params["location"] = location_id
-        return self._call(lambda: self._v1.terminal.readers.list(params=params),  # type: ignore[arg-type]
+        return self._call("list_readers", lambda: self._v1.terminal.readers.list(params=params),  # type: ignore[arg-type]
                           self._page(to.reader)).items
 
     # -- Refunds and events ---------------------------------------------------------------
@@ -233,15 +258,16 @@ class StripeGateway:
             params["reason"] = reason
         if metadata:
             params["metadata"] = dict(metadata)
-        return self._call(lambda: self._v1.refunds.create(
+        return self._call("create_refund", lambda: self._v1.refunds.create(
             params=params, options=self._key(idempotency_key)),  # type: ignore[arg-type]
             to.refund, refund=True)
 
     def retrieve_refund(self, refund_id: str) -> RefundInfo:
-        return self._call(lambda: self._v1.refunds.retrieve(refund_id), to.refund)
+        return self._call("retrieve_refund", lambda: self._v1.refunds.retrieve(refund_id),
+                          to.refund)
 
     def list_refunds(self, intent_id: str, *, limit: int = 100) -> tuple[RefundInfo, ...]:
-        return self._call(lambda: self._v1.refunds.list(
+        return self._call("list_refunds", lambda: self._v1.refunds.list(
             params={"payment_intent": intent_id, "limit": limit}), self._page(to.refund)).items
 
     def list_events(self, *, types: Sequence[str] = (), created_gte: int | None = None,
@@ -253,7 +279,7 @@ class StripeGateway:
             params["created"] = {"gte": created_gte}
         if starting_after:
             params["starting_after"] = starting_after
-        return self._call(lambda: self._v1.events.list(params=params),  # type: ignore[arg-type]
+        return self._call("list_events", lambda: self._v1.events.list(params=params),  # type: ignore[arg-type]
                           self._page(to.event))
 
 

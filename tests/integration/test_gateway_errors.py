@@ -201,3 +201,17 @@ def test_not_found(emulator_gateway):
         emulator_gateway.retrieve_intent("pi_missing")
     assert (caught.value.code, caught.value.http_status, caught.value.stripe_code) == (
         "IT-346", 404, "resource_missing")
+
+
+def test_every_call_is_reported_for_metrics(make_emulator, make_gateway):
+    emu = make_emulator()
+    seen = []
+    gw = make_gateway(emu, on_call=lambda op, seconds, code: seen.append((op, seconds, code)))
+    create(gw)
+    with pytest.raises(pe.PaymentNotFound):
+        gw.retrieve_intent("pi_missing")
+    assert [(op, code) for op, _s, code in seen] == [("create_intent", None),
+                                                     ("retrieve_intent", "IT-346")]
+    assert all(s >= 0 for _op, s, _c in seen)
+    broken = make_gateway(emu, on_call=lambda *a: 1 / 0)  # a failing observer is ignored
+    assert broken.retrieve_intent(seen and create(gw).id).status == "requires_payment_method"
