@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -79,3 +80,16 @@ def test_an_unwritable_data_dir_is_a_clear_ledger_error(tmp_path: Path) -> None:
         open_ledger(missing)
     assert caught.value.code == "IT-202"
     assert "--data-dir" in str(caught.value)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="root ignores file permissions")
+def test_a_read_only_database_file_is_a_clear_ledger_error(data_dir: Path) -> None:
+    path = _ledger_with_data(data_dir)
+    path.chmod(0o400)
+    try:
+        with pytest.raises(LedgerError) as caught:
+            open_ledger(data_dir)
+        assert caught.value.code == "IT-202" and "read-only" in str(caught.value)
+    finally:
+        path.chmod(0o600)

@@ -119,6 +119,12 @@ def open_ledger(
             code="IT-202",
         )
     exists = path.exists() and path.stat().st_size > 0
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise LedgerError(
+            f"The till's database {path} is read-only for this user. Give this user write "
+            "access to it (and to its folder), or start the till with --data-dir pointing "
+            "to a writable folder.", code="IT-202",
+        )
     current = _quick_check(path, backups) if exists else set()
     known, heads = migrate.script_revisions(script_location)
     if current - known:
