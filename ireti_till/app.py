@@ -17,28 +17,46 @@ Benchmark hook: with ``IRETI_BENCH_EXIT_ON_READY=1`` the till prints
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import importlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication
 
-from ireti_till import __version__
-from ireti_till.adapters.config_file import AppConfig, load_config
-from ireti_till.adapters.db.ledger import Ledger, open_ledger
-from ireti_till.adapters.paths import log_dir, resolve_data_dir
-from ireti_till.domain.errors import ConfigError, LedgerError, TillError
-from ireti_till.services.selling import SaleService
-from ireti_till.ui.error_screen import ErrorWindow, StartupProblem
-from ireti_till.ui.main_window import MainWindow, ScreenContext
-from ireti_till.ui.theme import FONT_FAMILY, apply_theme
+def _prefetch_ledger() -> None:
+    """Import the ledger (SQLAlchemy: the slowest import on the way to the first scan) on a
+    helper thread while the main thread loads Qt. A failure here is ignored: the real import
+    in build_till() raises it again where it is reported."""
+    with contextlib.suppress(Exception):
+        importlib.import_module("ireti_till.adapters.db.ledger")
+
+
+if os.environ.get("IRETI_PREFETCH", "1") != "0":  # IRETI_PREFETCH=0: for A/B benchmarks
+    threading.Thread(target=_prefetch_ledger, name="prefetch-ledger", daemon=True).start()
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtGui import QFontDatabase, QIcon  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ireti_till import __version__  # noqa: E402
+from ireti_till.adapters.config_file import AppConfig, load_config  # noqa: E402
+from ireti_till.adapters.paths import log_dir, resolve_data_dir  # noqa: E402
+from ireti_till.domain.errors import ConfigError, LedgerError, TillError  # noqa: E402
+from ireti_till.services.selling import SaleService  # noqa: E402
+from ireti_till.ui.error_screen import ErrorWindow, StartupProblem  # noqa: E402
+from ireti_till.ui.main_window import MainWindow, ScreenContext  # noqa: E402
+from ireti_till.ui.theme import FONT_FAMILY, apply_theme  # noqa: E402
+
+if TYPE_CHECKING:
+    from ireti_till.adapters.db.ledger import Ledger
 
 log = logging.getLogger("ireti_till.app")
 
@@ -136,6 +154,7 @@ def build_till(data_dir: Path, *, force_training: bool = False,
                cashier: str | None = None, seed_demo: bool = True) -> Till:
     """Config, ledger, demo catalog, service and window for ``data_dir`` (raises TillError)."""
     from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.db.ledger import open_ledger
 
     config = load_config(data_dir)
     training = config.training or force_training

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-from ireti_till.ui.theme import TOUCH_MIN_HEIGHT, name, set_role
+from ireti_till.ui.theme import TOUCH_MIN_HEIGHT, name, set_role, style
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,7 @@ class ActionPad(QWidget):
     def __init__(self, window: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         name(self, "action_pad")
+        style(self)
         self.buttons: dict[str, QPushButton] = {}
         self.shortcuts: dict[str, QShortcut] = {}
         grid = QGridLayout(self)

@@ -16,10 +16,11 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ireti_till.services.selling import BasketView, LineView
-from ireti_till.ui.theme import name
+from ireti_till.ui.theme import TEXT, big_font, name
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -58,8 +59,9 @@ class BasketModel(QAbstractTableModel):
             return self._display(line, col)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if col >= 2 or col == 0 else _LEFT
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1 and line.override_reason:
-            return f"Price changed: {line.override_reason}"
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            why = f"\nPrice changed: {line.override_reason}" if line.override_reason else ""
+            return f"{line.name} ({line.sku}){why}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self._display(line, col)
         return None
@@ -132,16 +134,33 @@ class BasketTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
+        self.setFont(big_font(13, bold=False))
+        header_font = big_font(11)
+        self.horizontalHeader().setFont(header_font)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Highlight, QColor("#cfe3e3"))
+        palette.setColor(QPalette.ColorRole.HighlightedText, QColor(TEXT))
+        palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#f3f7f7"))
+        self.setPalette(palette)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(44)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths from the font (not ResizeToContents, which re-measures every row on
+        # each scan and costs milliseconds per line in a long basket).
+        metrics = self.fontMetrics()
+        samples = ("99", "", "999", "€9,999.99", "10% -€99.99", "€99,999.99")
+        header.setMinimumSectionSize(24)
+        for col, sample in enumerate(samples):
+            if col == 1:
+                continue
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(COLUMNS[col]))
+            header.resizeSection(col, width + 18)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self.doubleClicked.connect(self._on_double_click)
-        self.basket_model.rowsInserted.connect(self._follow_new_row)
 
     def show_basket(self, basket: BasketView, select_line: int | None = None) -> None:
         self.basket_model.set_basket(basket)
@@ -152,9 +171,14 @@ class BasketTable(QTableView):
 
     def select_line(self, line_no: int) -> None:
         row = self.basket_model.row_of(line_no)
-        if row is not None:
+        if row is not None and row != self._selected_row():
             self.selectRow(row)
+        if row is not None:
             self.scrollTo(self.basket_model.index(row, 0))
+
+    def _selected_row(self) -> int | None:
+        rows = self.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
 
     def selected_line(self) -> int | None:
         rows = self.selectionModel().selectedRows()
@@ -176,10 +200,6 @@ class BasketTable(QTableView):
         row = max(0, min(count - 1, row))
         self.selectRow(row)
         self.scrollTo(self.basket_model.index(row, 0))
-
-    def _follow_new_row(self, _parent: QModelIndex, _first: int, last: int) -> None:
-        self.selectRow(last)
-        self.scrollTo(self.basket_model.index(last, 0))
 
     def _on_double_click(self, index: QModelIndex) -> None:
         line_no = self.basket_model.line_no_at(index.row())

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ireti_till.ui.theme import DANGER, TOUCH_MIN_HEIGHT, big_font, name, set_role
+from ireti_till.ui.theme import DANGER, TOUCH_MIN_HEIGHT, big_font, name, set_role, style
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,7 @@ class ErrorWindow(QMainWindow):
     def __init__(self, problem: StartupProblem) -> None:
         super().__init__()
         name(self, "error_window")
+        style(self)
         self.setWindowTitle(f"Ireti Till — cannot start ({problem.code})")
         self.screen_widget = ErrorScreen(problem, self)
         self.setCentralWidget(self.screen_widget)

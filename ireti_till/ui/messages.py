@@ -42,7 +42,7 @@ class MessageStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         name(self, "message_strip")
-        self.setMinimumHeight(48)
+        self.setFixedHeight(64)  # fixed: a new message never re-lays out the screen
         self._label = QLabel(self)
         name(self._label, "message_text")
         self._label.setWordWrap(True)
@@ -61,14 +61,15 @@ class MessageStrip(QFrame):
         return self._label.text()
 
     def show_message(self, text: str, level: Level = Level.INFO) -> None:
-        self.level = level
         self._label.setText(text)
-        bg, fg, border = _COLOURS[level]
-        self.setStyleSheet(
-            f"#message_strip {{ background: {bg}; border: 2px solid {border};"
-            f" border-radius: 6px; }} #message_text {{ color: {fg}; font-size: 13pt;"
-            f" font-weight: bold; }}"
-        )
+        if level is not self.level:  # restyling costs milliseconds: only when it changes
+            self.level = level
+            bg, fg, border = _COLOURS[level]
+            self.setStyleSheet(
+                f"#message_strip {{ background: {bg}; border: 2px solid {border};"
+                f" border-radius: 6px; }} #message_text {{ color: {fg}; font-size: 13pt;"
+                f" font-weight: bold; }}"
+            )
         self._timer.stop()
         if level is Level.INFO:
             self._timer.start(INFO_TIMEOUT_MS)
@@ -91,8 +92,10 @@ class MessageStrip(QFrame):
             self.alerted.emit(text)
 
     def clear(self) -> None:
-        self.level = None
         self._label.setText("")
+        if self.level is None and self.styleSheet():
+            return
+        self.level = None
         self.setStyleSheet(
             "#message_strip { background: transparent; border: 2px solid transparent; }"
         )

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from ireti_till.ui.theme import big_font, name
+from ireti_till.ui.theme import big_font, name, style
 
 _PREFIX_RE = re.compile(r"^\s*(\d{1,7})\s*[*xX]\s*$")
 MAX_SCAN_LENGTH = 512  # the service caps what it accepts; this only stops runaway input
@@ -44,6 +44,7 @@ class ScanBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         name(self, "scan_bar")
+        style(self)
         self.field = ScanField(self)
         name(self.field, "scan_field", "Scan or type a barcode, then Enter. N* sets quantity.")
         self.field.setPlaceholderText("Scan or type a barcode · 3* sets quantity · F2 find")

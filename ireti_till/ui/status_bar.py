@@ -17,7 +17,7 @@ from ireti_till.ui.bridge import (
     StripeStatus,
     UiBridge,
 )
-from ireti_till.ui.theme import DANGER, LIVE, MUTED, name, set_role
+from ireti_till.ui.theme import DANGER, LIVE, MUTED, name, set_role, style
 
 
 def _fmt_age(seconds: float) -> str:
@@ -32,6 +32,7 @@ class TillStatusBar(QStatusBar):
     def __init__(self, training: bool, cashier: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         name(self, "status_bar")
+        style(self)
         self.setSizeGripEnabled(False)
         self.mode = self._label("status_mode")
         self.stripe = self._label("status_stripe")

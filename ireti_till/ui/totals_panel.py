@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ireti_till.domain.money import Money
 from ireti_till.services.selling import BasketView
-from ireti_till.ui.theme import PRIMARY, big_font, name
+from ireti_till.ui.theme import PRIMARY, big_font, name, style
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -19,6 +19,7 @@ class TotalsPanel(QFrame):
         self.setStyleSheet(
             "#totals_panel { background: white; border: 1px solid #c9d2d2; border-radius: 8px; }"
         )
+        style(self)
         self._grid = QGridLayout()
         self._grid.setHorizontalSpacing(16)
         self._grid.setVerticalSpacing(4)

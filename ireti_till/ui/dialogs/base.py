@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ireti_till.domain.errors import TillError
-from ireti_till.ui.theme import big_font, name, set_role
+from ireti_till.ui.theme import big_font, name, set_role, style
 
 log = logging.getLogger("ireti_till.ui")
 T = TypeVar("T")
@@ -32,6 +32,7 @@ class TillDialog(QDialog):
     def __init__(self, object_name: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         name(self, object_name)
+        style(self)
         self.setWindowTitle(title)
         self.setModal(True)
         self.setMinimumWidth(480)

@@ -1,0 +1,160 @@
+"""Cold start of the till vs a bare PySide6 window, and idle RSS, in the same run.
+
+    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--products 100000]
+
+Each run is a new process. "Ready" is the moment the sale screen's scan field has the
+keyboard focus (the till prints ``IRETI_READY <time>`` under IRETI_BENCH_EXIT_ON_READY=1);
+the baseline is a bare PySide6 QMainWindow with one QLineEdit reaching focus the same way.
+Both use the same Qt platform (offscreen unless --platform says otherwise); runs are
+interleaved so both see the same machine load. The till's data directory holds a
+generated 100,000-product catalog (benchmarks/gen_catalog.py), already imported.
+
+Floors (issue 2): start-up ratio <= 4x (goal 2x); idle RSS <= 150 MB; ``stripe`` not
+imported on the way to the first scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+BARE = textwrap.dedent("""
+    import os, sys, time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLineEdit, QMainWindow
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    field = QLineEdit()
+    window.setCentralWidget(field)
+    window.resize(1280, 720)
+    window.show()
+    window.activateWindow()
+    field.setFocus()
+    def ready():
+        if not field.hasFocus():
+            QTimer.singleShot(1, ready)
+            return
+        print(f"IRETI_READY {time.time():.6f}", flush=True)
+        def finish():
+            rss = 0
+            for line in open("/proc/self/status"):
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+            print(f"IRETI_RSS rss_kb={rss} stripe_loaded={'stripe' in sys.modules}", flush=True)
+            app.quit()
+        QTimer.singleShot(int(os.environ.get("IRETI_BENCH_IDLE_MS", "0")), finish)
+    QTimer.singleShot(0, ready)
+    app.exec()
+""")
+
+
+def prepare_data_dir(products: int, base: Path) -> Path:
+    """A data directory with default config and ``products`` generated products imported."""
+    import gen_catalog
+
+    from ireti_till.adapters.config_file import load_config
+    from ireti_till.adapters.db.ledger import open_ledger
+    from ireti_till.services.catalog_import import import_csv
+
+    data = base / f"data-{products}"
+    marker = data / ".bench-ready"
+    if marker.exists():
+        return data
+    data.mkdir(parents=True, exist_ok=True)
+    csv_path = base / f"catalog-{products}.csv"
+    gen_catalog.write(csv_path, products, 7)
+    config = load_config(data)
+    ledger = open_ledger(data)
+    try:
+        with csv_path.open(encoding="utf-8", newline="") as stream:
+            result = import_csv(ledger.uow_factory, stream, currency=config.store.currency,
+                                tax_codes={r.code for r in config.store.tax_rates},
+                                skip_invalid=True)
+    finally:
+        ledger.close()
+    print(f"prepared {data}: {result.imported} products", file=sys.stderr)
+    marker.write_text("ok")
+    return data
+
+
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int, bool]:
+    start = time.time()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    ready = rss = None
+    stripe = False
+    for line in out.stdout.splitlines():
+        if line.startswith("IRETI_READY "):
+            ready = float(line.split()[1])
+        elif line.startswith("IRETI_RSS "):
+            fields = dict(f.split("=") for f in line.split()[1:])
+            rss = int(fields["rss_kb"])
+            stripe = fields["stripe_loaded"] == "True"
+    if out.returncode != 0 or ready is None or rss is None:
+        raise SystemExit(f"run failed ({out.returncode}): {cmd}\n{out.stdout}\n{out.stderr}")
+    return ready - start, rss, stripe
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--platform", default="offscreen")
+    parser.add_argument("--idle-ms", type=int, default=1000, help="idle time before RSS")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ireti-bench")
+    args = parser.parse_args()
+    data = prepare_data_dir(args.products, args.work)
+    env = {**os.environ, "QT_QPA_PLATFORM": args.platform, "IRETI_BENCH_EXIT_ON_READY": "1",
+           "IRETI_BENCH_IDLE_MS": "0"}
+    env.pop("IRETI_DATA_DIR", None)
+    till_cmd = [sys.executable, "-m", "ireti_till", "--data-dir", str(data)]
+    bare_cmd = [sys.executable, "-c", BARE]
+    run_once(till_cmd, env)  # warm the OS file cache for both, not counted
+    run_once(bare_cmd, env)
+    till_t: list[float] = []
+    bare_t: list[float] = []
+    stripe_seen = False
+    for _ in range(args.runs):
+        t, _rss, stripe = run_once(till_cmd, env)
+        till_t.append(t)
+        stripe_seen |= stripe
+        bare_t.append(run_once(bare_cmd, env)[0])
+    idle_env = {**env, "IRETI_BENCH_IDLE_MS": str(args.idle_ms)}
+    till_rss = statistics.median(run_once(till_cmd, idle_env)[1] for _ in range(3))
+    bare_rss = statistics.median(run_once(bare_cmd, idle_env)[1] for _ in range(3))
+
+    t_med, b_med = statistics.median(till_t), statistics.median(bare_t)
+    ratio = t_med / b_med
+    print(f"cold start to scan-ready, {args.products} products, {args.runs} runs, "
+          f"platform {args.platform}")
+    print(f"  till       median {t_med * 1000:7.0f} ms   p99 {pct(till_t, .99) * 1000:7.0f} ms")
+    print(f"  bare Qt    median {b_med * 1000:7.0f} ms   p99 {pct(bare_t, .99) * 1000:7.0f} ms")
+    print(f"  ratio      {ratio:.2f}x   (floor <= 4x, goal 2x)  "
+          f"{'PASS' if ratio <= 4 else 'FAIL'}")
+    print(f"  stripe imported before the first scan: {stripe_seen}  "
+          f"{'FAIL' if stripe_seen else 'PASS'}")
+    print(f"idle RSS after {args.idle_ms} ms (median of 3)")
+    print(f"  till       {till_rss / 1024:7.1f} MB   (floor <= 150 MB)  "
+          f"{'PASS' if till_rss <= 150 * 1024 else 'FAIL'}")
+    print(f"  bare Qt    {bare_rss / 1024:7.1f} MB   ratio {till_rss / bare_rss:.2f}x")
+    ok = ratio <= 4 and not stripe_seen and till_rss <= 150 * 1024
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
