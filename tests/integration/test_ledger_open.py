@@ -93,3 +93,14 @@ def test_a_read_only_database_file_is_a_clear_ledger_error(data_dir: Path) -> No
         assert caught.value.code == "IT-202" and "read-only" in str(caught.value)
     finally:
         path.chmod(0o600)
+
+
+def test_read_only_file_check_also_runs_as_root(data_dir: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same refusal, with the permission answer simulated (root ignores chmod)."""
+    path = _ledger_with_data(data_dir)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != path and real_access(p, mode))
+    with pytest.raises(LedgerError) as caught:
+        open_ledger(data_dir)
+    assert caught.value.code == "IT-202"
