@@ -13,8 +13,10 @@ os.environ.setdefault("QT_OPENGL", "software")
 # Never touch the developer's real data directory from a test.
 os.environ.pop("IRETI_DATA_DIR", None)
 
-import keyring  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+import keyring
+from keyring.backend import KeyringBackend
+
+from tests.fixtures.emulator import *  # noqa: F403  (emulator, gateway and contract fixtures)
 
 
 class MemoryKeyring(KeyringBackend):
