@@ -81,7 +81,7 @@ def receipt_rows(sale: CompletedSale, store: StoreSettings) -> list[Row]:
         rows.append(Row("lr", label, tender.tendered.format()))
     if sale.change:
         rows.append(Row("lr", "Change", sale.change.format(), bold=True))
-    rows += [Row("rule"), Row("tax", cells=("Tax", "Net", "Tax", "Gross"), size=13, bold=True)]
+    rows += [Row("rule"), Row("tax", cells=("Rate", "Net", "Tax", "Gross"), size=13, bold=True)]
     for t in sale.taxes:
         rows.append(Row("tax", cells=(f"{t.tax_code} {t.rate_text}", _plain(t.net),
                                       _plain(t.tax), _plain(t.gross)), size=13))
