@@ -173,6 +173,7 @@ def test_catalog_upsert_lookup_and_search(ledger: Ledger) -> None:
         assert [p.sku for p in uow.catalog.search("MILK")] == ["MILK-1", "CHOC"]  # prefix first
         assert [p.sku for p in uow.catalog.search("oil")] == []  # inactive is not offered
         assert [p.sku for p in uow.catalog.search("40063")] == ["MILK-1"]
+        assert [p.sku for p in uow.catalog.search("1333931")] == []  # GTIN: prefix only
         assert uow.catalog.search("   ") == []
         assert uow.catalog.search("%") == [] and uow.catalog.search("_") == []  # literal
         assert [p.sku for p in uow.catalog.search("ILK-F")] == ["CHOC"]  # contains, any case

@@ -81,8 +81,7 @@ class SqlCatalogRepository:
             for row in self._conn.execute(query):
                 hits.setdefault(row.sku, row)
         found = [_product(r) for r in sorted(hits.values(), key=lambda r: r.name_fold)[:limit]]
-        if len(found) < limit and not (needle.isdigit() and len(needle) >= 6):
-            # (a long run of digits is a barcode being typed: prefixes only)
+        if len(found) < limit:
             # "contains": a plain table scan (no ORDER BY, so SQLite does not walk the name
             # index row by row); LIKE is case-blind for ASCII and name_fold is case-folded.
             seen = {p.sku for p in found}
