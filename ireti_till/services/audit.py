@@ -97,6 +97,19 @@ class AuditLog:
             self._save_anchor(*head)
         return head
 
+    def after_restore(self, actor: str, details: Mapping[str, Any]) -> ChainRow:
+        """After a backup was restored: the log is legitimately shorter than the anchor.
+
+        Records a ``restore`` entry that names the head the anchor had (so the rollback
+        stays visible in the chain) and moves the anchor to the restored log's new head."""
+        saved = self._anchor.load() if self._anchor is not None else None
+        row = self.record("restore", actor, {
+            **details, "anchor_seq_before": saved[0] if saved else 0,
+        })
+        if self._anchor is not None:
+            self._anchor.save(row.seq, row.link)
+        return row
+
     def _save_anchor(self, seq: int, link: str) -> None:
         if self._anchor is None:
             return

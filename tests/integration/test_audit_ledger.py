@@ -170,3 +170,12 @@ def test_cli_dispatch_and_training_secrets_file_without_keyring(
         assert cli.main(["audit", "verify", "--data-dir", str(data_dir)]) == 1
     finally:
         keyring.set_keyring(previous)
+
+
+def test_restore_moves_the_anchor_and_keeps_the_rollback_visible(ctx, data_dir: Path) -> None:
+    tamper(data_dir, "DELETE FROM audit_log WHERE seq > 6")  # what restoring a backup does
+    assert not ctx.audit.verify().ok
+    row = ctx.audit.after_restore("admin1", {"backup": "ledger-20261126.sqlite3"})
+    assert row.seq == 7
+    assert ctx.audit.search(AuditFilter(kind="restore"))[0].details["anchor_seq_before"] == 10
+    assert ctx.audit.verify().ok
