@@ -17,9 +17,7 @@ Benchmark hook: with ``IRETI_BENCH_EXIT_ON_READY=1`` the till prints
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
-import importlib
 import logging
 import os
 import sys
@@ -30,33 +28,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ireti_till import __version__
+from ireti_till.adapters.config_file import AppConfig, load_config
+from ireti_till.adapters.paths import log_dir, resolve_data_dir
+from ireti_till.domain.errors import ConfigError, LedgerError
 
-def _prefetch_ledger() -> None:
-    """Import the ledger (SQLAlchemy: the slowest import on the way to the first scan) on a
-    helper thread while the main thread loads Qt. A failure here is ignored: the real import
-    in build_till() raises it again where it is reported."""
-    with contextlib.suppress(Exception):
-        importlib.import_module("ireti_till.adapters.db.ledger")
-
-
-if os.environ.get("IRETI_PREFETCH", "1") != "0":  # IRETI_PREFETCH=0: for A/B benchmarks
-    threading.Thread(target=_prefetch_ledger, name="prefetch-ledger", daemon=True).start()
-
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtGui import QFontDatabase, QIcon  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from ireti_till import __version__  # noqa: E402
-from ireti_till.adapters.config_file import AppConfig, load_config  # noqa: E402
-from ireti_till.adapters.paths import log_dir, resolve_data_dir  # noqa: E402
-from ireti_till.domain.errors import ConfigError, LedgerError, TillError  # noqa: E402
-from ireti_till.services.selling import SaleService  # noqa: E402
-from ireti_till.ui.error_screen import ErrorWindow, StartupProblem  # noqa: E402
-from ireti_till.ui.main_window import MainWindow, ScreenContext  # noqa: E402
-from ireti_till.ui.theme import FONT_FAMILY, apply_theme  # noqa: E402
-
+# Qt, the UI and SQLAlchemy are imported inside functions: main() starts opening the ledger
+# (SQLAlchemy is the slowest import on the way to the first scan) on a helper thread, then
+# loads Qt and builds the screen on the main thread while the ledger opens.
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.services.selling import SaleService
+    from ireti_till.ui.error_screen import StartupProblem
+    from ireti_till.ui.main_window import MainWindow
 
 log = logging.getLogger("ireti_till.app")
 
@@ -92,6 +78,8 @@ def setup_logging(data_dir: Path) -> Path | None:
 
 def load_fonts(resources: Path) -> list[str]:
     """Register the shipped TTFs (DESIGN §13: a bare machine has no fonts). Returns families."""
+    from PySide6.QtGui import QFontDatabase
+
     families: list[str] = []
     for ttf in sorted((resources / "fonts").glob("*.ttf")):
         font_id = QFontDatabase.addApplicationFont(str(ttf))
@@ -105,6 +93,11 @@ def load_fonts(resources: Path) -> list[str]:
 
 
 def qt_app() -> QApplication:
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from ireti_till.ui.theme import FONT_FAMILY, apply_theme
+
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
@@ -150,15 +143,57 @@ def _importer(ledger: Ledger, config: AppConfig) -> Callable[..., object]:
     return run
 
 
-def build_till(data_dir: Path, *, force_training: bool = False,
-               cashier: str | None = None, seed_demo: bool = True) -> Till:
-    """Config, ledger, demo catalog, service and window for ``data_dir`` (raises TillError)."""
-    from ireti_till.adapters.clock import SystemClock
-    from ireti_till.adapters.db.ledger import open_ledger
+class LedgerOpener(threading.Thread):
+    """Opens the ledger (import, quick_check, backup, migrations) on a helper thread."""
 
-    config = load_config(data_dir)
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(name="open-ledger", daemon=True)
+        self.data_dir = data_dir
+        self._ledger: Ledger | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            from ireti_till.adapters.db.ledger import open_ledger
+
+            self._ledger = open_ledger(self.data_dir)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
+            self._error = exc
+
+    def result(self) -> Ledger:
+        if self.ident is not None:  # started as a thread (else run() was called inline)
+            self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._ledger is not None
+        return self._ledger
+
+    def discard(self) -> None:
+        """Close the ledger if it opened (the main thread failed first)."""
+        if self.ident is not None:
+            self.join()
+        if self._ledger is not None:
+            self._ledger.close()
+
+
+def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | None = None,
+               seed_demo: bool = True, config: AppConfig | None = None,
+               opener: LedgerOpener | None = None) -> Till:
+    """Config, ledger, demo catalog, service and window for ``data_dir`` (raises TillError).
+
+    ``config`` and ``opener`` let main() load the configuration and start opening the
+    ledger before Qt is up; by default both happen here."""
+    from ireti_till.adapters.clock import SystemClock
+    from ireti_till.services.selling import SaleService
+    from ireti_till.ui.main_window import MainWindow, ScreenContext
+
+    if config is None:
+        config = load_config(data_dir)
     training = config.training or force_training
-    ledger = open_ledger(data_dir)
+    if opener is None:
+        opener = LedgerOpener(data_dir)
+        opener.run()
+    ledger = opener.result()
     try:
         demo = _demo_catalog(resources_dir())
         if training and seed_demo and demo is not None:
@@ -186,44 +221,13 @@ def _default_cashier() -> str:
         return "cashier"
 
 
-_TITLES = {
-    "IT-201": "The sales database is damaged",
-    "IT-202": "The data folder cannot be written",
-    "IT-204": "The database belongs to a newer version",
-    "IT-205": "The database could not be updated",
-}
-
-
-def problem_for(error: BaseException, data_dir: Path | None,
-                log_file: Path | None) -> StartupProblem:
-    lines = []
-    if data_dir is not None:
-        lines.append(f"Data folder: {data_dir}")
-    if log_file is not None:
-        lines.append(f"Log file: {log_file}")
-    details = "\n".join(lines)
-    if isinstance(error, ConfigError):
-        return StartupProblem(
-            "The configuration file is invalid", error.message, error.code,
-            "Correct the key named above in config.toml (the line is given), or rename the "
-            "file so the till writes a fresh default, then start the till again. The till "
-            "will not guess a setting.", details)
-    if isinstance(error, TillError):
-        todo = ("Do not trade on this till. Call support with the error code; the last good "
-                "backup can be restored with 'ireti-till restore'.")
-        if error.code == "IT-202":
-            todo = ("Give this computer user write access to the data folder, or start the "
-                    "till with --data-dir pointing to a writable folder.")
-        return StartupProblem(_TITLES.get(error.code, "The till cannot open its data"),
-                              error.message, error.code, todo, details)
-    return StartupProblem(
-        "The till failed to start", f"Unexpected {type(error).__name__}: {error}", "IT-200",
-        "Call support with the error code and the log file named below.", details)
-
-
 def show_problem(app: QApplication, problem: StartupProblem) -> int:
+    from PySide6.QtCore import QTimer
+
+    from ireti_till.ui import error_screen
+
     log.error("start-up refused: %s (%s)", problem.title, problem.code)
-    window = ErrorWindow(problem)
+    window = error_screen.ErrorWindow(problem)
     window.show()
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         QTimer.singleShot(0, app.quit)
@@ -244,6 +248,8 @@ def _rss_kb() -> int:
 
 
 def _bench_ready(app: QApplication, window: MainWindow) -> None:
+    from PySide6.QtCore import QTimer
+
     def ready() -> None:
         if not window.scan.field.hasFocus():
             QTimer.singleShot(1, ready)
@@ -271,18 +277,34 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    app = qt_app()
     data_dir: Path | None = None
     log_file: Path | None = None
-    try:
+    config: AppConfig | None = None
+    opener: LedgerOpener | None = None
+    early: BaseException | None = None
+    try:  # cheap checks first, then the ledger opens while Qt starts
         data_dir = resolve_data_dir(args.data_dir)
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
-        till = build_till(data_dir, force_training=args.training)
+        config = load_config(data_dir)
+        opener = LedgerOpener(data_dir)
+        opener.start()
+    except (LedgerError, ConfigError) as exc:
+        early = exc
+    app = qt_app()
+    from ireti_till.ui.error_screen import problem_for
+
+    if early is not None or data_dir is None:
+        return show_problem(app, problem_for(early or LedgerError("no data folder"),
+                                             data_dir, log_file))
+    try:
+        till = build_till(data_dir, force_training=args.training, config=config, opener=opener)
     except (LedgerError, ConfigError) as exc:
         return show_problem(app, problem_for(exc, data_dir, log_file))
     except Exception as exc:  # shown on the error screen and logged in full
         log.exception("unexpected start-up failure")
+        if opener is not None:
+            opener.discard()
         return show_problem(app, problem_for(exc, data_dir, log_file))
     till.window.show()
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):

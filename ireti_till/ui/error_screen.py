@@ -9,6 +9,7 @@ data and logs are, and lets the person copy the details for support.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ireti_till.domain.errors import ConfigError, TillError
 from ireti_till.ui.theme import DANGER, TOUCH_MIN_HEIGHT, big_font, name, set_role, style
 
 
@@ -109,3 +111,38 @@ class ErrorWindow(QMainWindow):
         self.screen_widget.quit_button.clicked.connect(self.close)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self.resize(900, 600)
+
+
+_TITLES = {
+    "IT-201": "The sales database is damaged",
+    "IT-202": "The data folder cannot be written",
+    "IT-204": "The database belongs to a newer version",
+    "IT-205": "The database could not be updated",
+}
+
+
+def problem_for(error: BaseException, data_dir: Path | None,
+                log_file: Path | None) -> StartupProblem:
+    lines = []
+    if data_dir is not None:
+        lines.append(f"Data folder: {data_dir}")
+    if log_file is not None:
+        lines.append(f"Log file: {log_file}")
+    details = "\n".join(lines)
+    if isinstance(error, ConfigError):
+        return StartupProblem(
+            "The configuration file is invalid", error.message, error.code,
+            "Correct the key named above in config.toml (the line is given), or rename the "
+            "file so the till writes a fresh default, then start the till again. The till "
+            "will not guess a setting.", details)
+    if isinstance(error, TillError):
+        todo = ("Do not trade on this till. Call support with the error code; the last good "
+                "backup can be restored with 'ireti-till restore'.")
+        if error.code == "IT-202":
+            todo = ("Give this computer user write access to the data folder, or start the "
+                    "till with --data-dir pointing to a writable folder.")
+        return StartupProblem(_TITLES.get(error.code, "The till cannot open its data"),
+                              error.message, error.code, todo, details)
+    return StartupProblem(
+        "The till failed to start", f"Unexpected {type(error).__name__}: {error}", "IT-200",
+        "Call support with the error code and the log file named below.", details)

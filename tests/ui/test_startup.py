@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 import ireti_till.app as app_module
 from ireti_till.commands import selftest
+from ireti_till.ui import error_screen
 from ireti_till.ui.error_screen import ErrorWindow, StartupProblem
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[StartupProblem]:
             super().__init__(problem)
             problems.append(problem)
 
-    monkeypatch.setattr(app_module, "ErrorWindow", Recording)
+    monkeypatch.setattr(error_screen, "ErrorWindow", Recording)
     monkeypatch.setenv("IRETI_BENCH_EXIT_ON_READY", "1")
     return problems
 
@@ -55,6 +56,7 @@ def test_invalid_config_names_the_key(data_dir: Path, shown: list[StartupProblem
     [problem] = shown
     assert problem.code.startswith("IT-21")
     assert "currency" in problem.message and f"line {line}" in problem.message
+    assert not (data_dir / "ledger.sqlite3").exists()  # refused before opening the ledger
     assert not (data_dir / "ledger.sqlite3").exists()  # refused before touching the ledger
 
 
