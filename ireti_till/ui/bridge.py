@@ -22,6 +22,7 @@ class Connectivity(Enum):
     ONLINE = "online"
     OFFLINE = "offline"
     NOT_CONFIGURED = "not configured"
+    TRAINING = "training emulator"
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ class TillStatusBar(QStatusBar):
             self.addWidget(widget)
         self.addPermanentWidget(self.cashier)
         self.set_training(training)
-        self.set_stripe(StripeStatus(Connectivity.NOT_CONFIGURED if training
+        self.set_stripe(StripeStatus(Connectivity.TRAINING if training
                                      else Connectivity.UNKNOWN,
                                      "Training mode uses the built-in emulator" if training
                                      else "Waiting for the first check"))
