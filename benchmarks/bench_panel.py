@@ -22,16 +22,16 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
 
-from ireti_till.adapters.db import migrate  # noqa: E402
-from ireti_till.adapters.db.engine import make_engine  # noqa: E402
-from ireti_till.adapters.db.metrics_repo import SqlMetricsStore  # noqa: E402
-from ireti_till.domain.metrics import Counter, Op  # noqa: E402
-from ireti_till.services.metrics import MetricsRecorder  # noqa: E402
-from ireti_till.services.metrics_query import MetricsQuery, Window  # noqa: E402
-from ireti_till.ui.ops.metrics_panel import MetricsPanel  # noqa: E402
+from ireti_till.adapters.db import migrate
+from ireti_till.adapters.db.engine import make_engine
+from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
+from ireti_till.domain.metrics import Counter, Op
+from ireti_till.services.metrics import MetricsRecorder
+from ireti_till.services.metrics_query import MetricsQuery, Window
+from ireti_till.ui.ops.metrics_panel import MetricsPanel
 
 NOW = 1_800_000_000.0
 MINUTES = 7 * 24 * 60
@@ -117,8 +117,13 @@ def main() -> None:
     full_refresh()  # warm up
     s = median_s(full_refresh)
     print(f"{'full refresh week (pool + draw)':<34}{s * 1000:>10.1f}{s / base:>12.1f}")
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone()
+    panel.close()
+    panel.deleteLater()
+    app.processEvents()
     engine.dispose()
-    del app
 
 
 if __name__ == "__main__":

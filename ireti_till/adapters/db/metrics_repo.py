@@ -9,7 +9,7 @@ shows the rest and a merge replaces the bad row rather than failing the flush.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, Table, delete, select
@@ -51,38 +51,59 @@ class SqlMetricsStore:
 
     # -- writing ------------------------------------------------------------------------
     def add_minutes(self, batches: Sequence[MinuteBatch]) -> None:
+        """Minute rows as given; hour rows pre-aggregated in memory (one merge per hour and
+        operation, which matters when a long outage flushes many minutes at once)."""
+        hours: dict[int, tuple[dict[str, Any], dict[tuple[str, str], int],
+                               dict[tuple[str, str], float]]] = {}
+        for batch in batches:
+            hists, counters, gauges = hours.setdefault(_hour(batch.minute), ({}, {}, {}))
+            for op, blob in batch.histograms.items():
+                if op in hists:
+                    hists[op].add(decode_histogram(blob))
+                else:
+                    hists[op] = decode_histogram(blob)
+            for key, n in batch.counters.items():
+                counters[key] = counters.get(key, 0) + n
+            gauges.update(batch.gauges)
         with self._engine.begin() as conn:
             for batch in batches:
-                for resolution, bucket in (("m", batch.minute), ("h", _hour(batch.minute))):
-                    for op, blob in batch.histograms.items():
-                        self._merge_histogram(conn, resolution, bucket, op, blob)
-                    for (name, labels), n in batch.counters.items():
-                        stmt = insert(_C).values(
-                            resolution=resolution, bucket=bucket, name=name, labels=labels, value=n
-                        )
-                        conn.execute(
-                            stmt.on_conflict_do_update(
-                                index_elements=["resolution", "bucket", "name", "labels"],
-                                set_={"value": _C.c.value + stmt.excluded.value},
-                            )
-                        )
-                    for (name, labels), v in batch.gauges.items():
-                        stmt = insert(_G).values(
-                            resolution=resolution, bucket=bucket, name=name, labels=labels, value=v
-                        )
-                        conn.execute(
-                            stmt.on_conflict_do_update(
-                                index_elements=["resolution", "bucket", "name", "labels"],
-                                set_={"value": stmt.excluded.value},
-                            )
-                        )
+                self._write(conn, "m", batch.minute,
+                            {op: decode_histogram(b) for op, b in batch.histograms.items()},
+                            batch.counters, batch.gauges)
+            for hour, (hists, counters, gauges) in hours.items():
+                self._write(conn, "h", hour, hists, counters, gauges)
+
+    def _write(self, conn: Connection, resolution: str, bucket: int, hists: dict[str, Any],
+               counters: Mapping[tuple[str, str], int],
+               gauges: Mapping[tuple[str, str], float]) -> None:
+        for op, hist in hists.items():
+            self._merge_histogram(conn, resolution, bucket, op, hist)
+        for (name, labels), n in counters.items():
+            stmt = insert(_C).values(
+                resolution=resolution, bucket=bucket, name=name, labels=labels, value=n
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["resolution", "bucket", "name", "labels"],
+                    set_={"value": _C.c.value + stmt.excluded.value},
+                )
+            )
+        for (name, labels), v in gauges.items():
+            stmt = insert(_G).values(
+                resolution=resolution, bucket=bucket, name=name, labels=labels, value=v
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["resolution", "bucket", "name", "labels"],
+                    set_={"value": stmt.excluded.value},
+                )
+            )
 
     def _merge_histogram(
-        self, conn: Connection, resolution: str, bucket: int, op: str, blob: bytes
+        self, conn: Connection, resolution: str, bucket: int, op: str, merged: Any
     ) -> None:
         key = (_H.c.resolution == resolution) & (_H.c.bucket == bucket) & (_H.c.op == op)
         existing = conn.execute(select(_H.c.blob).where(key)).scalar_one_or_none()
-        merged = decode_histogram(blob)
         if existing is not None:
             try:
                 merged.add(decode_histogram(existing))

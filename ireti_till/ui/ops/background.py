@@ -32,9 +32,16 @@ class _Job(QRunnable):
             result = self._fn()
         except Exception as exc:  # reported to the widget, which shows it
             log.exception("background job failed")
-            self._signals.failed.emit(exc)
+            self._emit(self._signals.failed, exc)
         else:
-            self._signals.done.emit(result)
+            self._emit(self._signals.done, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: object) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the widget was closed and deleted meanwhile: drop the result
+            log.debug("background result dropped: its receiver is gone")
 
 
 class BackgroundCall(QObject):
