@@ -41,8 +41,6 @@ MESSAGES = (
 
 def write_logs(log_dir: Path, lines_per_day: int) -> int:
     configure_logging(log_dir, console_level="CRITICAL")
-    for handler in installed_handlers():  # write raw lines fast through the real rotation
-        handler.setLevel(logging.INFO)
     rnd = random.Random(6)
     start = datetime.now(UTC) - timedelta(days=7)
     logger = logging.getLogger("ireti_till.bench")

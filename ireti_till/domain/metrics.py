@@ -25,18 +25,19 @@ class ErrorCategory(StrEnum):
 
 
 class Op(StrEnum):
-    """Timed operations (latency histograms). Stripe calls plus the whole tender."""
+    """Timed operations (latency histograms): the whole tender, and each Stripe call as
+    ``stripe.<gateway operation>`` (the names ``StripeGateway`` reports to ``on_call``)."""
 
     TENDER = "tender"  # F5 pressed -> approved/declined, as the cashier waits
     REFUND_TENDER = "refund_tender"
-    CREATE_INTENT = "stripe.create_payment_intent"
-    PROCESS_INTENT = "stripe.process_payment_intent"
-    RETRIEVE_INTENT = "stripe.retrieve_payment_intent"
+    CREATE_INTENT = "stripe.create_intent"
+    PROCESS_INTENT = "stripe.process_on_reader"
+    RETRIEVE_INTENT = "stripe.retrieve_intent"
     RETRIEVE_READER = "stripe.retrieve_reader"
-    CAPTURE = "stripe.capture"
-    CANCEL = "stripe.cancel"
-    CANCEL_ACTION = "stripe.cancel_action"
-    REFUND = "stripe.refund"
+    CAPTURE = "stripe.capture_intent"
+    CANCEL = "stripe.cancel_intent"
+    CANCEL_ACTION = "stripe.cancel_reader_action"
+    REFUND = "stripe.create_refund"
     LIST_EVENTS = "stripe.list_events"
 
 
@@ -100,6 +101,29 @@ def classify_error(
     if http_status is None and error_type is None:
         return ErrorCategory.NETWORK
     return ErrorCategory.API
+
+
+# The till's payment error codes (docs/errors/payments.md) -> category.
+_BY_TILL_CODE: Mapping[str, ErrorCategory] = {
+    **{f"IT-31{n}": ErrorCategory.CARD for n in range(10)},
+    **{f"IT-32{n}": ErrorCategory.READER for n in range(10)},
+    "IT-301": ErrorCategory.INVALID_REQUEST,
+    "IT-330": ErrorCategory.INVALID_REQUEST,
+    "IT-340": ErrorCategory.INVALID_REQUEST,  # key refused: a configuration problem
+    "IT-341": ErrorCategory.RATE_LIMIT,
+    "IT-342": ErrorCategory.NETWORK,
+    "IT-343": ErrorCategory.IDEMPOTENCY,
+    "IT-344": ErrorCategory.IDEMPOTENCY,
+    "IT-345": ErrorCategory.INVALID_REQUEST,
+    "IT-346": ErrorCategory.INVALID_REQUEST,
+    "IT-347": ErrorCategory.INVALID_REQUEST,
+    "IT-348": ErrorCategory.API,
+}
+
+
+def category_of_code(code: str) -> ErrorCategory:
+    """Category of a till payment error code (``IT-3xx``); unknown codes count as API."""
+    return _BY_TILL_CODE.get(code, ErrorCategory.API)
 
 
 PERCENTILES: tuple[float, ...] = (50.0, 95.0, 99.0)

@@ -20,7 +20,13 @@ from typing import Any, Protocol
 
 from hdrh.histogram import HdrHistogram
 
-from ireti_till.domain.metrics import Counter, ErrorCategory, classify_error, label_key
+from ireti_till.domain.metrics import (
+    Counter,
+    ErrorCategory,
+    category_of_code,
+    classify_error,
+    label_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +148,46 @@ class MetricsRecorder:
         category = classify_error(error_type, code=code, http_status=http_status)
         self.count(Counter.PAYMENT_ERRORS, {"category": category.value})
         return category
+
+    # -- hooks for the payment engine (wired in app.py) ----------------------------------
+    def stripe_call_observer(self) -> Callable[[str, float, str | None], None]:
+        """For ``StripeGateway(on_call=...)``: (operation, seconds, error code or None)."""
+
+        def on_call(op: str, seconds: float, error_code: str | None) -> None:
+            self.observe_latency(f"stripe.{op}", seconds * 1000.0)
+            if error_code is not None and not error_code.startswith("IT-31"):
+                # declines are counted by the payment service, by decline code
+                self.count(Counter.PAYMENT_ERRORS,
+                           {"category": category_of_code(error_code).value})
+
+        return on_call
+
+    def payment_observer(self) -> Callable[[str, float, dict[str, str]], None]:
+        """For ``PaymentContext(observe=...)``: maps the services' metric names."""
+
+        def observe(name: str, value: float, labels: dict[str, str]) -> None:
+            if name == "card_attempt":
+                self.count(Counter.PAYMENT_ATTEMPTS, n=int(value))
+            elif name == "card_approved":
+                self.count(Counter.PAYMENT_APPROVED, n=int(value))
+            elif name == "card_declined":
+                self.payment_declined(labels.get("decline_code"))
+            elif name == "event_sweep_lag_s":
+                self.gauge(Counter.EVENT_SWEEP_LAG_S, value)
+            elif name == "outbox_result":
+                self.count("outbox.result", labels, int(value))
+                if labels.get("kind") == "refund":
+                    verdict = labels.get("verdict")
+                    if verdict == "done":
+                        self.count(Counter.REFUNDS, n=int(value))
+                    elif verdict == "surface":
+                        self.count(Counter.REFUNDS_FAILED, n=int(value))
+            elif name.endswith("_ms"):  # e.g. "tender_ms": a latency
+                self.observe_latency(name[:-3], value)
+            else:
+                self.count(name, labels or None, int(value))
+
+        return observe
 
     # -- flushing -------------------------------------------------------------------------
     def pending(self) -> int:

@@ -93,3 +93,30 @@ def test_timed_and_error_helpers() -> None:
     rec.flush()
     assert sink.batches[0].counters == {("payment.errors", "category=rate_limit"): 1}
     assert "stripe.refund" in sink.batches[0].histograms
+
+
+def test_hooks_for_the_gateway_and_the_payment_services() -> None:
+    sink = _Sink()
+    rec = MetricsRecorder(sink, clock=lambda: 0.0)
+    on_call = rec.stripe_call_observer()
+    on_call("create_intent", 0.25, None)
+    on_call("process_on_reader", 1.5, "IT-321")  # reader offline
+    on_call("capture_intent", 0.1, "IT-342")  # network
+    on_call("process_on_reader", 0.3, "IT-311")  # a decline: counted by the service instead
+    observe = rec.payment_observer()
+    observe("card_attempt", 1, {})
+    observe("card_approved", 1, {})
+    observe("card_declined", 1, {"decline_code": "insufficient_funds"})
+    observe("event_sweep_lag_s", 42.0, {})
+    observe("outbox_result", 1, {"kind": "refund", "verdict": "done"})
+    observe("tender_ms", 2300, {})
+    rec.flush()
+    (batch,) = sink.batches
+    assert set(batch.histograms) == {"stripe.create_intent", "stripe.process_on_reader",
+                                     "stripe.capture_intent", "tender"}
+    assert batch.counters[("payment.errors", "category=reader")] == 1
+    assert batch.counters[("payment.errors", "category=network")] == 1
+    assert ("payment.errors", "category=card") not in batch.counters
+    assert batch.counters[("payment.declined", "code=insufficient_funds")] == 1
+    assert batch.counters[("refund.count", "")] == 1
+    assert batch.gauges[("events.sweep_lag_s", "")] == 42.0
