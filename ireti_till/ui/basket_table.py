@@ -29,10 +29,24 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
+# Roles as plain ints: data() runs for every cell and role on each repaint, so it avoids
+# enum comparisons and formats nothing (cell texts are computed once per basket change).
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole.value
+_ALIGNS = (_RIGHT, _LEFT, _RIGHT, _RIGHT, _RIGHT, _RIGHT)
+
+
+def _role(role: object) -> int:
+    return role if isinstance(role, int) else int(getattr(role, "value", -1))
+
+
 class BasketModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._lines: tuple[LineView, ...] = ()
+        self._cells: list[tuple[str, ...]] = []
 
     # Qt API ------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -44,27 +58,30 @@ class BasketModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        r = _role(role)
+        if r == _DISPLAY:
             return COLUMNS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section >= 2:
-            return _RIGHT
+        if r == _ALIGN:
+            return _ALIGNS[section]
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        line = self._lines[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(line, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if col >= 2 or col == 0 else _LEFT
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+        r = _role(role)
+        if r in (_DISPLAY, _ACCESSIBLE):
+            return self._cells[index.row()][index.column()]
+        if r == _ALIGN:
+            return _ALIGNS[index.column()]
+        if r == _TOOLTIP and index.column() == 1:
+            line = self._lines[index.row()]
             why = f"\nPrice changed: {line.override_reason}" if line.override_reason else ""
             return f"{line.name} ({line.sku}){why}"
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._display(line, col)
         return None
+
+    @classmethod
+    def _row_cells(cls, line: LineView) -> tuple[str, ...]:
+        return tuple(cls._display(line, col) for col in range(len(COLUMNS)))
 
     @staticmethod
     def _display(line: LineView, col: int) -> str:
@@ -105,17 +122,21 @@ class BasketModel(QAbstractTableModel):
         if len(new) > len(old) and new[: len(old)] == old:
             self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
             self._lines = new
+            self._cells += [self._row_cells(line) for line in new[len(old):]]
             self.endInsertRows()
         elif len(new) == len(old) and all(
             a.line_no == b.line_no for a, b in zip(new, old, strict=True)
         ):
             changed = [i for i, (a, b) in enumerate(zip(new, old, strict=True)) if a != b]
             self._lines = new
+            for i in changed:
+                self._cells[i] = self._row_cells(new[i])
             first, last = min(changed), max(changed)
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
         else:
             self.beginResetModel()
             self._lines = new
+            self._cells = [self._row_cells(line) for line in new]
             self.endResetModel()
 
 
