@@ -163,6 +163,12 @@ class LedgerOpener(threading.Thread):
     def result(self) -> Ledger:
         if self.ident is not None:  # started as a thread (else run() was called inline)
             self.join()
+        if isinstance(self._error, ImportError):
+            # Imports racing between two threads can fail spuriously in CPython (seen with
+            # importlib.resources): open the ledger again here, on the main thread.
+            log.warning("ledger import on the helper thread failed (%s); retrying", self._error)
+            self._error = None
+            self.run()
         if self._error is not None:
             raise self._error
         assert self._ledger is not None
@@ -287,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
+        # Modules both threads need and that import each other circularly are loaded
+        # here first, so the two threads never race on a half-initialised one.
+        import importlib.metadata
+        import importlib.resources  # noqa: F401
+
         opener = LedgerOpener(data_dir)
         opener.start()
     except (LedgerError, ConfigError) as exc:

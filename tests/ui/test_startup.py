@@ -114,3 +114,24 @@ def test_selftest_command_returns_0(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "selftest OK" in result.stdout
     assert "receipt T01-000001 shown" in result.stdout
+
+
+def test_ledger_opener_retries_a_racy_import_on_the_main_thread(data_dir: Path) -> None:
+    opener = app_module.LedgerOpener(data_dir)
+    opener._error = ModuleNotFoundError("No module named 'importlib.resources'")
+    ledger = opener.result()  # not started as a thread: retried inline
+    try:
+        assert ledger.path == data_dir / "ledger.sqlite3" and ledger.path.exists()
+    finally:
+        ledger.close()
+
+
+def test_ledger_opener_hands_over_ledger_errors(data_dir: Path) -> None:
+    from ireti_till.domain.errors import LedgerError
+
+    (data_dir / "ledger.sqlite3").write_bytes(b"not a database" * 100)
+    opener = app_module.LedgerOpener(data_dir)
+    opener.start()
+    with pytest.raises(LedgerError) as raised:
+        opener.result()
+    assert raised.value.code == "IT-201"
