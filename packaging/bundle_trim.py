@@ -24,11 +24,13 @@ EXCLUDES: tuple[str, ...] = (
     "pytest", "_pytest", "pytestqt", "hypothesis", "pytest_benchmark", "pytest_timeout",
     "mypy", "ruff", "importlinter", "grimp", "localstripe", "aiohttp", "openapi_core",
     "openapi_spec_validator", "openapi_schema_validator", "jsonschema", "jsonschema_path",
-    "pydantic", "pydantic_core", "pydantic_settings", "IPython", "matplotlib", "numpy",
+    "pydantic", "pydantic_core", "pydantic_settings", "IPython", "matplotlib", "numpy.f2py",
+    "numpy.distutils", "pyqtgraph.examples", "pyqtgraph.opengl", "pyqtgraph.jupyter",
+    "yaml",
     "setuptools", "pip", "PyInstaller", "alembic.testing", "sqlalchemy.testing",
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuickControls2",
     "PySide6.QtQuickTest", "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtUiTools",
-    "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSql",
+    "PySide6.QtSql",
     "PySide6.QtXml", "PySide6.QtConcurrent", "PySide6.QtLabsStyleKit", "PySide6.QtQmlFeatures",
 )
 
@@ -195,3 +197,30 @@ def prune_orphans(
         if not (e[2] == "SYMLINK" and e[0].replace("\\", "/").rsplit("/", 1)[-1] in gone)
     ]
     return kept, kept_datas, dropped
+
+
+def strip_libraries(internal: Path) -> int:
+    """``strip --strip-unneeded`` every shared library under ``internal``; bytes saved.
+
+    PyInstaller's own strip option strips everything, which corrupts libraries that
+    auditwheel patched (numpy.libs/*: "ELF load command address/offset not page-aligned"),
+    so those (any ``*.libs`` folder) are left alone. The executable is never touched: its
+    archive is appended to the ELF file.
+    """
+    import shutil
+
+    strip = shutil.which("strip")
+    if strip is None:
+        return 0
+    saved = 0
+    for path in sorted(internal.rglob("*.so*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if any(part.endswith(".libs") for part in path.relative_to(internal).parts):
+            continue
+        before = path.stat().st_size
+        res = subprocess.run([strip, "--strip-unneeded", str(path)], capture_output=True,
+                             check=False)
+        if res.returncode == 0:
+            saved += before - path.stat().st_size
+    return saved

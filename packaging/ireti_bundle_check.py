@@ -100,14 +100,39 @@ def fonts() -> list[Path]:
     return sorted((bundle_root() / "resources" / "fonts").glob("*.[ot]tf"))
 
 
+def _app() -> None:
+    """One QApplication (widgets: the till is a widgets app) for the whole check run."""
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        _KEEP.append(QApplication(["ireti-till"]))
+
+
+def check_charts() -> Result:
+    """The metrics panel's plotting stack (pyqtgraph + numpy) imports and draws frozen."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyqtgraph") is None:
+        return True, "pyqtgraph not bundled"
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _app()
+    import numpy as np
+    import pyqtgraph as pg
+
+    plot = pg.PlotWidget()
+    plot.resize(160, 90)
+    plot.plot(np.arange(10.0), np.arange(10.0) ** 2)
+    image = plot.grab().toImage()
+    return not image.isNull(), f"pyqtgraph {pg.__version__}, numpy {np.__version__}"
+
+
 def check_qt() -> Result:
     """Start Qt offscreen, load our TTF and draw text: empty boxes show as no ink."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QImage, QPainter
 
-    if QGuiApplication.instance() is None:
-        _KEEP.append(QGuiApplication(["ireti-till"]))
+    _app()
     families: list[str] = []
     for ttf in fonts():
         font_id = QFontDatabase.addApplicationFont(str(ttf))
@@ -137,6 +162,7 @@ CHECKS: dict[str, Callable[[], Result]] = {
     "migrations": check_migrations,
     "keyring": check_keyring,
     "qt": check_qt,
+    "charts": check_charts,
 }
 
 

