@@ -38,30 +38,44 @@ _AUTHORIZATION = re.compile(
 _PAN = re.compile(r"(?<!\w)(?<!\w-)\d(?:[ -]?\d){12,18}(?!-?\w)")
 # "PIN 1234", "pin is 1234": a PIN spoken in prose rather than as name=value.
 _PIN_PROSE = re.compile(r"(?i)(?<![A-Za-z0-9_])(pins?\s+(?:is\s+|was\s+)?)\d{4,12}(?!\w)")
-_SENSITIVE_NAME = r"""(?:\w*?_)?(?:pin|pins|password|passwd|passphrase|secret|token|api_key|apikey|
-    secret_key|private_key|cvc|cvv)(?:_\w*)?"""
+_SENSITIVE_WORDS = (r"pins?|password|passwd|passphrase|secret|token|api_key|apikey|secret_key|"
+                    r"private_key|cvc|cvv")
+_SENSITIVE_NAME = rf"(?:\w*?_)?(?:{_SENSITIVE_WORDS})(?:_\w*)?"
+_SENSITIVE_IDENT = re.compile(rf"(?i)^(?:\w*_)?(?:{_SENSITIVE_WORDS})(?:_\w*)?$")
+# Any identifier followed by ``=`` or ``:`` and a value; the callback keeps the value unless
+# the identifier is sensitive (faster than one big pattern with the names inside).
 _NAME_VALUE = re.compile(
-    rf"""(?ix)
-    (?<![A-Za-z0-9])
-    ((?:{_SENSITIVE_NAME})["']?\s*[:=]\s*["']?)   # name and separator
-    (?!\[REDACTED\])[^\s"',;&}}]+                  # the value
-    """
+    r"""(?<!\w)([A-Za-z][\w]*)(["']?\s*[:=]\s*["']?)(?!\[REDACTED\])([^\s"',;&}]+)"""
 )
+# Cheap substring tests that decide whether a pattern can match at all (most lines: no).
+_NAME_HINTS = ("pin", "pass", "secret", "token", "key", "cvc", "cvv")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_SENSITIVE_KEY = re.compile(rf"(?ix)^(?:{_SENSITIVE_NAME}|authorization|stripe_key|key)$")
+_SENSITIVE_KEY = re.compile(rf"(?i)^(?:{_SENSITIVE_NAME}|authorization|stripe_key|key)$")
+
+
+def _name_value(match: re.Match[str]) -> str:
+    if _SENSITIVE_IDENT.match(match.group(1)):
+        return f"{match.group(1)}{match.group(2)}{REDACTED}"
+    return match.group(0)
 
 
 def redact_text(text: str) -> str:
     """Return ``text`` with every secret, card-like number, PIN and e-mail address hidden."""
     if not text:
         return text
-    text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}_{REDACTED}", text)
-    text = _AUTHORIZATION.sub(
-        lambda m: f"{m.group(1)}{m.group(2) + ' ' if m.group(2) else ''}{REDACTED}", text
-    )
-    text = _NAME_VALUE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _PIN_PROSE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _EMAIL.sub(EMAIL_MARK, text)
+    low = text.lower()
+    if "_live_" in low or "_test_" in low or "whsec_" in low:
+        text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}_{REDACTED}", text)
+    if "authorization" in low:
+        text = _AUTHORIZATION.sub(
+            lambda m: f"{m.group(1)}{m.group(2) + ' ' if m.group(2) else ''}{REDACTED}", text
+        )
+    if any(hint in low for hint in _NAME_HINTS):
+        text = _NAME_VALUE.sub(_name_value, text)
+        if "pin" in low:
+            text = _PIN_PROSE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL_MARK, text)
     return _PAN.sub(PAN_MARK, text)
 
 
