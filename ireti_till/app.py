@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib.metadata
+import importlib.resources  # noqa: F401 - see _import_ledger
 import logging
 import os
 import sys
@@ -28,10 +30,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ireti_till import __version__
-from ireti_till.adapters.config_file import AppConfig, load_config
-from ireti_till.adapters.paths import log_dir, resolve_data_dir
-from ireti_till.domain.errors import ConfigError, LedgerError
+
+# Start importing the ledger (SQLAlchemy) at once: it is the critical path to the first
+# scan. importlib.metadata/resources (imported above) import each other circularly and
+# both threads need them: loading them first means the threads never race on a
+# half-initialised one (LedgerOpener also retries if an import fails anyway).
+def _import_ledger() -> None:
+    try:
+        import ireti_till.adapters.db.ledger  # noqa: F401
+    except ImportError:  # retried (and reported) by LedgerOpener on the main thread
+        return
+
+
+_PREFETCH = threading.Thread(target=_import_ledger, name="import-ledger", daemon=True)
+_PREFETCH.start()
+
+from ireti_till import __version__  # noqa: E402
+from ireti_till.adapters.config_file import AppConfig, load_config  # noqa: E402
+from ireti_till.adapters.paths import log_dir, resolve_data_dir  # noqa: E402
+from ireti_till.domain.errors import ConfigError, LedgerError  # noqa: E402
 
 # Qt, the UI and SQLAlchemy are imported inside functions: main() starts opening the ledger
 # (SQLAlchemy is the slowest import on the way to the first scan) on a helper thread, then
@@ -293,11 +310,6 @@ def main(argv: list[str] | None = None) -> int:
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
-        # Modules both threads need and that import each other circularly are loaded
-        # here first, so the two threads never race on a half-initialised one.
-        import importlib.metadata
-        import importlib.resources  # noqa: F401
-
         opener = LedgerOpener(data_dir)
         opener.start()
     except (LedgerError, ConfigError) as exc:
