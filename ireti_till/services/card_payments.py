@@ -209,9 +209,12 @@ class CardPayments:
             p.amount.minor, p.amount.currency.lower(), idempotency_key=create_key(a.attempt_id),
             metadata=p.metadata))
         if info is None:
-            if decide(outcome, age=self.ctx.clock.now() - a.created_at) is Verdict.SURFACE:
+            verdict = decide(outcome, age=self.ctx.clock.now() - a.created_at)
+            if verdict is Verdict.SURFACE:
                 # Stripe rejected the request: nothing was created under this key.
                 return self._move(a, S.CANCELLED, reason=f"Stripe refused: {outcome.describe()}")
+            if verdict is Verdict.RECONCILE:
+                return self._reconcile_create(a, outcome.describe())
             return self._save_reason(a, "Stripe could not be reached; nothing was charged. "
                                      "Try again or take cash.")
         self.ctx.point("intent.created")
@@ -222,6 +225,34 @@ class CardPayments:
         a = self._move(a, S.INTENT_CREATED, intent_id=info.id)
         self.ctx.point("intent.stored")
         return a
+
+    def _reconcile_create(self, a: Attempt, why: str) -> Attempt:
+        """The create key is burnt (a stored 5xx): find the PI by metadata, never resend.
+
+        None found: this attempt is closed (its cancel row sweeps up a PaymentIntent that
+        search could not see yet) and the cashier starts a new attempt, with a new key."""
+        found, _ = attempt_call(lambda: self.ctx.gateway.search_intents(
+            {"attempt_id": str(a.attempt_id)}))
+        if found is None:
+            return a
+        if len(found) == 1:
+            return self._move(a, S.INTENT_CREATED, intent_id=found[0].id)
+        if found:
+            return self._move(a, S.NEEDS_RECONCILIATION,
+                              reason=f"{len(found)} PaymentIntents carry this attempt id")
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            fresh = u.payments.get_attempt(a.attempt_id)
+            assert fresh is not None
+            if fresh.state is not a.state:
+                return fresh
+            moved = fresh.moved(S.CANCELLED, now, reason=(
+                "Stripe failed this card request; nothing was charged. Press Card again "
+                f"to retry. ({why[:200]})"))
+            u.payments.save_attempt(moved)
+            u.payments.enqueue(cancel_op(fresh, now, "abandoned"))
+            u.commit()
+        return moved
 
     def _process(self, a: Attempt) -> Attempt:
         reader = self.reader_id()

@@ -271,7 +271,8 @@ class OutboxRunner:
                 # Search may lag behind creation; the create key settles it for 23 h.
                 found_id = self._replay_create(op, a.params)
                 if found_id is None:
-                    return replace(op, intent_id=None)
+                    done = self._get_fresh(op)
+                    return replace(op, intent_id=None, state=done.state)
             elif not found:
                 new = replace(op, state=OS.DONE, last_error="no PaymentIntent was ever created")
                 with self.ctx.uow() as u:
@@ -289,10 +290,21 @@ class OutboxRunner:
         info, outcome = attempt_call(lambda: self.ctx.gateway.create_intent(
             params.amount.minor, params.amount.currency.lower(),
             idempotency_key=create_key(params.attempt_id), metadata=params.metadata))
+        if info is None and outcome.replayed and (outcome.http_status or 0) >= 500:
+            # The create key holds a stored failure and search finds nothing: no PI.
+            with self.ctx.uow() as u:
+                u.payments.save_operation(replace(
+                    op, state=OS.DONE, last_error="create failed at Stripe; no PaymentIntent"))
+                u.commit()
+            return None
         if info is None:
             self._apply(op, Verdict.RETRY, outcome, None)
             return None
         return info.id
+
+    def _get_fresh(self, op: Operation) -> Operation:
+        with self.ctx.uow() as u:
+            return self._get(u.payments.get_operation(op.op_id))
 
     def _reconcile(self, op: Operation) -> Verdict:
         intent_id = op.intent_id
