@@ -66,6 +66,14 @@ Comment: Bundled third-party components keep their own licences; see
 """
 
 
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (hicolor wants icons filed by size)."""
+    head = path.read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path} is not a PNG")
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
 def glibc_floor(bundle: Path) -> str | None:
     """Highest GLIBC_x.y symbol version any bundled ELF file asks for (needs objdump)."""
     if shutil.which("objdump") is None:
@@ -111,11 +119,16 @@ def stage(bundle: Path, version: str, arch: str, staging: Path) -> None:
     shutil.copy2(HERE / f"{PACKAGE}.desktop", apps / f"{PACKAGE}.desktop")
     icons = usr / "share" / "icons" / "hicolor"
     (icons / "scalable" / "apps").mkdir(parents=True)
-    shutil.copy2(PACKAGING / "icons" / f"{PACKAGE}.svg", icons / "scalable" / "apps")
+    svg = ROOT / "resources" / "icons" / f"{PACKAGE}.svg"
+    if not svg.is_file():
+        svg = PACKAGING / "icons" / f"{PACKAGE}.svg"
+    shutil.copy2(svg, icons / "scalable" / "apps" / f"{PACKAGE}.svg")
     png = ROOT / "resources" / "icons" / f"{PACKAGE}.png"
     if png.is_file():
-        (icons / "256x256" / "apps").mkdir(parents=True)
-        shutil.copy2(png, icons / "256x256" / "apps" / f"{PACKAGE}.png")
+        width, height = png_size(png)
+        sized = icons / f"{width}x{height}" / "apps"
+        sized.mkdir(parents=True)
+        shutil.copy2(png, sized / f"{PACKAGE}.png")
     doc = usr / "share" / "doc" / PACKAGE
     doc.mkdir(parents=True)
     (doc / "copyright").write_text(COPYRIGHT, encoding="utf-8")

@@ -4,6 +4,7 @@ verified, removed), and signatures over both (one flipped byte is refused)."""
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import tarfile
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LINUX, Build, module_exists, run_frozen
+from .conftest import LINUX, REPO, Build, module_exists, run_frozen
 
 DEB_BASE_DEPENDS = {"libegl1", "libgl1", "libxcb1", "libxkbcommon0", "libfontconfig1",
                     "libdbus-1-3", "libglib2.0-0", "libxcb-cursor0"}
@@ -80,6 +81,9 @@ def test_deb_layout(build: Build) -> None:
     assert entries["/usr/bin/ireti-till"].endswith("-> ../../opt/ireti-till/ireti-till")
     assert "/usr/share/applications/ireti-till.desktop" in entries
     assert "/usr/share/icons/hicolor/scalable/apps/ireti-till.svg" in entries
+    if (REPO / "resources" / "icons" / "ireti-till.png").is_file():
+        assert any(re.fullmatch(r"/usr/share/icons/hicolor/\d+x\d+/apps/ireti-till\.png", p)
+                   for p in entries)
     assert "/usr/share/doc/ireti-till/copyright" in entries
     assert all(line.split()[1] == "root/root" for line in listing)
     assert not [p for p in entries if p.startswith(("/usr/local", "/home", "/etc"))]
