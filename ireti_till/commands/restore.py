@@ -26,19 +26,13 @@ from ireti_till.services.backup import TILL_RUNNING, AuditSink, restore
 log = logging.getLogger(__name__)
 
 
-def _audit_sink(data_dir: Path) -> AuditSink | None:
-    """Writes the restore into the (restored) ledger's audit trail, when the audit service
-    and its wiring exist: ``ireti_till.adapters.audit_wiring.open_audit_log(data_dir)``
-    returning an ``AuditLog``. Guarded: without it the restore is logged and noted in
-    ``restore-history.jsonl`` only."""
-    try:
-        import ireti_till.services.audit  # noqa: F401
-        from ireti_till.adapters import audit_wiring  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def _audit_sink(data_dir: Path) -> AuditSink:
+    """Records the restore in the restored ledger's audit trail (see adapters/audit_ops)."""
 
     def sink(kind: str, actor: str, details: Mapping[str, object]) -> None:
-        audit_wiring.open_audit_log(data_dir).record(kind, actor, dict(details))
+        from ireti_till.adapters.audit_ops import record_restore
+
+        record_restore(data_dir, kind, actor, details)
 
     return sink
 

@@ -53,12 +53,9 @@ def health_for(data_dir: Path) -> Callable[[], dict[str, object]]:
 
 def audit_for(data_dir: Path) -> Callable[[], dict[str, object] | None]:
     def produce() -> dict[str, object] | None:
-        try:
-            from ireti_till.adapters import audit_wiring  # type: ignore[attr-defined]
-        except ImportError:
-            return None
-        result = audit_wiring.open_audit_log(data_dir).verify()
-        return {"verify": repr(result)}
+        from ireti_till.adapters.audit_ops import verify_for_bundle
+
+        return verify_for_bundle(data_dir)
 
     return produce
 

@@ -211,3 +211,39 @@ def test_instance_lock_is_exclusive_and_dies_with_its_process(data_dir: Path) ->
     assert not is_till_running(data_dir)  # SIGKILL released it: no stale lock
     with InstanceLock(data_dir) as lock:
         assert lock.held
+
+
+def test_restore_is_recorded_in_the_audit_trail_and_the_chain_still_verifies(
+    data_dir: Path, capsys
+) -> None:
+    from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.secrets import SecretStore
+    from ireti_till.adapters.staff_wiring import build_audit_log
+    from ireti_till.commands import audit_verify
+
+    engine = make_ledger(data_dir)
+    write_sales(engine, 4)
+    audit = build_audit_log(engine, SecretStore(data_dir, training=True), SystemClock())
+    audit.record("start", "system", {"till_id": "T1"})
+    engine.dispose()
+    assert backup_cmd.main(["--data-dir", str(data_dir)]) == 0
+    backup = next((data_dir / "backups").glob("ireti-till-*.sqlite3"))
+    engine = make_ledger(data_dir)
+    audit = build_audit_log(engine, SecretStore(data_dir, training=True), SystemClock())
+    for n in range(3):  # entries after the backup: the anchor moves past the backup's head
+        audit.record("drawer_open", "alice", {"n": n})
+    engine.dispose()
+    capsys.readouterr()
+
+    assert restore_cmd.main(["--data-dir", str(data_dir), "--yes", "--actor", "admin",
+                             str(backup)]) == 0
+    out = capsys.readouterr().out
+    assert "restored 4 sales" in out and "no audit trail" not in out
+    assert audit_verify.main(["--data-dir", str(data_dir)]) == 0, capsys.readouterr()
+    with sqlite3.connect(data_dir / DB_FILENAME) as conn:
+        kind, actor, details = conn.execute(
+            "SELECT kind, actor, details FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    assert (kind, actor) == ("restore", "admin")
+    assert json.loads(details)["previous_anchor_seq"] == 4
+    history = (data_dir / "restore-history.jsonl").read_text().splitlines()
+    assert json.loads(history[-1])["audited"] is True
