@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.adapters.db.uow import SqlUnitOfWork
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.error_screen import StartupProblem
     from ireti_till.ui.main_window import MainWindow
@@ -148,12 +149,12 @@ def _demo_catalog(resources: Path) -> Path | None:
     return found[0] if found else None
 
 
-def _importer(ledger: Ledger, config: AppConfig) -> Callable[..., object]:
+def _importer(opener: LedgerOpener, config: AppConfig) -> Callable[..., object]:
     def run(path: Path, progress: Callable[[int, int], None]) -> object:
         from ireti_till.services.catalog_import import import_csv
 
         with path.open(encoding="utf-8-sig", newline="") as stream:
-            return import_csv(ledger.uow_factory, stream, currency=config.store.currency,
+            return import_csv(opener.uow_factory, stream, currency=config.store.currency,
                               tax_codes={r.code for r in config.store.tax_rates},
                               progress=progress)
 
@@ -191,6 +192,13 @@ class LedgerOpener(threading.Thread):
         assert self._ledger is not None
         return self._ledger
 
+    def uow_factory(self) -> SqlUnitOfWork:
+        """The ledger's unit-of-work factory; waits for the ledger if it is still opening.
+
+        Lets the service and window be built while the ledger opens; build_till() waits
+        for the ledger before the window is shown, so no scan ever waits here."""
+        return self.result().uow_factory()
+
     def discard(self) -> None:
         """Close the ledger if it opened (the main thread failed first)."""
         if self.ident is not None:
@@ -216,19 +224,26 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
     if opener is None:
         opener = LedgerOpener(data_dir)
         opener.run()
-    ledger = opener.result()
+    # The service and the window need no database to be built: build them while the
+    # ledger opens on its thread, then wait for it before anything can be scanned.
+    who = cashier or _default_cashier()
+    service = SaleService(opener.uow_factory, config.store, SystemClock(), who, training)
+    ctx = ScreenContext(store=config.store, training=training, cashier=who,
+                        receipts_dir=data_dir / "receipts",
+                        import_catalog=_importer(opener, config),  # type: ignore[arg-type]
+                        beep=config.ui.beep)
+    window = MainWindow(service, ctx)
+    try:
+        ledger = opener.result()
+    except BaseException:
+        window.deleteLater()
+        raise
     try:
         demo = _demo_catalog(resources_dir())
         if training and seed_demo and demo is not None:
             ledger.seed_catalog_if_empty(demo, config.store)
-        who = cashier or _default_cashier()
-        service = SaleService(ledger.uow_factory, config.store, SystemClock(), who, training)
-        ctx = ScreenContext(store=config.store, training=training, cashier=who,
-                            receipts_dir=data_dir / "receipts",
-                            import_catalog=_importer(ledger, config),  # type: ignore[arg-type]
-                            beep=config.ui.beep)
-        window = MainWindow(service, ctx)
     except BaseException:
+        window.deleteLater()
         ledger.close()
         raise
     for warning in config.warnings:
