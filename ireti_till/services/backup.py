@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -147,6 +147,20 @@ class BackupService:
         for r in removed:
             self._archive.remove(r)
         return removed
+
+    def back_up_if_due(self, every: timedelta = timedelta(hours=24)) -> BackupRecord | None:
+        """The scheduled job (the worker calls it hourly): back up when the newest verified
+        backup is older than ``every``. Failures are logged, never raised: a backup must
+        never disturb trading; ``doctor`` reports a stale backup."""
+        last = self.last_verified()
+        if last is not None and self._clock() - last.created < every:
+            return None
+        try:
+            record, _removed = self.back_up_now()
+        except OperationsError as exc:
+            log.error("scheduled backup failed: %s", exc)
+            return None
+        return record
 
     def last_verified(self) -> BackupRecord | None:
         good = [r for r in self._archive.records() if r.verified]

@@ -247,3 +247,23 @@ def test_restore_is_recorded_in_the_audit_trail_and_the_chain_still_verifies(
     assert json.loads(details)["previous_anchor_seq"] == 4
     history = (data_dir / "restore-history.jsonl").read_text().splitlines()
     assert json.loads(history[-1])["audited"] is True
+
+
+def test_scheduled_backup_runs_only_when_due_and_never_raises(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_ledger(data_dir).dispose()
+    now = [NOW]
+    service = BackupService(_archive(data_dir), lambda: now[0])
+    assert service.back_up_if_due() is not None
+    now[0] = NOW + timedelta(hours=5)
+    assert service.back_up_if_due() is None  # the last one is recent
+    now[0] = NOW + timedelta(hours=25)
+
+    def full(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(backup_adapter, "_copy_pages", full)
+    assert service.back_up_if_due() is None  # logged, not raised
+    monkeypatch.undo()
+    assert service.back_up_if_due() is not None
