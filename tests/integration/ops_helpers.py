@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import pytest
 from sqlalchemy import Engine
 
 from ireti_till.adapters.db import migrate
@@ -47,3 +50,15 @@ def write_sales(engine: Engine, count: int, **kw: object) -> list[UUID]:
             ids.append(sale.sale_id)
         uow.commit()
     return ids
+
+
+@pytest.fixture(autouse=True)
+def _reset_ops_logging() -> Iterator[None]:
+    """Commands call ``configure_logging``; leave the root logger as the test found it."""
+    yield
+    from ireti_till.adapters.logging_setup import installed_handlers
+
+    root = logging.getLogger()
+    for handler in installed_handlers():
+        root.removeHandler(handler)
+        handler.close()

@@ -19,7 +19,7 @@ from ireti_till.commands import backup as backup_cmd
 from ireti_till.commands import restore as restore_cmd
 from ireti_till.domain.errors import OperationsError
 from ireti_till.services.backup import BackupService, RetentionPolicy, restore
-from tests.integration.ops_helpers import make_ledger, write_sales
+from tests.integration.ops_helpers import _reset_ops_logging, make_ledger, write_sales  # noqa: F401
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from ireti_till.adapters.db.ledger import DB_FILENAME
 from ireti_till.adapters.health_probes import LocalHealthProbe
 from ireti_till.commands import doctor
 from ireti_till.services.health import HealthService, Status
-from tests.integration.ops_helpers import make_ledger, write_sales
+from tests.integration.ops_helpers import _reset_ops_logging, make_ledger, write_sales  # noqa: F401
 
 NOW = datetime.now(UTC)
 

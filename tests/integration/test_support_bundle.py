@@ -21,7 +21,7 @@ from ireti_till.commands import support_bundle as bundle_cmd
 from ireti_till.commands.support_bundle import write_support_bundle
 from ireti_till.domain.errors import OperationsError
 from ireti_till.services.metrics import MetricsRecorder
-from tests.integration.ops_helpers import make_ledger, write_sales
+from tests.integration.ops_helpers import _reset_ops_logging, make_ledger, write_sales  # noqa: F401
 
 KEY = "sk_live_51CANARYabcdefGHIJ0123456789"
 RKEY = "rk_test_51CANARYrestricted999"
