@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,9 +47,15 @@ def build_probe(data_dir: Path, *, api_base: str | None = None) -> tuple[LocalHe
                             api_base=api_base), config_check
 
 
-def run_doctor(data_dir: Path, *, api_base: str | None = None) -> HealthReport:
+#: The cheap checks for the metrics panel's status lines (no integrity scan of the ledger).
+PANEL_CHECKS = frozenset({"stripe", "reader", "queue"})
+
+
+def run_doctor(data_dir: Path, *, api_base: str | None = None,
+               only: Collection[str] | None = None) -> HealthReport:
+    """The full report (``ireti-till doctor``, Help > Till health), or only some steps."""
     probe, config_check = build_probe(data_dir, api_base=api_base)
-    report = HealthService(probe, lambda: datetime.now(UTC)).run()
+    report = HealthService(probe, lambda: datetime.now(UTC)).run(only=only)
     return HealthReport((config_check, *report.checks), report.at)
 
 

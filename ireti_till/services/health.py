@@ -9,7 +9,7 @@ the reason; it never stops the other checks. Exit code: 0 all OK, 1 a WARN, 2 a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -315,7 +315,10 @@ class HealthService:
         self._clock = clock
         self._t = thresholds or Thresholds()
 
-    def run(self, progress: Callable[[str], None] | None = None) -> HealthReport:
+    def run(self, progress: Callable[[str], None] | None = None,
+            only: Collection[str] | None = None) -> HealthReport:
+        """Run every check (or the steps named in ``only``: database, stripe, keyring,
+        reader, queue, disk, backup, logs; the metrics panel asks for the cheap ones)."""
         now = self._clock()
         p, t = self._probe, self._t
         stripe_facts: list[StripeFacts] = []
@@ -340,6 +343,8 @@ class HealthService:
         ]
         results: list[CheckResult] = []
         for name, step in steps:
+            if only is not None and name not in only:
+                continue
             if progress is not None:
                 progress(name)
             try:

@@ -130,3 +130,9 @@ def test_each_problem_maps_to_a_status_and_a_guide_entry(override, check, status
     assert found.fix and found.guide.startswith("docs/troubleshooting.md#")
     assert report.exit_code == max(c.status for c in report.checks)
     assert len(report.checks) >= 9  # a failing probe never hides the others
+
+
+def test_only_some_steps() -> None:
+    report = h.HealthService(_Probe(database=AssertionError("must not run")), lambda: NOW).run(
+        only={"stripe", "queue"})
+    assert [c.name for c in report.checks] == ["stripe", "clock", "queue", "capture-deadline"]
