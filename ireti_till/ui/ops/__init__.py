@@ -8,6 +8,7 @@ Wiring (main_window.py / app.py)::
         run_health=lambda: run_doctor(data_dir),                         # HealthReport
         write_bundle=lambda target, progress: write_support_bundle(data_dir, target, progress),
         can_view_metrics=lambda: current_user_role() in ("supervisor", "admin"),
+        panel_status=lambda: run_doctor(data_dir, only=PANEL_CHECKS).checks,
     ))
 
 That adds "View > Payment metrics" (Ctrl+M) and "Help > Till health…", "Help > Support

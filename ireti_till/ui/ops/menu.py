@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QMessageBox, QWidget
 
-from ireti_till.services.health import HealthReport
+from ireti_till.services.health import CheckResult, HealthReport
 from ireti_till.services.metrics_query import MetricsQuery
 from ireti_till.ui.ops.bundle_dialog import BundleWriterFn, SupportBundleDialog
 from ireti_till.ui.ops.health_view import HealthView
@@ -22,6 +22,8 @@ class OpsServices:
     run_health: Callable[[], HealthReport]
     write_bundle: BundleWriterFn
     can_view_metrics: Callable[[], bool] = lambda: True
+    #: cheap status lines for the metrics panel; default: the full health run's checks
+    panel_status: Callable[[], Sequence[CheckResult]] | None = None
 
 
 _KEEP: dict[int, OpsMenu] = {}
@@ -66,9 +68,10 @@ class OpsMenu:
                                     "supervisor to sign in.")
             return
         if self.metrics_panel is None:
+            services = self._services
             self.metrics_panel = MetricsPanel(
-                self._services.metrics_query,
-                status_provider=lambda: self._services.run_health().checks,
+                services.metrics_query,
+                status_provider=services.panel_status or (lambda: services.run_health().checks),
                 parent=self._window)
         self._show(self.metrics_panel)
         self.metrics_panel.refresh()
