@@ -185,3 +185,15 @@ def test_every_guide_anchor_exists_in_the_troubleshooting_runbook() -> None:
     for code in ("it-501", "it-502", "it-503", "it-504", "it-505", "it-506", "it-510",
                  "it-520", "it-521", "it-530"):
         assert code in anchors
+
+
+def test_training_doctor_never_imports_stripe(data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from ireti_till.commands import doctor;"
+            f"rc = doctor.main(['--data-dir', {str(data_dir)!r}, '--json']);"
+            "print('stripe' in sys.modules, rc)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "False 1"
