@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         name(self.stack, "main_stack")
         self.stack.addWidget(sale_page)
+        self.sale_page = sale_page
+        self.lock_screen: QWidget | None = None
         self.setCentralWidget(self.stack)
 
         self.controller = SaleController(
@@ -108,6 +110,32 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
         self.import_action = import_action
+
+    # hooks for sign-in, lock and admin screens (issue 5) ------------------------------------
+    def set_cashier(self, member: object, service: SaleService | None = None) -> None:
+        """Show who is selling; with ``service``, switch to that cashier's (parked) basket."""
+        self.status.set_cashier(str(getattr(member, "name", member)))
+        if service is not None:
+            self.controller.set_service(service)
+
+    def show_panel(self, widget: QWidget) -> None:
+        """Show another page (admin, lock) in place of the sale page; sale keys stop."""
+        if self.stack.indexOf(widget) < 0:
+            self.stack.addWidget(widget)
+        self.controller.set_enabled(False)
+        self.stack.setCurrentWidget(widget)
+        widget.setFocus()
+
+    def show_sale_page(self) -> None:
+        self.stack.setCurrentWidget(self.sale_page)
+        self.controller.set_enabled(True)
+
+    def set_lock_screen(self, widget: QWidget) -> None:
+        self.lock_screen = widget
+
+    def show_lock_screen(self, _member: object = None) -> None:
+        if self.lock_screen is not None:
+            self.show_panel(self.lock_screen)
 
     # keep the scan field focused ---------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:

@@ -66,12 +66,13 @@ class SaleController(QObject):
         self.store = store
         self.receipts_dir = receipts_dir
         self.dialog: QDialog | None = None
+        self.enabled = True  # False while another page (lock screen, admin) is shown
         pad = parts.pad
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
                              ("quantity", self.quantity), ("discount", self.discount),
                              ("price", self.price), ("void", self.void),
                              ("refund", self.refund), ("cancel_sale", self.ask_cancel_sale)):
-            pad.bind(key, handler)
+            pad.bind(key, self._guarded(handler))
         pad.set_available("card", False, CARD_UNAVAILABLE)
         pad.set_available("refund", False, REFUND_UNAVAILABLE)
         pad.unavailable.connect(self._unavailable)
@@ -83,8 +84,27 @@ class SaleController(QObject):
         self.show_basket(service.view())
 
     # focus and display -----------------------------------------------------------------
+    def _guarded(self, handler: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            if self.enabled and self.dialog is None:
+                handler()
+
+        return run
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Sale keys and scans work only while the sale page is shown."""
+        self.enabled = enabled
+        if enabled:
+            self.restore_focus()
+
+    def set_service(self, service: SaleService) -> None:
+        """Hand the screen another cashier's sale service (their parked basket)."""
+        self.service = service
+        self.p.scan.clear()
+        self.show_basket(service.view())
+
     def restore_focus(self) -> None:
-        if self.dialog is not None:
+        if self.dialog is not None or not self.enabled:
             return
         if QApplication.activeWindow() is None:  # our dialog just closed: take the window back
             self.p.window.activateWindow()
@@ -111,6 +131,8 @@ class SaleController(QObject):
 
     # scanning --------------------------------------------------------------------------
     def on_prefix(self, text: str) -> None:
+        if not self.enabled:
+            return
         try:
             quantity, _rest = self.service.parse_quantity_prefix(text)
         except TillError as exc:
@@ -122,6 +144,8 @@ class SaleController(QObject):
         self.p.messages.info(f"Quantity {quantity}: now scan the item (Esc clears)")
 
     def on_scan(self, text: str) -> None:
+        if not self.enabled:
+            return
         scan = self.p.scan
         scan.field.clear()
         try:
@@ -279,7 +303,7 @@ class SaleController(QObject):
     # cancelling ------------------------------------------------------------------------
     def escape(self) -> None:
         """Esc: clear the scan field first; a second Esc asks to cancel the sale."""
-        if self.dialog is not None:
+        if self.dialog is not None or not self.enabled:
             return
         if self.p.scan.clear():
             self.p.messages.info("Cleared. Press Esc again to cancel the sale.")

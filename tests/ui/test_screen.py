@@ -148,3 +148,28 @@ def test_window_keeps_focus_after_activation(qtbot: QtBot, fake_window: MainWind
     qtbot.waitUntil(lambda: QApplication.activeWindow() is other)
     fake_window.activateWindow()
     qtbot.waitUntil(lambda: fake_window.scan.field.hasFocus())
+
+
+def test_other_pages_stop_sale_keys_and_cashier_switch_swaps_basket(
+        qtbot: QtBot, fake_window: MainWindow, keyboard: Keyboard) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from tests.fakes import make_sale_service
+
+    keyboard.scan(gtin(1))
+    lock = QLineEdit()
+    lock.setObjectName("pin_field")
+    fake_window.show_panel(lock)
+    qtbot.waitUntil(lock.hasFocus)
+    keyboard.press(Qt.Key.Key_F4)  # no cash dialog behind a lock screen
+    keyboard.press(Qt.Key.Key_F9)
+    assert fake_window.controller.dialog is None
+    assert len(fake_window.table.basket_model.lines()) == 1
+    other, _factory, _clock = make_sale_service(cashier="Bola")
+    fake_window.set_cashier(type("Member", (), {"name": "Bola"})(), other)
+    fake_window.show_sale_page()
+    qtbot.waitUntil(fake_window.scan.field.hasFocus)
+    assert fake_window.status.cashier.text() == "Cashier: Bola"
+    assert fake_window.table.basket_model.rowCount() == 0  # Bola's own (empty) basket
+    keyboard.scan(gtin(2))
+    assert [ln.name for ln in other.view().lines] == ["Milk 1 l"]
