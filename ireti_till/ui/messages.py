@@ -19,6 +19,7 @@ from ireti_till.ui.theme import DANGER, PRIMARY, WARNING, name
 log = logging.getLogger("ireti_till.ui")
 
 INFO_TIMEOUT_MS = 4000
+MAX_SHOWN = 180  # characters; two lines at the strip's width
 
 
 class Level(Enum):
@@ -54,14 +55,21 @@ class MessageStrip(QFrame):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clear)
         self.level: Level | None = None
+        self._full_text = ""
         self.beep_enabled = True  # [ui] beep = false in config.toml silences the till
         self.clear()
 
     def text(self) -> str:
-        return self._label.text()
+        """The whole current message (the strip may show it shortened)."""
+        return self._full_text
 
     def show_message(self, text: str, level: Level = Level.INFO) -> None:
-        self._label.setText(text)
+        # The strip has a fixed height (no re-layout per scan): very long messages are
+        # shortened on screen, in full in the tooltip and the log.
+        shown = text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1].rstrip() + "…"
+        self._label.setText(shown)
+        self._label.setToolTip(text if shown != text else "")
+        self._full_text = text
         if level is not self.level:  # restyling costs milliseconds: only when it changes
             self.level = level
             bg, fg, border = _COLOURS[level]
@@ -93,6 +101,8 @@ class MessageStrip(QFrame):
 
     def clear(self) -> None:
         self._label.setText("")
+        self._label.setToolTip("")
+        self._full_text = ""
         if self.level is None and self.styleSheet():
             return
         self.level = None

@@ -126,6 +126,8 @@ class SaleController(QObject):
         self.restore_focus()
 
     def _unavailable(self, reason: str) -> None:
+        if reason == CARD_UNAVAILABLE:
+            reason = self._card_advice(reason)
         self.p.messages.warn(reason or "Not available now")
         self.restore_focus()
 
@@ -273,6 +275,9 @@ class SaleController(QObject):
 
     def card(self) -> None:
         self._unavailable(CARD_UNAVAILABLE)
+
+    def _card_advice(self, reason: str) -> str:
+        return f"{reason}: take cash (F4), or ask a supervisor to set up the card reader"
 
     def refund(self) -> None:
         self._unavailable(REFUND_UNAVAILABLE)

@@ -132,3 +132,14 @@ def test_empty_basket_cash_and_void_explain(qtbot: QtBot, fake_window: MainWindo
     assert "Scan an item first" in fake_window.messages.text()
     assert fake_window.controller.dialog is None
     assert fake_window.scan.field.hasFocus()
+
+
+def test_very_long_message_is_shortened_on_screen_only(fake_window: MainWindow) -> None:
+    from ireti_till.domain.errors import InputError
+
+    long = InputError("x" * 400, code="IT-180")
+    fake_window.messages.error(long)
+    shown = fake_window.messages.findChild(type(fake_window.status.cashier), "message_text")
+    assert len(shown.text()) <= 180 and shown.text().endswith("…")
+    assert fake_window.messages.text() == str(long)
+    assert shown.toolTip() == str(long)
