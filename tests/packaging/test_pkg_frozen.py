@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,33 @@ def test_frozen_doctor_runs(build: Build, tmp_path: Path) -> None:
                      home=tmp_path / "home", timeout=120)
     assert "Traceback" not in res.stderr, res.stderr
     assert res.returncode in (0, 1), res.stdout + res.stderr  # 1 = warnings (no keyring here)
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb server (unix socket only); its display name, e.g. ':3'."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb not installed (.ci/system-deps.sh installs it)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()  # written once the server accepts clients
+        assert number.isdigit(), "Xvfb did not start"
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_bundle_draws_on_a_real_x_server(build: Build, tmp_path: Path, xvfb_display: str) -> None:
+    """The desktop path: the xcb platform plugin and its libraries work from the bundle."""
+    res = run_frozen(build.exe, "--bundle-check", "--json", home=tmp_path,
+                     extra_env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb_display})
+    qt = json.loads(res.stdout)["qt"]
+    assert qt["ok"], qt["detail"]
+    assert "platform xcb" in qt["detail"]
