@@ -164,9 +164,11 @@ def _importer(opener: LedgerOpener, config: AppConfig) -> Callable[..., object]:
 class LedgerOpener(threading.Thread):
     """Opens the ledger (import, quick_check, backup, migrations) on a helper thread."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path,
+                 prepare: Callable[[Ledger], None] | None = None) -> None:
         super().__init__(name="open-ledger", daemon=True)
         self.data_dir = data_dir
+        self._prepare = prepare
         self._ledger: Ledger | None = None
         self._error: BaseException | None = None
 
@@ -174,9 +176,18 @@ class LedgerOpener(threading.Thread):
         try:
             from ireti_till.adapters.db.ledger import open_ledger
 
-            self._ledger = open_ledger(self.data_dir)
+            ledger = open_ledger(self.data_dir)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
             self._error = exc
+            return
+        try:
+            if self._prepare is not None:
+                self._prepare(ledger)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
+            ledger.close()
+            self._error = exc
+            return
+        self._ledger = ledger
 
     def result(self) -> Ledger:
         if self.ident is not None:  # started as a thread (else run() was called inline)
@@ -207,6 +218,22 @@ class LedgerOpener(threading.Thread):
             self._ledger.close()
 
 
+def prepare_ledger(config: AppConfig, training: bool,
+                   seed_demo: bool = True) -> Callable[[Ledger], None]:
+    """Work done on the ledger thread right after opening: the demo catalog on a first
+    training start, then one catalog lookup so the first real scan finds the SQL compiled
+    and the mappers configured."""
+
+    def prepare(ledger: Ledger) -> None:
+        demo = _demo_catalog(resources_dir())
+        if training and seed_demo and demo is not None:
+            ledger.seed_catalog_if_empty(demo, config.store)
+        with ledger.read_uow() as uow:
+            uow.catalog.by_gtin("0000000000000")
+
+    return prepare
+
+
 def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | None = None,
                seed_demo: bool = True, config: AppConfig | None = None,
                opener: LedgerOpener | None = None) -> Till:
@@ -222,7 +249,7 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
         config = load_config(data_dir)
     training = config.training or force_training
     if opener is None:
-        opener = LedgerOpener(data_dir)
+        opener = LedgerOpener(data_dir, prepare_ledger(config, training, seed_demo))
         opener.run()
     # The service and the window need no database to be built: build them while the
     # ledger opens on its thread, then wait for it before anything can be scanned.
@@ -237,14 +264,6 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
         ledger = opener.result()
     except BaseException:
         window.deleteLater()
-        raise
-    try:
-        demo = _demo_catalog(resources_dir())
-        if training and seed_demo and demo is not None:
-            ledger.seed_catalog_if_empty(demo, config.store)
-    except BaseException:
-        window.deleteLater()
-        ledger.close()
         raise
     for warning in config.warnings:
         window.messages.warn(warning)
@@ -325,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
-        opener = LedgerOpener(data_dir)
+        opener = LedgerOpener(data_dir, prepare_ledger(config, config.training or args.training))
         opener.start()
     except (LedgerError, ConfigError) as exc:
         early = exc
