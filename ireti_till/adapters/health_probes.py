@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ireti_till.adapters.backup import SqliteBackupArchive
+from ireti_till.adapters.config_file import KEYRING_SERVICE, STRIPE_KEY_USER
 from ireti_till.adapters.db import migrate
 from ireti_till.adapters.db.ledger import DB_FILENAME
 from ireti_till.services.backup import BackupService
-from ireti_till.services.health import (
+from ireti_till.services.health_facts import (
     BackupFacts,
     DatabaseFacts,
     DiskFacts,
@@ -34,8 +35,6 @@ from ireti_till.services.health import (
 
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "ireti-till"
-STRIPE_KEY_USER = "stripe-secret-key-{mode}"
 STRIPE_TIMEOUT_S = 5.0
 _PENDING = ("pending",)
 _ATTENTION = ("reconcile", "failed")

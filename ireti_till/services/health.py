@@ -13,7 +13,24 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Protocol
+
+from ireti_till.services.health_facts import (
+    BackupFacts,
+    DatabaseFacts,
+    DiskFacts,
+    HealthProbe,
+    KeyringFacts,
+    LogFacts,
+    QueueFacts,
+    ReaderFacts,
+    StripeFacts,
+)
+
+__all__ = [
+    "BackupFacts", "CheckResult", "DatabaseFacts", "DiskFacts", "HealthProbe", "HealthReport",
+    "HealthService", "KeyringFacts", "LogFacts", "QueueFacts", "ReaderFacts", "Status",
+    "StripeFacts", "Thresholds", "render_text",
+]
 
 log = logging.getLogger(__name__)
 GUIDE = "docs/troubleshooting.md"
@@ -58,84 +75,6 @@ class HealthReport:
     def as_dict(self) -> dict[str, object]:
         return {"status": self.status.name, "exit_code": self.exit_code,
                 "at": self.at.isoformat(), "checks": [c.as_dict() for c in self.checks]}
-
-
-# -- facts the probe reports (frozen, no I/O handles) ------------------------------------
-@dataclass(frozen=True, slots=True)
-class DatabaseFacts:
-    exists: bool
-    integrity: str  # "ok" or the first problems
-    revisions: frozenset[str] = frozenset()  # stamped in the database
-    heads: frozenset[str] = frozenset()  # shipped with this version
-    known: frozenset[str] = frozenset()  # every revision this version knows
-
-
-@dataclass(frozen=True, slots=True)
-class KeyringFacts:
-    usable: bool
-    backend: str
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class StripeFacts:
-    mode: str  # "training" | "test" | "live"
-    key_mode: str | None = None  # mode the configured key is for (sk_test_ -> test)
-    reachable: bool | None = None  # None: not tried (training)
-    error: str = ""
-    server_date: datetime | None = None  # Stripe's Date header
-    local_date: datetime | None = None  # our clock when the response arrived
-
-
-@dataclass(frozen=True, slots=True)
-class ReaderFacts:
-    configured: bool
-    reader_id: str = ""
-    online: bool | None = None
-    label: str = ""
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class QueueFacts:
-    available: bool  # False: this version has no outbox table yet
-    pending: int = 0
-    oldest: datetime | None = None
-    needs_attention: int = 0  # reconcile + failed
-    nearest_capture_before: datetime | None = None
-    uncaptured: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class DiskFacts:
-    path: str
-    free_bytes: int
-    total_bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class BackupFacts:
-    last_verified: datetime | None
-    name: str = ""
-    count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class LogFacts:
-    directory: str
-    writable: bool
-    error: str = ""
-
-
-class HealthProbe(Protocol):
-    def database(self) -> DatabaseFacts: ...
-    def keyring(self) -> KeyringFacts: ...
-    def stripe(self) -> StripeFacts: ...
-    def reader(self) -> ReaderFacts: ...
-    def queue(self) -> QueueFacts: ...
-    def disk(self) -> DiskFacts: ...
-    def backups(self) -> BackupFacts: ...
-    def logs(self) -> LogFacts: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ anything, so a bundle that leaves this module has passed the same check the test
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -181,8 +182,6 @@ def _raise(exc: Exception) -> list[bytes]:
 
 
 def _write_error(exc: OSError) -> OperationsError:
-    import errno
-
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return OperationsError(
             "The disk is full: the support bundle could not be written and was removed. Free "
