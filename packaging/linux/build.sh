@@ -30,6 +30,10 @@ while [ $# -gt 0 ]; do
         *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
+if [ "$REQUIRE_SIGNING" = 1 ] && [ -z "${IRETI_GPG_KEY:-}" ] && [ -z "${IRETI_MINISIGN_KEY:-}" ]; then
+    echo "build.sh: --require-signing but neither IRETI_GPG_KEY nor IRETI_MINISIGN_KEY is set" >&2
+    exit 3  # before spending minutes on a build that could not be released
+fi
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
 mkdir -p "$OUT"

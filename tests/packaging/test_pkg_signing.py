@@ -6,6 +6,7 @@ the cheap ones (kilobytes, not a 70 MB .deb), so every refusal path is covered.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -158,3 +159,13 @@ def test_gpg_only_signing_leaves_no_minisig(tmp_path: Path, keys: Keys) -> None:
     # asking for minisign when there is none is a failure, not a silent pass
     assert verify(tmp_path, "--minisign-pubkey", str(keys.minisign_pub)).returncode == 1
 
+
+
+def test_release_build_without_a_key_stops_before_building(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("IRETI_GPG_KEY", "IRETI_MINISIGN_KEY")}
+    res = subprocess.run([str(LINUX / "build.sh"), "--out", str(tmp_path), "--require-signing"],
+                         env=env, capture_output=True, text=True, check=False, timeout=30)
+    assert res.returncode == 3
+    assert "--require-signing" in res.stderr
+    assert not (tmp_path / "bundle").exists()
