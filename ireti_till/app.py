@@ -65,17 +65,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ireti_till.app")
 
 
-def resources_dir() -> Path:
-    """``resources/`` beside the package (source tree) or inside a frozen bundle."""
-    override = os.environ.get("IRETI_RESOURCES")
-    if override:
-        return Path(override)
-    bundle = getattr(sys, "_MEIPASS", None)
-    if getattr(sys, "frozen", False) and bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[1] / "resources"
-
-
 def setup_logging(data_dir: Path) -> Path | None:
     """JSON-lines logging via adapters.logging_setup when present, else a rotating file."""
     logs = log_dir(data_dir)
@@ -94,41 +83,17 @@ def setup_logging(data_dir: Path) -> Path | None:
     return configure_logging(logs)
 
 
-def load_fonts(resources: Path) -> list[str]:
-    """Register the shipped TTFs (DESIGN §13: a bare machine has no fonts). Returns families."""
-    from PySide6.QtGui import QFontDatabase
+def resources_dir() -> Path:
+    from ireti_till.ui.application import resources_dir as find
 
-    families: list[str] = []
-    for ttf in sorted((resources / "fonts").glob("*.ttf")):
-        font_id = QFontDatabase.addApplicationFont(str(ttf))
-        if font_id < 0:
-            log.warning("font %s could not be loaded", ttf.name)
-            continue
-        families += QFontDatabase.applicationFontFamilies(font_id)
-    if not families:
-        log.warning("no shipped font loaded from %s: text may render as empty boxes", resources)
-    return families
+    return find()
 
 
 def qt_app() -> QApplication:
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
+    """The QApplication with the shipped fonts and theme (see ireti_till.ui.application)."""
+    from ireti_till.ui.application import qt_app as make
 
-    from ireti_till.ui.theme import FONT_FAMILY, apply_theme
-
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("Ireti Till")
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName("ireti-till")
-    icon = resources_dir() / "icons" / "ireti-till.png"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
-    families = load_fonts(resources_dir())
-    apply_theme(app, FONT_FAMILY if FONT_FAMILY in families or not families else families[0])
-    return app
+    return make()
 
 
 @dataclass
@@ -299,8 +264,10 @@ def _rss_kb() -> int:
                 return int(line.split()[1])
     except OSError:
         pass
-    import resource
-
+    try:
+        import resource
+    except ImportError:  # Windows: the benchmark reads RSS on Linux only
+        return 0
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 

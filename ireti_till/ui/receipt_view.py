@@ -8,6 +8,7 @@ flow stays keyboard-only); the path is shown after saving.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSize, QSizeF, Qt
@@ -113,7 +114,8 @@ class ReceiptDialog(TillDialog):
         QShortcut(QKeySequence("Ctrl+S"), self, self.save_pdf)
 
     def save_pdf(self) -> Path | None:
-        target = self._pdf_dir / f"receipt-{self.sale.receipt_code}.pdf"
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", self.sale.receipt_code)
+        target = self._pdf_dir / f"receipt-{safe}.pdf"
         path = self.attempt(lambda: self._save(target))
         if path is not None:
             self.saved_path = path
