@@ -1,6 +1,6 @@
 """Scan-to-line-shown latency on the real sale screen with a 100,000-product catalog.
 
-    .venv/bin/python benchmarks/bench_scan.py [--scans 400] [--products 100000]
+    .venv/bin/python benchmarks/bench_scan.py [--scans 400] [--rounds 3] [--products 100000]
 
 Each sample: a barcode is typed into the focused scan field, then the clock starts, Enter
 is pressed, and the clock stops once the event loop has processed the repaint of the new
@@ -36,6 +36,7 @@ from bench_startup import pct, prepare_data_dir  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--platform", default="offscreen")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ireti-bench")
@@ -77,41 +78,51 @@ def main() -> int:
     bare_view.resize(900, 600)
     bare_view.show()
 
-    till_ms: list[float] = []
-    bare_ms: list[float] = []
-    for i, code in enumerate(sample):
-        if i % 40 == 0:
-            till.service.cancel_sale()
-            window.controller.show_basket(till.service.view())
-            bare_model.removeRows(0, bare_model.rowCount())
+    def one_round() -> tuple[list[float], list[float]]:
+        till_ms: list[float] = []
+        bare_ms: list[float] = []
+        for i, code in enumerate(sample):
+            if i % 40 == 0:
+                till.service.cancel_sale()
+                window.controller.show_basket(till.service.view())
+                bare_model.removeRows(0, bare_model.rowCount())
+                app.processEvents()
+            rows_before = model.rowCount()
+            field.setText(code)
+            t0 = time.perf_counter()
+            QTest.keyClick(field, Qt.Key.Key_Return)
             app.processEvents()
-        rows_before = model.rowCount()
-        field.setText(code)
-        t0 = time.perf_counter()
-        QTest.keyClick(field, Qt.Key.Key_Return)
-        app.processEvents()
-        till_ms.append((time.perf_counter() - t0) * 1000)
-        if model.rowCount() != rows_before + 1:
-            raise SystemExit(f"scan {code} was not added: {window.messages.text()}")
+            till_ms.append((time.perf_counter() - t0) * 1000)
+            if model.rowCount() != rows_before + 1:
+                raise SystemExit(f"scan {code} was not added: {window.messages.text()}")
 
-        t0 = time.perf_counter()
-        row = conn.execute(f"SELECT {name_col} FROM {table_name} WHERE {gtin_col} = ?",
-                           (code,)).fetchone()
-        bare_model.appendRow([QStandardItem(str(row[0])), QStandardItem("1"),
-                              QStandardItem("1.00")])
-        bare_view.scrollToBottom()
-        app.processEvents()
-        bare_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            row = conn.execute(f"SELECT {name_col} FROM {table_name} WHERE {gtin_col} = ?",
+                               (code,)).fetchone()
+            bare_model.appendRow([QStandardItem(str(row[0])), QStandardItem("1"),
+                                  QStandardItem("1.00")])
+            bare_view.scrollToBottom()
+            app.processEvents()
+            bare_ms.append((time.perf_counter() - t0) * 1000)
+        return till_ms, bare_ms
+
+    print(f"scan to line shown, {args.scans} scans x {args.rounds} rounds, "
+          f"{args.products} products, platform {args.platform}")
+    results = []
+    for n in range(args.rounds):
+        till_ms, bare_ms = one_round()
+        t50, t95, t99 = (statistics.median(till_ms), pct(till_ms, 0.95), pct(till_ms, 0.99))
+        b50, b99 = statistics.median(bare_ms), pct(bare_ms, 0.99)
+        results.append((t99, t50, b99, b50))
+        print(f"  round {n + 1}: till p50 {t50:6.2f} p95 {t95:6.2f} p99 {t99:6.2f} ms"
+              f"   bare p50 {b50:6.2f} p99 {b99:6.2f} ms   ratio p50 {t50 / b50:.2f}x"
+              f" p99 {t99 / b99:.2f}x")
     till.close()
-
-    t50, t99 = statistics.median(till_ms), pct(till_ms, 0.99)
-    b50, b99 = statistics.median(bare_ms), pct(bare_ms, 0.99)
-    print(f"scan to line shown, {args.scans} scans, {args.products} products, "
-          f"platform {args.platform}")
-    print(f"  till       p50 {t50:6.2f} ms   p99 {t99:6.2f} ms   max {max(till_ms):6.2f} ms")
-    print(f"  bare       p50 {b50:6.2f} ms   p99 {b99:6.2f} ms   (sqlite3 + QStandardItemModel)")
-    print(f"  ratio      p50 {t50 / b50:.2f}x   p99 {t99 / b99:.2f}x")
-    print(f"  floor p99 <= 16 ms: {'PASS' if t99 <= 16 else 'FAIL'}", flush=True)
+    t99, t50, b99, b50 = sorted(results)[len(results) // 2]  # the median round by p99
+    print(f"  median round: till p50 {t50:.2f} ms, p99 {t99:.2f} ms; "
+          f"bare p50 {b50:.2f} ms, p99 {b99:.2f} ms (sqlite3 + QStandardItemModel)")
+    print(f"  floor p99 <= 16 ms: {'PASS' if t99 <= 16 else 'FAIL'}  (a shared machine's load"
+          " shows in both columns: compare with the bare p99)", flush=True)
     return 0 if t99 <= 16 else 1
 
 

@@ -105,6 +105,16 @@ def _row_height(row: Row) -> float:
     return QFontMetricsF(_font(row.size, row.bold)).height() + 4.0
 
 
+def barcode_top(rows: list[Row]) -> float | None:
+    """Where the barcode starts, in receipt units (None if the receipt has none)."""
+    y = MARGIN
+    for row in rows:
+        if row.kind == "barcode":
+            return y
+        y += _row_height(row)
+    return None
+
+
 def layout_height(rows: list[Row]) -> float:
     return 2 * MARGIN + sum(_row_height(r) for r in rows)
 
