@@ -206,3 +206,14 @@ def test_esc_clears_then_asks_to_cancel_the_sale(qtbot: QtBot, fake_window: Main
 def test_click_on_empty_table_area_keeps_focus(fake_window: MainWindow) -> None:
     QTest.mouseClick(fake_window.table.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
     assert fake_window.scan.field.hasFocus()
+
+
+def test_quick_cash_keys(qtbot: QtBot, fake_window: MainWindow, keyboard: Keyboard) -> None:
+    keyboard.scan(gtin(3))  # 8.99: quick cash 8.99, 10, 20, 50, 100
+    keyboard.press(Qt.Key.Key_F4)
+    cash = wait_dialog(qtbot, "cash_tender_dialog")
+    assert [b.text().split("\n")[1] for b in cash.quick_buttons][:3] == ["F1", "F2", "F3"]
+    with qtbot.waitSignal(fake_window.controller.sale_completed) as paid:
+        keyboard.press(Qt.Key.Key_F3)
+    assert paid.args[0].tenders[0].tendered == Money(2000, "EUR")
+    assert paid.args[0].change == Money(1101, "EUR")

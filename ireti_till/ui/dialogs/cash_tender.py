@@ -1,8 +1,9 @@
 """F4 cash tender: amount due, quick-cash buttons, typed amount, change due.
 
-The amount field opens with the exact amount selected: Enter takes exact cash, typing
-replaces it (``12,5`` and ``12.50`` both work; ``1e3`` is refused with a code). Less than
-the amount due is refused inside the dialog, which stays open.
+The amount field opens with the exact amount selected: Enter takes exact cash, F1..F5
+take the quick-cash amounts shown on the buttons, and typing replaces the amount
+(``12,5`` and ``12.50`` both work; ``1e3`` is refused with a code). Less than the amount
+due is refused inside the dialog, which stays open.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QWidget
 
 from ireti_till.domain.errors import TillError
@@ -38,12 +40,14 @@ class CashTenderDialog(TillDialog):
         quick_grid.setSpacing(8)
         self.quick_buttons = []
         for i, amount in enumerate(quick):
-            text = f"Exact\n{amount.format()}" if i == 0 and amount == due else amount.format()
+            label = f"Exact {amount.format()}" if i == 0 and amount == due else amount.format()
+            text = f"{label}\nF{i + 1}"
             button = self.add_button(f"cash_quick_{i}", text, "primary" if i == 0 else "",
                                      slot=self._taker(amount))
             self.buttons.removeWidget(button)
             quick_grid.addWidget(button, i // 3, i % 3)
             self.quick_buttons.append(button)
+            QShortcut(QKeySequence(f"F{i + 1}"), self, self._taker(amount))
         self.body.addLayout(quick_grid)
 
         caption = QLabel("Cash received (type the amount, then Enter)", self)
