@@ -70,7 +70,7 @@ def save_receipt_pdf(sale: CompletedSale, store: StoreSettings, path: Path) -> P
     painter = QPainter()
     if not painter.begin(writer):
         raise OperationsError(f"Cannot write {path}: check the folder can be written",
-                              code="IT-520")
+                              code="IT-500")
     try:
         receipt_render.paint(painter, rows, float(writer.width()))
     finally:
@@ -128,4 +128,4 @@ class ReceiptDialog(TillDialog):
             return save_receipt_pdf(self.sale, self._store, target)
         except OSError as exc:
             raise OperationsError(f"Cannot save the PDF in {target.parent}: {exc.strerror}",
-                                  code="IT-520") from exc
+                                  code="IT-500") from exc

@@ -25,6 +25,7 @@ from ireti_till.domain.settings import StoreSettings
 from ireti_till.services.selling import BasketView, LineView, SaleService
 from ireti_till.ui.action_pad import ActionPad
 from ireti_till.ui.basket_table import BasketTable
+from ireti_till.ui.dialogs.base import unexpected
 from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
 from ireti_till.ui.dialogs.confirm import ConfirmDialog
 from ireti_till.ui.dialogs.discount import DiscountDialog
@@ -162,6 +163,10 @@ class SaleController(QObject):
         except TillError as exc:
             self._refuse(exc)
             return
+        except Exception as exc:  # a storage fault: the basket is unchanged, say so
+            log.exception("scan failed")
+            self._refuse(unexpected(exc))
+            return
         scan.set_pending_quantity(None)
         self.show_basket(result.basket, result.line_no)
         qty = f"{quantity} × " if quantity != 1 else ""
@@ -212,6 +217,10 @@ class SaleController(QObject):
                 result = self.service.add_product(dialog.chosen.sku, quantity)
             except TillError as exc:
                 self._refuse(exc)
+                return
+            except Exception as exc:  # a storage fault: the basket is unchanged
+                log.exception("add from search failed")
+                self._refuse(unexpected(exc))
                 return
             self.p.scan.set_pending_quantity(None)
             self.show_basket(result.basket, result.line_no)

@@ -21,11 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ireti_till.domain.errors import TillError
+from ireti_till.domain.errors import LedgerError, TillError
 from ireti_till.ui.theme import big_font, name, set_role, style
 
 log = logging.getLogger("ireti_till.ui")
 T = TypeVar("T")
+
+
+def unexpected(exc: BaseException) -> TillError:
+    """A cashier-facing error for an exception no layer turned into a TillError."""
+    return LedgerError(
+        f"Something went wrong ({type(exc).__name__}); nothing was changed. Try again, and "
+        "if it keeps happening call a supervisor", code="IT-200")
 
 
 class TillDialog(QDialog):
@@ -89,6 +96,10 @@ class TillDialog(QDialog):
             result = work()
         except TillError as exc:
             self.show_error(exc)
+            return None
+        except Exception as exc:  # e.g. a disk error under the ledger: say so, keep state
+            log.exception("unexpected error in %s", self.objectName())
+            self.show_error(unexpected(exc))
             return None
         self.clear_error()
         return result
