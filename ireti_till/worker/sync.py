@@ -62,6 +62,10 @@ class SyncWorker:
         self.signals = signals
         self.poll_every = poll_every
         self._stop = threading.Event()
+        # APScheduler's shutdown(wait=True) joins the executors while holding its job-store
+        # lock; a job calling modify_job/add_job then would deadlock. Every such call holds
+        # this lock and checks _stop, and stop() sets _stop under it before shutting down.
+        self._schedule_lock = threading.Lock()
         self._follow_stops: dict[UUID, threading.Event] = {}
         self.pacer = RatePacer(rate, self._stop)
         core.outbox.pace = self.pacer
@@ -89,7 +93,8 @@ class SyncWorker:
         s.start()
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._schedule_lock:
+            self._stop.set()
         for ev in list(self._follow_stops.values()):
             ev.set()
         if self.scheduler.running:
@@ -121,10 +126,13 @@ class SyncWorker:
 
     def kick(self, job_id: str) -> None:
         """Run a periodic job now (e.g. after a reconnect, or "retry now")."""
-        try:
-            self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
-        except Exception:  # noqa: BLE001 - not started or already stopped
-            log.debug("kick %s ignored", job_id)
+        with self._schedule_lock:
+            if self._stop.is_set():
+                return
+            try:
+                self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - not started yet
+                log.debug("kick %s ignored", job_id)
 
     # ---- the cashier's card actions (called from the GUI thread; return at once) -------
     def card_start(self, sale_id: UUID, amount: Money | None = None) -> None:
@@ -180,10 +188,11 @@ class SyncWorker:
         self.signals.queue.emit(self.core.queue_summary())
 
     def _submit(self, executor: str, what: str, fn: Callable[[], None]) -> None:
-        if self._stop.is_set():
-            return
-        self.scheduler.add_job(self._guard(what, fn), executor=executor,
-                               next_run_time=datetime.now(UTC), misfire_grace_time=None)
+        with self._schedule_lock:
+            if self._stop.is_set():
+                return
+            self.scheduler.add_job(self._guard(what, fn), executor=executor,
+                                   next_run_time=datetime.now(UTC), misfire_grace_time=None)
 
     def _guard(self, what: str, fn: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
