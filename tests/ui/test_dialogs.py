@@ -212,8 +212,19 @@ def test_quick_cash_keys(qtbot: QtBot, fake_window: MainWindow, keyboard: Keyboa
     keyboard.scan(gtin(3))  # 8.99: quick cash 8.99, 10, 20, 50, 100
     keyboard.press(Qt.Key.Key_F4)
     cash = wait_dialog(qtbot, "cash_tender_dialog")
-    assert [b.text().split("\n")[1] for b in cash.quick_buttons][:3] == ["F1", "F2", "F3"]
+    assert [b.text().split("\n")[1] for b in cash.quick_buttons][:3] == ["F4", "Ctrl+2", "Ctrl+3"]
     with qtbot.waitSignal(fake_window.controller.sale_completed) as paid:
-        keyboard.press(Qt.Key.Key_F3)
+        keyboard.press(Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert paid.args[0].tenders[0].tendered == Money(2000, "EUR")
     assert paid.args[0].change == Money(1101, "EUR")
+
+
+def test_cash_key_twice_is_exact_cash(qtbot: QtBot, fake_window: MainWindow,
+                                      keyboard: Keyboard) -> None:
+    keyboard.scan(gtin(3))
+    keyboard.press(Qt.Key.Key_F4)
+    wait_dialog(qtbot, "cash_tender_dialog")
+    keyboard.type("50")  # even with an amount typed, F4 means exact
+    with qtbot.waitSignal(fake_window.controller.sale_completed) as paid:
+        keyboard.press(Qt.Key.Key_F4)
+    assert paid.args[0].change == Money(0, "EUR")

@@ -1,7 +1,8 @@
 """F4 cash tender: amount due, quick-cash buttons, typed amount, change due.
 
-The amount field opens with the exact amount selected: Enter takes exact cash, F1..F5
-take the quick-cash amounts shown on the buttons, and typing replaces the amount
+The amount field opens with the exact amount selected: Enter (or F4 again: "press Cash
+twice") takes exact cash, Ctrl+2..Ctrl+5 take the other quick-cash amounts shown on the
+buttons, and typing replaces the amount
 (``12,5`` and ``12.50`` both work; ``1e3`` is refused with a code). Less than the amount
 due is refused inside the dialog, which stays open.
 """
@@ -40,14 +41,17 @@ class CashTenderDialog(TillDialog):
         quick_grid.setSpacing(8)
         self.quick_buttons = []
         for i, amount in enumerate(quick):
-            label = f"Exact {amount.format()}" if i == 0 and amount == due else amount.format()
-            text = f"{label}\nF{i + 1}"
+            exact = i == 0 and amount == due
+            label = f"Exact {amount.format()}" if exact else amount.format()
+            # F4 again takes exact cash ("press Cash twice"); the others Ctrl+2..Ctrl+5.
+            key = "F4" if exact else f"Ctrl+{i + 1}"
+            text = f"{label}\n{key}"
             button = self.add_button(f"cash_quick_{i}", text, "primary" if i == 0 else "",
                                      slot=self._taker(amount))
             self.buttons.removeWidget(button)
             quick_grid.addWidget(button, i // 3, i % 3)
             self.quick_buttons.append(button)
-            QShortcut(QKeySequence(f"F{i + 1}"), self, self._taker(amount))
+            QShortcut(QKeySequence(key), self, self._taker(amount))
         self.body.addLayout(quick_grid)
 
         caption = QLabel("Cash received (type the amount, then Enter)", self)
