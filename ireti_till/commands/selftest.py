@@ -131,7 +131,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ireti-till selftest",
                                      description="ring a cash sale offscreen and check it")
     parser.add_argument("--data-dir", default=None,
-                        help="data folder to use (default: a temporary one, removed after)")
+                        help="data folder to use (default: a temporary one, removed after); "
+                             "the test sale is recorded there as a training sale and uses "
+                             "a receipt number, so do not point it at a live till's data")
     parser.add_argument("--quiet", action="store_true", help="print only the result")
     args = parser.parse_args(argv)
     # Offscreen unless told otherwise: needs no display and flashes no window.
