@@ -224,3 +224,31 @@ def strip_libraries(internal: Path) -> int:
         if res.returncode == 0:
             saved += before - path.stat().st_size
     return saved
+
+
+# Linux system libraries the bundle does NOT carry: every desktop has them, the .deb
+# depends on their packages (make_deb.py computes that list from the binaries), and the
+# system's copies match the system's configuration (an old bundled fontconfig misreads a
+# newer distribution's fonts.conf) and get its security updates. OpenSSL, SQLite, libffi,
+# libstdc++ and Python stay bundled: the modules built against them want those versions.
+SYSTEM_LIBS = re.compile(
+    r"^lib(?:X11|X11-xcb|Xau|Xdmcp|Xext|Xrender|Xi|xcb(?:-[\w-]+)?|xkbcommon(?:-x11)?"
+    r"|fontconfig|freetype|png16|expat|z|bz2|lzma|lz4|zstd|brotli(?:common|dec|enc)"
+    r"|glib-2\.0|gobject-2\.0|gio-2\.0|gmodule-2\.0|gthread-2\.0|pcre2-8|mount|blkid|selinux"
+    r"|uuid|bsd|md|dbus-1|systemd|gcrypt|gpg-error|cap|gssapi_krb5|krb5|krb5support"
+    r"|k5crypto|com_err|keyutils)\.so(?:\.[\d.]+)?$"
+)
+
+
+def drop_system_libs(
+    binaries: list[tuple[str, str, str]], datas: list[tuple[str, str, str]]
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]], list[str]]:
+    """Remove :data:`SYSTEM_LIBS` (top-level entries and symlinks to them); names dropped."""
+    def name(entry: tuple[str, str, str]) -> str:
+        return entry[0].replace("\\", "/").rsplit("/", 1)[-1]
+
+    dropped = sorted({name(e) for e in binaries if SYSTEM_LIBS.match(name(e))})
+    gone = set(dropped)
+    kept = [e for e in binaries if name(e) not in gone]
+    kept_datas = [e for e in datas if not (e[2] == "SYMLINK" and name(e) in gone)]
+    return kept, kept_datas, dropped

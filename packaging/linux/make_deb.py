@@ -74,28 +74,67 @@ def png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
+def elf_files(bundle: Path) -> list[Path]:
+    out = []
+    for path in sorted(bundle.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) == b"\x7fELF":
+                out.append(path)
+    return out
+
+
+def _objdump(flag: str, path: Path) -> str:
+    return subprocess.run(["objdump", flag, str(path)], capture_output=True, text=True,
+                          check=False).stdout
+
+
 def glibc_floor(bundle: Path) -> str | None:
     """Highest GLIBC_x.y symbol version any bundled ELF file asks for (needs objdump)."""
     if shutil.which("objdump") is None:
         return None
     best: tuple[int, ...] = ()
-    for path in bundle.rglob("*"):
-        if path.is_symlink() or not path.is_file():
-            continue
-        with path.open("rb") as fh:
-            if fh.read(4) != b"\x7fELF":
-                continue
-        out = subprocess.run(["objdump", "-T", str(path)], capture_output=True, text=True,
-                             check=False).stdout
-        for ver in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", out):
+    for path in elf_files(bundle):
+        for ver in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", _objdump("-T", path)):
             best = max(best, tuple(int(n) for n in ver.split(".")))
     return ".".join(map(str, best)) if best else None
+
+
+def system_packages(bundle: Path) -> set[str]:
+    """Packages (on this build machine) of the libraries the bundle links to but does not
+    carry: a simplified dpkg-shlibdeps. Empty where objdump or dpkg is missing."""
+    if shutil.which("objdump") is None or shutil.which("dpkg") is None:
+        return set()
+    carried = {p.name for p in bundle.rglob("*.so*")}
+    needed: set[str] = set()
+    for path in elf_files(bundle):
+        needed |= set(re.findall(r"^\s*NEEDED\s+(\S+)$", _objdump("-p", path), re.M))
+    missing = sorted(needed - carried)
+    if not missing:
+        return set()
+    triplet = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"],
+                             capture_output=True, text=True, check=False).stdout.strip()
+    found = subprocess.run(["dpkg", "-S", *(f"*/{lib}" for lib in missing)],
+                           capture_output=True, text=True, check=False).stdout
+    packages = set()
+    for line in found.splitlines():
+        owners, _, lib_path = line.partition(": ")
+        if triplet and f"/{triplet}/" not in lib_path:
+            continue  # lib32*/libx32* multilib copies of the same soname
+        if "/" in lib_path.removeprefix("/").split(f"/{triplet}/", 1)[-1]:
+            continue  # a subdirectory (e.g. .../libfakeroot/): not what the loader finds
+        for owner in owners.split(", "):
+            name = owner.split(":")[0].strip()
+            if re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", name):
+                packages.add(name)
+    return packages - {"libc6", "libc6-i386", "libc6-x32"}
 
 
 def depends(bundle: Path) -> str:
     floor = glibc_floor(bundle)
     libc = f"libc6 (>= {floor})" if floor else "libc6"
-    return ", ".join((libc, *BASE_DEPENDS))
+    return ", ".join((libc, *sorted(set(BASE_DEPENDS) | system_packages(bundle))))
 
 
 def _normalise_modes(tree: Path) -> None:

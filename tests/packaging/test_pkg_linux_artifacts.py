@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LINUX, REPO, Build, module_exists, run_frozen
+from .conftest import LINUX, REPO, Build, module_exists, need, run_frozen
 
 DEB_BASE_DEPENDS = {"libegl1", "libgl1", "libxcb1", "libxkbcommon0", "libfontconfig1",
                     "libdbus-1-3", "libglib2.0-0", "libxcb-cursor0"}
@@ -194,3 +194,20 @@ def test_remove_leaves_nothing_behind(build: Build, tmp_path: Path) -> None:
     subprocess.run([*dpkg, "--purge", "ireti-till"], check=True, capture_output=True)
     assert not (root / "opt/ireti-till").exists()
     assert not (root / "usr/bin/ireti-till").exists()
+
+
+def test_apt_can_resolve_every_dependency(build: Build) -> None:
+    """apt (simulated, no lock, nothing installed) finds every Depends in this machine's
+    archive lists: no misspelt or distribution-specific package name."""
+    need("apt-get", "apt-cache")
+    policy = subprocess.run(["apt-cache", "policy", "libc6"], capture_output=True, text=True,
+                            check=False).stdout
+    if "Candidate: (none)" in policy or "Candidate:" not in policy:
+        pytest.skip("no apt package lists on this machine (apt-get update)")
+    res = subprocess.run(
+        ["apt-get", "install", "--simulate", "-o", "Debug::NoLocking=1",
+         "--no-install-recommends", str(build.deb)],
+        capture_output=True, text=True, check=False,
+    )
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert "Inst ireti-till" in res.stdout

@@ -86,6 +86,22 @@ def test_prune_orphans_keeps_the_import_closure_and_dlopened_libs() -> None:
     assert [d[0] for d in kept_datas] == ["libQt6Gui.so.6", "resources/fonts/x.ttf"]
 
 
+@pytest.mark.parametrize(
+    ("soname", "system"),
+    [("libX11.so.6", True), ("libxcb-cursor.so.0", True), ("libfontconfig.so.1", True),
+     ("libglib-2.0.so.0", True), ("libz.so.1", True), ("libdbus-1.so.3", True),
+     ("libssl.so.3", False), ("libcrypto.so.3", False), ("libsqlite3.so.0", False),
+     ("libpython3.11.so.1.0", False), ("libstdc++.so.6", False), ("libffi.so.8", False),
+     ("libzstd.so.1", True), ("libzmq.so.5", False), ("libQt6XcbQpa.so.6", False)],
+)
+def test_system_libraries_are_left_to_the_system(soname: str, system: bool) -> None:
+    binaries = [(soname, f"/s/{soname}", "BINARY"), ("PySide6/QtCore.abi3.so", "/s/c", "EXTENSION")]
+    datas = [(soname, f"PySide6/Qt/lib/{soname}", "SYMLINK")]
+    kept, kept_datas, dropped = bt.drop_system_libs(binaries, datas)
+    assert (dropped == [soname]) is system
+    assert (len(kept), len(kept_datas)) == ((1, 0) if system else (2, 1))
+
+
 def test_excludes_name_no_runtime_dependency() -> None:
     runtime = {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtTest",
                "stripe", "sqlalchemy",
