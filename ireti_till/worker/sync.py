@@ -158,6 +158,19 @@ class SyncWorker:
             self._publish_queue()
         self._submit("control", "void", run)
 
+    def retry_now(self, op_id: UUID) -> None:
+        def run() -> None:
+            self.core.outbox.retry_now(op_id)
+            self._publish_queue()
+            self.kick("drain")
+        self._submit("control", "retry", run)
+
+    def resolve(self, op_id: UUID, reason: str, who: str = "supervisor") -> None:
+        def run() -> None:
+            self.core.outbox.resolve(op_id, reason, who)
+            self._publish_queue()
+        self._submit("control", "resolve", run)
+
     def simulate(self, outcome: str) -> None:
         self._submit("control", "simulate", lambda: self.core.simulate(outcome))
 
