@@ -252,8 +252,12 @@ def show_problem(app: QApplication, problem: StartupProblem) -> int:
     window = error_screen.ErrorWindow(problem)
     window.show()
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
-        QTimer.singleShot(0, app.quit)
+        # exit(), not quit(): quit() in Qt 6 first closes every window and leaves the
+        # application refusing to activate windows afterwards (matters in tests).
+        QTimer.singleShot(0, lambda: app.exit(0))
     app.exec()
+    window.close()
+    window.deleteLater()
     return 2
 
 
@@ -284,7 +288,7 @@ def _bench_ready(app: QApplication, window: MainWindow) -> None:
         def finish() -> None:
             print(f"IRETI_RSS rss_kb={_rss_kb()} stripe_loaded={'stripe' in sys.modules}",
                   flush=True)
-            app.quit()
+            app.exit(0)
 
         QTimer.singleShot(idle_ms, finish)
 
@@ -336,5 +340,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        till.window.close()
         till.close()
         log.info("Ireti Till stopped")
