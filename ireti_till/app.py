@@ -24,7 +24,6 @@ import logging
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,40 +260,6 @@ def show_problem(app: QApplication, problem: StartupProblem) -> int:
     return 2
 
 
-def _rss_kb() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    try:
-        import resource
-    except ImportError:  # Windows: the benchmark reads RSS on Linux only
-        return 0
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
-def _bench_ready(app: QApplication, window: MainWindow) -> None:
-    from PySide6.QtCore import QTimer
-
-    def ready() -> None:
-        if not window.scan.field.hasFocus():
-            QTimer.singleShot(1, ready)
-            return
-        print(f"IRETI_READY {time.time():.6f}", flush=True)
-        idle_ms = int(os.environ.get("IRETI_BENCH_IDLE_MS", "0"))
-
-        def finish() -> None:
-            print(f"IRETI_RSS rss_kb={_rss_kb()} stripe_loaded={'stripe' in sys.modules}",
-                  flush=True)
-            app.exit(0)
-
-        QTimer.singleShot(idle_ms, finish)
-
-    QTimer.singleShot(0, ready)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ireti-till", description="Ireti Till point of sale")
     parser.add_argument("--data-dir", default=None, help="data folder (default: platformdirs)")
@@ -336,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         return show_problem(app, problem_for(exc, data_dir, log_file))
     till.window.show()
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
-        _bench_ready(app, till.window)
+        from ireti_till.ui.bench_hooks import exit_when_ready
+
+        exit_when_ready(app, till.window)
     try:
         return app.exec()
     finally:
