@@ -37,7 +37,7 @@ from ireti_till.domain.payment import (
     state_from_intent,
 )
 from ireti_till.domain.payment_errors import DECLINES, ReaderOffline
-from ireti_till.services.card_calls import attempt_call, capture_before_of
+from ireti_till.services.card_calls import attempt_call_patiently, capture_before_of
 from ireti_till.services.outbox import OutboxRunner
 from ireti_till.services.payment_context import PaymentContext, log
 from ireti_till.services.payment_port import IntentInfo
@@ -151,7 +151,7 @@ class CardPayments:
         if a.state is not S.ON_READER or a.reader_id is None:
             return self._status(a)
         reader_id = a.reader_id
-        _, outcome = attempt_call(lambda: self.ctx.gateway.cancel_reader_action(
+        _, outcome = attempt_call_patiently(lambda: self.ctx.gateway.cancel_reader_action(
             reader_id, idempotency_key=cancel_action_key(a.attempt_id, a.reader_try)))
         if not outcome.ok:
             log.info("cancel_action for %s: %s", attempt_id, outcome.describe())
@@ -199,13 +199,15 @@ class CardPayments:
     def _advance(self, a: Attempt) -> CardStatus:
         if a.state is S.PLANNED:
             a = self._create(a)
-        if a.state in (S.INTENT_CREATED, S.DECLINED):
+            if a.state is S.ON_READER:  # PI id and reader try 1 committed together
+                a = self._send_process(a)
+        elif a.state in (S.INTENT_CREATED, S.DECLINED):
             a = self._process(a)
         return self._status(a)
 
     def _create(self, a: Attempt) -> Attempt:
         p = a.params
-        info, outcome = attempt_call(lambda: self.ctx.gateway.create_intent(
+        info, outcome = attempt_call_patiently(lambda: self.ctx.gateway.create_intent(
             p.amount.minor, p.amount.currency.lower(), idempotency_key=create_key(a.attempt_id),
             metadata=p.metadata))
         if info is None:
@@ -222,8 +224,15 @@ class CardPayments:
                 a.attempt_id):
             return self._move(a, S.NEEDS_RECONCILIATION, intent_id=info.id,
                               reason="PaymentIntent does not match the attempt")
-        a = self._move(a, S.INTENT_CREATED, intent_id=info.id)
+        reader = self.reader_id()
+        steps: list[tuple[AttemptState, dict[str, object]]] = [
+            (S.INTENT_CREATED, {"intent_id": info.id})]
+        if reader:  # one commit for "PI known" and "going to the reader, try 1"
+            steps.append((S.ON_READER, {"reader_id": reader, "reader_try": 1, "reason": None}))
+        a = self._move_chain(a, steps)
         self.ctx.point("intent.stored")
+        if a.state is S.ON_READER:
+            self.ctx.point("reader.sending")
         return a
 
     def _reconcile_create(self, a: Attempt, why: str) -> Attempt:
@@ -231,7 +240,7 @@ class CardPayments:
 
         None found: this attempt is closed (its cancel row sweeps up a PaymentIntent that
         search could not see yet) and the cashier starts a new attempt, with a new key."""
-        found, _ = attempt_call(lambda: self.ctx.gateway.search_intents(
+        found, _ = attempt_call_patiently(lambda: self.ctx.gateway.search_intents(
             {"attempt_id": str(a.attempt_id)}))
         if found is None:
             return a
@@ -262,9 +271,14 @@ class CardPayments:
         a = self._move(a, S.ON_READER, reader_id=reader, reader_try=n, reason=None,
                        decline_code=None)
         self.ctx.point("reader.sending")
-        intent_id = a.intent_id
-        assert intent_id is not None
-        _, outcome = attempt_call(lambda: self.ctx.gateway.process_on_reader(
+        return self._send_process(a)
+
+    def _send_process(self, a: Attempt) -> Attempt:
+        """process_payment_intent for the try committed in ``a`` (state on_reader)."""
+        reader, intent_id, n = a.reader_id, a.intent_id, a.reader_try
+        if a.state is not S.ON_READER or reader is None or intent_id is None:
+            return a
+        _, outcome = attempt_call_patiently(lambda: self.ctx.gateway.process_on_reader(
             reader, intent_id, idempotency_key=process_key(a.attempt_id, n)))
         if outcome.ok:
             self.ctx.point("reader.sent")
@@ -284,7 +298,7 @@ class CardPayments:
         """Read the reader, then the PaymentIntent, and move on evidence only."""
         assert a.reader_id is not None and a.intent_id is not None
         reader_id, intent_id = a.reader_id, a.intent_id
-        reader, _ = attempt_call(lambda: self.ctx.gateway.retrieve_reader(reader_id))
+        reader, _ = attempt_call_patiently(lambda: self.ctx.gateway.retrieve_reader(reader_id))
         if reader is None:
             return a  # cannot see the reader: stay on_reader, poll again
         action = reader.action
@@ -292,7 +306,7 @@ class CardPayments:
                 and action.payment_intent_id == intent_id)
         if ours and action is not None and action.status == "in_progress":
             return a
-        info, _ = attempt_call(lambda: self.ctx.gateway.retrieve_intent(intent_id))
+        info, _ = attempt_call_patiently(lambda: self.ctx.gateway.retrieve_intent(intent_id))
         if info is None:
             return a
         evidence = state_from_intent(info.status, has_last_error=bool(info.last_error_code))
@@ -327,14 +341,16 @@ class CardPayments:
                                 capture_before=capture_before_of(info), reason=None)
             u.payments.save_attempt(moved)
             sale = complete_if_paid(u, a.sale_id, now)
+            to_capture = [] if sale is None else [
+                o.attempt_id for o in u.payments.attempts_for_sale(a.sale_id)
+                if o.state is S.AUTHORISED]
             u.commit()
         self.ctx.point("auth.stored")
         self.ctx.metric("card_approved", 1)
-        if sale is not None:
-            for other in self.tender.progress(a.sale_id).cards:
-                if other.state is S.AUTHORISED:
-                    self.outbox.run_for_attempt(other.attempt_id)
-        return self._load(a.attempt_id)
+        self.ctx.metric("tender_ms", (now - fresh.created_at).total_seconds() * 1000)
+        for attempt_id in to_capture:  # capture right after authorisation
+            self.outbox.run_for_attempt(attempt_id)
+        return self._load(a.attempt_id) if to_capture else moved
 
     def _declined(self, a: Attempt, info: IntentInfo) -> Attempt:
         code = info.last_decline_code or info.last_error_code or "generic_decline"
@@ -358,6 +374,22 @@ class CardPayments:
             if fresh.state is not a.state:  # someone else moved it: theirs wins
                 return fresh
             moved = fresh.moved(target, now, **changes)
+            u.payments.save_attempt(moved)
+            u.commit()
+        return moved
+
+    def _move_chain(self, a: Attempt, steps: list[tuple[AttemptState, dict[str, object]]]
+                    ) -> Attempt:
+        """Several checked moves committed as one transaction."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as u:
+            fresh = u.payments.get_attempt(a.attempt_id)
+            assert fresh is not None
+            if fresh.state is not a.state:
+                return fresh
+            moved = fresh
+            for target, changes in steps:
+                moved = moved.moved(target, now, **changes)
             u.payments.save_attempt(moved)
             u.commit()
         return moved
