@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,7 @@ _PREFETCH.start()
 from ireti_till import __version__  # noqa: E402
 from ireti_till.adapters.config_file import AppConfig, load_config  # noqa: E402
 from ireti_till.adapters.paths import log_dir, resolve_data_dir  # noqa: E402
+from ireti_till.bootstrap.ledger import LedgerOpener, importer, prepare_ledger  # noqa: E402
 from ireti_till.domain.errors import ConfigError, LedgerError  # noqa: E402
 
 # Qt, the UI and SQLAlchemy are imported inside functions: main() starts opening the ledger
@@ -56,10 +57,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from ireti_till.adapters.db.ledger import Ledger
-    from ireti_till.adapters.db.uow import SqlUnitOfWork
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.error_screen import StartupProblem
     from ireti_till.ui.main_window import MainWindow
+    from ireti_till.ui.staff.attach import StaffUi
 
 log = logging.getLogger("ireti_till.app")
 
@@ -82,12 +83,6 @@ def setup_logging(data_dir: Path) -> Path | None:
     return configure_logging(logs)
 
 
-def resources_dir() -> Path:
-    from ireti_till.ui.application import resources_dir as find
-
-    return find()
-
-
 def qt_app() -> QApplication:
     """The QApplication with the shipped fonts and theme (see ireti_till.ui.application)."""
     from ireti_till.ui.application import qt_app as make
@@ -102,109 +97,38 @@ class Till:
     ledger: Ledger
     service: SaleService
     window: MainWindow
+    staff: StaffUi | None = None
+    #: shutdown steps of the wired parts (ops jobs, payments worker), run newest first
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    _closed: bool = False
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.window.import_task.stop()
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:
+                log.exception("shutdown step failed")
+        if self.staff is not None:
+            try:
+                self.staff.close({"till_id": self.config.store.till_id})
+            except Exception:
+                log.exception("audit stop entry not recorded")
         self.ledger.close()
-
-
-def _demo_catalog(resources: Path) -> Path | None:
-    found = sorted((resources / "catalog").glob("*.csv"))
-    return found[0] if found else None
-
-
-def _importer(opener: LedgerOpener, config: AppConfig) -> Callable[..., object]:
-    def run(path: Path, progress: Callable[[int, int], None]) -> object:
-        from ireti_till.services.catalog_import import import_csv
-
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return import_csv(opener.uow_factory, stream, currency=config.store.currency,
-                              tax_codes={r.code for r in config.store.tax_rates},
-                              progress=progress)
-
-    return run
-
-
-class LedgerOpener(threading.Thread):
-    """Opens the ledger (import, quick_check, backup, migrations) on a helper thread."""
-
-    def __init__(self, data_dir: Path,
-                 prepare: Callable[[Ledger], None] | None = None) -> None:
-        super().__init__(name="open-ledger", daemon=True)
-        self.data_dir = data_dir
-        self._prepare = prepare
-        self._ledger: Ledger | None = None
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            from ireti_till.adapters.db.ledger import open_ledger
-
-            ledger = open_ledger(self.data_dir)
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
-            self._error = exc
-            return
-        try:
-            if self._prepare is not None:
-                self._prepare(ledger)
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
-            ledger.close()
-            self._error = exc
-            return
-        self._ledger = ledger
-
-    def result(self) -> Ledger:
-        if self.ident is not None:  # started as a thread (else run() was called inline)
-            self.join()
-        if isinstance(self._error, ImportError):
-            # Imports racing between two threads can fail spuriously in CPython (seen with
-            # importlib.resources): open the ledger again here, on the main thread.
-            log.warning("ledger import on the helper thread failed (%s); retrying", self._error)
-            self._error = None
-            self.run()
-        if self._error is not None:
-            raise self._error
-        assert self._ledger is not None
-        return self._ledger
-
-    def uow_factory(self) -> SqlUnitOfWork:
-        """The ledger's unit-of-work factory; waits for the ledger if it is still opening.
-
-        Lets the service and window be built while the ledger opens; build_till() waits
-        for the ledger before the window is shown, so no scan ever waits here."""
-        return self.result().uow_factory()
-
-    def discard(self) -> None:
-        """Close the ledger if it opened (the main thread failed first)."""
-        if self.ident is not None:
-            self.join()
-        if self._ledger is not None:
-            self._ledger.close()
-
-
-def prepare_ledger(config: AppConfig, training: bool,
-                   seed_demo: bool = True) -> Callable[[Ledger], None]:
-    """Work done on the ledger thread right after opening: the demo catalog on a first
-    training start, then one catalog lookup so the first real scan finds the SQL compiled
-    and the mappers configured."""
-
-    def prepare(ledger: Ledger) -> None:
-        demo = _demo_catalog(resources_dir())
-        if training and seed_demo and demo is not None:
-            ledger.seed_catalog_if_empty(demo, config.store)
-        with ledger.read_uow() as uow:
-            uow.catalog.by_gtin("0000000000000")
-
-    return prepare
 
 
 def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | None = None,
                seed_demo: bool = True, config: AppConfig | None = None,
-               opener: LedgerOpener | None = None) -> Till:
-    """Config, ledger, demo catalog, service and window for ``data_dir`` (raises TillError).
+               opener: LedgerOpener | None = None, staff: bool | None = None) -> Till:
+    """Config, ledger, demo catalog, service, window and staff sign-in for ``data_dir``
+    (raises TillError).
 
     ``config`` and ``opener`` let main() load the configuration and start opening the
-    ledger before Qt is up; by default both happen here."""
+    ledger before Qt is up; by default both happen here. ``staff`` (default: on unless a
+    ``cashier`` is named, as benchmarks and screen tests do) puts the sign-in screen first."""
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
@@ -212,16 +136,17 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
     if config is None:
         config = load_config(data_dir)
     training = config.training or force_training
+    with_staff = cashier is None if staff is None else staff
     if opener is None:
         opener = LedgerOpener(data_dir, prepare_ledger(config, training, seed_demo))
         opener.run()
     # The service and the window need no database to be built: build them while the
     # ledger opens on its thread, then wait for it before anything can be scanned.
-    who = cashier or _default_cashier()
+    who = cashier or ("Not signed in" if with_staff else _default_cashier())
     service = SaleService(opener.uow_factory, config.store, SystemClock(), who, training)
     ctx = ScreenContext(store=config.store, training=training, cashier=who,
                         receipts_dir=data_dir / "receipts",
-                        import_catalog=_importer(opener, config),  # type: ignore[arg-type]
+                        import_catalog=importer(opener, config),  # type: ignore[arg-type]
                         beep=config.ui.beep)
     window = MainWindow(service, ctx)
     try:
@@ -229,13 +154,23 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
     except BaseException:
         window.deleteLater()
         raise
+    till = Till(data_dir, config, ledger, service, window)
+    try:
+        if with_staff:
+            from ireti_till.bootstrap.staff import wire_staff
+
+            till.staff = wire_staff(window, ledger, data_dir, config, training)
+    except BaseException:
+        till.close()
+        window.deleteLater()
+        raise
     for warning in config.warnings:
         window.messages.warn(warning)
-    return Till(data_dir, config, ledger, service, window)
+    return till
 
 
 def _default_cashier() -> str:
-    # Until staff sign-in exists (issue 5) the till shows the operating-system user.
+    # Without staff sign-in (benchmarks, screen tests) the till shows the OS user.
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -20,12 +20,21 @@ import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from ireti_till.adapters.config_sections import (
+    REFUND_KEYS,
+    STAFF_KEYS,
+    StaffSettings,
+    parse_refunds,
+    parse_staff,
+)
 from ireti_till.domain.catalog import TaxRate
 from ireti_till.domain.errors import ConfigError
+from ireti_till.domain.refund_policy import RefundMatrix, default_matrix
 from ireti_till.domain.settings import StoreSettings
 
 CONFIG_FILENAME: Final = "config.toml"
@@ -135,8 +144,27 @@ location_id = ""                      # tml_...
 reader_id = ""                        # tmr_...
 
 [ui]
-lock_after_minutes = 5                # 0 = never lock the screen
 beep = true                           # beep on an unknown or invalid scan
+
+[staff]
+idle_lock_minutes = 5                 # lock the till after this much idle time; 0 = never
+max_failed_pins = 5                   # wrong PINs in a row before the account locks (1-10)
+lockout_minutes = 30                  # how long it stays locked (30+); 0 = until an admin unlocks
+discount_threshold_percent = "10%"    # bigger discounts need a supervisor's PIN
+discount_threshold_amount = ""        # ...and so do discounts above this amount ("" = none)
+
+# Who approves each override: "supervisor" (default) or "admin". Kinds: price_override,
+# discount_above_threshold, void_paid_sale, no_sale_drawer, refund_above_limit.
+[staff.override_roles]
+# no_sale_drawer = "admin"
+
+# The refund authorisation matrix. Without any [[refunds.rules]] block the shipped default
+# applies (docs/refund-procedures.md). Amounts are in major units, as text. Example:
+# [[refunds.rules]]
+# name = "over cashier limit"
+# amount_over = "50.00"                 # also: age_over_days, daily_total_over,
+# role = "supervisor"                   # without_receipt, other_till, second_person,
+#                                       # cash_only, refuse (true/false)
 '''
 
 
@@ -178,6 +206,11 @@ class AppConfig:
     ui: UiSettings
     path: Path
     warnings: tuple[str, ...] = ()  # shown once at start, e.g. "live mode without a key"
+    staff: StaffSettings = dataclass_field(default_factory=StaffSettings)
+    refund_matrix: RefundMatrix | None = None  # None only for hand-built configs
+
+    def refunds(self) -> RefundMatrix:
+        return self.refund_matrix or default_matrix(self.store.currency)
 
 
 _SCHEMA: Final[dict[str, dict[str, type]]] = {
@@ -186,6 +219,8 @@ _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "tax_rates": {"code": str, "name": str, "rate": str},
     "stripe": {"mode": str, "location_id": str, "reader_id": str},
     "ui": {"lock_after_minutes": int, "beep": bool},
+    "staff": STAFF_KEYS,
+    "refunds": REFUND_KEYS,
 }
 _REQUIRED: Final = {"store": ("currency", "till_id"), "tax_rates": ("code", "rate")}
 _TILL_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -236,7 +271,10 @@ def _rate(checker: _Checker, key: Key, text: str) -> Decimal:
     return Decimal(m.group(1) + (m.group(2) or "")) / 100
 
 
-def _parse(text: str, path: Path) -> tuple[StoreSettings, StripeSettings, UiSettings]:
+_Parsed = tuple[StoreSettings, StripeSettings, UiSettings, StaffSettings, RefundMatrix]
+
+
+def _parse(text: str, path: Path) -> _Parsed:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -284,6 +322,8 @@ def _parse(text: str, path: Path) -> tuple[StoreSettings, StripeSettings, UiSett
     ui = c.table(data.get("ui", {}), "ui", ("ui",))
     if not 0 <= ui.get("lock_after_minutes", 5) <= 240:
         raise c.fail(("ui", "lock_after_minutes"), "must be between 0 and 240")
+    staff = parse_staff(c, data.get("staff", {}), currency, ui.get("lock_after_minutes", 5))
+    refunds = parse_refunds(c, data.get("refunds", {}), currency)
     return (
         StoreSettings(
             store_name=store.get("name", "Ireti Till"), currency=currency,
@@ -294,7 +334,9 @@ def _parse(text: str, path: Path) -> tuple[StoreSettings, StripeSettings, UiSett
         ),
         StripeSettings(stripe.get("mode", "training"), stripe.get("location_id", ""),
                        stripe.get("reader_id", "")),
-        UiSettings(ui.get("lock_after_minutes", 5), ui.get("beep", True)),
+        UiSettings(staff.idle_lock_minutes, ui.get("beep", True)),
+        staff,
+        refunds,
     )
 
 
@@ -343,7 +385,7 @@ def load_config(data_dir: Path, *,
         line = raw[:exc.start].count(b"\n") + 1
         raise ConfigFileError("is not UTF-8 text", key=None, line=line, path=path,
                               code="IT-211") from exc
-    store, stripe, ui = _parse(text, path)
+    store, stripe, ui, staff, refunds = _parse(text, path)
     warnings: list[str] = []
     training = True
     if stripe.mode != "training":
@@ -353,4 +395,4 @@ def load_config(data_dir: Path, *,
             warnings.append(f"stripe.mode is '{stripe.mode}' but no Stripe {stripe.mode} key is "
                             "in the keyring: running in TRAINING mode, no real payments")
     return AppConfig(store=store, training=training, stripe=stripe, ui=ui, path=path,
-                     warnings=tuple(warnings))
+                     warnings=tuple(warnings), staff=staff, refund_matrix=refunds)

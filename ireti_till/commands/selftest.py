@@ -2,8 +2,9 @@
 
 Used by packaging to prove a frozen bundle works end to end: Qt starts (offscreen when
 there is no display), the shipped font loads, the ledger opens and migrates, the demo
-catalog seeds, the real ``MainWindow`` is driven with key events (scan a demo product,
-F4, Enter for exact cash), the receipt appears, and the sale is read back from SQLite.
+catalog seeds, the sign-in screen comes first and a training cashier signs in with the
+demo PIN printed on it, then the real ``MainWindow`` is driven with key events (scan a
+demo product, F4, Enter for exact cash), the receipt appears, and the sale is read back from SQLite.
 Always training mode. Without ``--data-dir`` a fresh temporary directory is used and
 removed afterwards. Prints ``selftest OK`` and exits 0, or says which step failed and
 exits 1.
@@ -56,6 +57,29 @@ def _key(key: object) -> None:
     QTest.keyClick(widget, key)  # type: ignore[call-overload]
 
 
+def _sign_in(till: object, step: Callable[[str], None]) -> None:
+    """Type a training cashier's PIN on the sign-in screen (shown first)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    staff = getattr(till, "staff", None)
+    if staff is None:
+        raise SelftestFailure("staff sign-in is not wired")
+    _wait_until(_focused("sign_in_pin_field"), "the sign-in screen")
+    cashier = next((d for d in staff.services.staff.demo_credentials()
+                    if d.role.value == "cashier"), None)
+    if cashier is None:
+        raise SelftestFailure("no training cashier to sign in with")
+    field = QApplication.focusWidget()
+    if field is None:
+        raise SelftestFailure("the PIN field lost the focus")
+    QTest.keyClicks(field, cashier.pin)
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    _wait_until(lambda: staff.current is not None, "the demo cashier's sign-in")
+    step(f"signed in as {cashier.name}")
+
+
 def run(data_dir: Path, step: Callable[[str], None]) -> str:
     """Drive one sale; returns the receipt code. Raises SelftestFailure or TillError."""
     from PySide6.QtCore import Qt
@@ -67,7 +91,7 @@ def run(data_dir: Path, step: Callable[[str], None]) -> str:
     app = qt_app()
     step(f"Qt started on the '{app.platformName()}' platform")
     setup_logging(data_dir)
-    till = build_till(data_dir, force_training=True, cashier="selftest")
+    till = build_till(data_dir, force_training=True)
     try:
         with till.ledger.read_uow() as uow:
             products = uow.catalog.search("a", 20)
@@ -79,6 +103,7 @@ def run(data_dir: Path, step: Callable[[str], None]) -> str:
         window = till.window
         window.show()
         window.activateWindow()
+        _sign_in(till, step)
         _wait_until(_focused("scan_field"), "the scan field to take the focus")
         QTest.keyClicks(window.scan.field, product.gtin)
         _key(Qt.Key.Key_Return)

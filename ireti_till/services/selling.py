@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import NoReturn, TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from ireti_till.domain.basket import Basket
 from ireti_till.domain.catalog import Product
@@ -76,6 +76,11 @@ class SaleService:
         return self._settings
 
     # views ------------------------------------------------------------------------
+    @property
+    def sale_id(self) -> UUID:
+        """The id of the open sale (a new one after each completed or cancelled sale)."""
+        return self._sale_id
+
     def view(self) -> BasketView:
         return to_view(self._basket, self._priced, self._settings.prices_include_tax)
 

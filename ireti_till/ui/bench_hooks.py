@@ -29,11 +29,16 @@ def rss_kb() -> int:
 
 
 def exit_when_ready(app: QApplication, window: MainWindow) -> None:
-    """Print ``IRETI_READY <unix time>`` once the scan field has the focus, then (after
+    """Print ``IRETI_READY <unix time>`` once the scan field (or, with staff sign-in, the
+    PIN field of the sign-in screen) has the focus, then (after
     ``IRETI_BENCH_IDLE_MS``) ``IRETI_RSS rss_kb=... stripe_loaded=...`` and leave the loop."""
 
     def ready() -> None:
-        if not window.scan.field.hasFocus():
+        lock = window.lock_screen
+        focus = QApplication.focusWidget()
+        on_sign_in = (lock is not None and focus is not None and lock.isVisible()
+                      and lock.isAncestorOf(focus))
+        if not (window.scan.field.hasFocus() or on_sign_in):
             QTimer.singleShot(1, ready)
             return
         print(f"IRETI_READY {time.time():.6f}", flush=True)

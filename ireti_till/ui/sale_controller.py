@@ -14,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money
+from ireti_till.domain.overrides import OverrideKind
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.domain.settings import StoreSettings
 from ireti_till.services.selling import BasketView, LineView, SaleService
@@ -36,6 +38,9 @@ from ireti_till.ui.messages import MessageStrip
 from ireti_till.ui.receipt_view import ReceiptDialog
 from ireti_till.ui.scan_bar import ScanBar
 from ireti_till.ui.totals_panel import TotalsPanel
+
+if TYPE_CHECKING:
+    from ireti_till.ui.staff.gate import OverrideGate
 
 log = logging.getLogger("ireti_till.ui")
 
@@ -68,6 +73,11 @@ class SaleController(QObject):
         self.receipts_dir = receipts_dir
         self.dialog: QDialog | None = None
         self.enabled = True  # False while another page (lock screen, admin) is shown
+        #: supervisor overrides and the audit trail (set by the composition root once staff
+        #: sign-in is wired; None: no overrides asked, nothing audited, as in unit tests)
+        self.gate: OverrideGate | None = None
+        #: the card key's handler (set when card payments are wired)
+        self.card_handler: Callable[[], None] | None = None
         pad = parts.pad
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
                              ("quantity", self.quantity), ("discount", self.discount),
@@ -107,7 +117,8 @@ class SaleController(QObject):
     def restore_focus(self) -> None:
         if self.dialog is not None or not self.enabled:
             return
-        if QApplication.activeWindow() is None:  # our dialog just closed: take the window back
+        active = QApplication.activeWindow()
+        if active is None or not active.isVisible():  # our dialog just closed: take it back
             self.p.window.activateWindow()
         self.p.scan.field.setFocus()
 
@@ -248,6 +259,15 @@ class SaleController(QObject):
             return
 
         def apply(scope: str, percent: Decimal | None, amount: Money | None) -> BasketView:
+            if self.gate is not None:
+                view = self.service.view()
+                base = (line.total + line.discount if scope == "line" and line is not None
+                        else view.subtotal)
+                if self.gate.discount_needs_approval(percent, amount, base):
+                    off = amount if amount is not None else Money(
+                        int(base.minor * (percent or Decimal(0)) / 100), base.currency)
+                    self.gate.require(OverrideKind.DISCOUNT_ABOVE_THRESHOLD, off, "",
+                                      self.service.sale_id)
             if scope == "line" and line is not None:
                 return self.service.line_discount(line.line_no, percent=percent, amount=amount)
             return self.service.basket_discount(percent=percent, amount=amount)
@@ -260,9 +280,13 @@ class SaleController(QObject):
         line = self._need_line()
         if line is None:
             return
-        dialog = PriceOverrideDialog(
-            line, lambda price, why: self.service.override_price(line.line_no, price, why),
-            self.p.window)
+        def apply(price: Money, why: str) -> BasketView:
+            if self.gate is not None:
+                self.gate.require(OverrideKind.PRICE_OVERRIDE, price, why,
+                                  self.service.sale_id)
+            return self.service.override_price(line.line_no, price, why)
+
+        dialog = PriceOverrideDialog(line, apply, self.p.window)
         self.open_dialog(dialog, lambda: self._after_edit(dialog.basket, line.line_no))
 
     def _after_edit(self, basket: BasketView | None, line_no: int | None) -> None:
@@ -278,12 +302,38 @@ class SaleController(QObject):
         except TillError as exc:
             self._refuse(exc)
             return
+        if self.gate is not None:
+            self.gate.audit("void", {
+                "sale_id": str(self.service.sale_id), "scope": "line",
+                "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
+                "amount_minor": line.total.minor, "currency": line.total.currency})
         self.show_basket(basket, basket.lines[-1].line_no if basket.lines else None)
         self.p.messages.warn(f"Voided line {line.line_no}: {line.name}")
         self.restore_focus()
 
     def card(self) -> None:
+        if self.card_handler is not None:
+            self.card_handler()
+            return
         self._unavailable(CARD_UNAVAILABLE)
+
+    def no_sale(self) -> None:
+        """Open the drawer without a sale: a supervisor approves, the audit trail records."""
+        if not self.enabled or self.dialog is not None:
+            return
+        if self.gate is None:
+            self._unavailable("No sale needs staff sign-in, which is not set up")
+            return
+        try:
+            approval = self.gate.require(OverrideKind.NO_SALE_DRAWER, None, "")
+        except TillError as exc:
+            self._refuse(exc)
+            return
+        self.gate.audit("drawer_open", {"override_id": str(approval.override_id),
+                                        "approver": approval.approver_id, "sale": "none"})
+        self.p.messages.info(f"No sale: the drawer may be opened (approved by "
+                             f"{approval.approver_name}, recorded)")
+        self.restore_focus()
 
     def _card_advice(self, reason: str) -> str:
         return f"{reason}: take cash (F4), or ask a supervisor to set up the card reader"
@@ -336,7 +386,13 @@ class SaleController(QObject):
         self.open_dialog(dialog, self._cancel_sale)
 
     def _cancel_sale(self) -> None:
+        view = self.service.view()
+        sale_id = self.service.sale_id
         basket = self.service.cancel_sale()
+        if self.gate is not None and not view.is_empty:
+            self.gate.audit("void", {
+                "sale_id": str(sale_id), "scope": "sale", "lines": len(view.lines),
+                "amount_minor": view.total.minor, "currency": view.total.currency})
         self.p.scan.clear()
         self.show_basket(basket)
         self.p.messages.warn("Sale cancelled")

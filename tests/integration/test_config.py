@@ -14,6 +14,10 @@ from ireti_till.adapters.config_file import (
     stripe_key_present,
 )
 from ireti_till.domain.errors import ConfigError
+from ireti_till.domain.money import Money
+from ireti_till.domain.overrides import OverrideKind
+from ireti_till.domain.refund_policy import default_matrix
+from ireti_till.domain.staff import Role
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -30,7 +34,36 @@ def test_first_start_writes_a_commented_default(data_dir: Path) -> None:
     assert [(r.code, r.rate) for r in store.tax_rates] == [
         ("S", Decimal("0.20")), ("R", Decimal("0.05")), ("Z", Decimal("0"))]
     assert config.ui.lock_after_minutes == 5 and config.ui.beep is True
+    assert config.staff.idle_lock_minutes == 5
+    assert config.staff.lockout.max_failures == 5
+    assert config.staff.overrides.discount.percent == Decimal(10)
+    assert config.refunds().rules == default_matrix("EUR").rules
     assert config.warnings == ()
+
+
+def test_staff_and_refund_sections_are_read(data_dir: Path) -> None:
+    text = (DEFAULT_CONFIG
+            .replace("lockout_minutes = 30 ", "lockout_minutes = 0 ")
+            .replace('discount_threshold_amount = ""', 'discount_threshold_amount = "5.00"')
+            .replace('# no_sale_drawer = "admin"', 'no_sale_drawer = "admin"')
+            .replace("# [[refunds.rules]]\n# name", '[[refunds.rules]]\nname = "any"\n'
+                     'amount_over = "20"\nrole = "admin"\n# name'))
+    (data_dir / "config.toml").write_text(text, encoding="utf-8")
+    config = load_config(data_dir)
+    assert config.staff.lockout.lock_for is None  # until an admin unlocks
+    assert config.staff.overrides.discount.amount == Money(500, "EUR")
+    assert config.staff.overrides.role_for(OverrideKind.NO_SALE_DRAWER) is Role.ADMIN
+    assert config.staff.overrides.role_for(OverrideKind.PRICE_OVERRIDE) is Role.SUPERVISOR
+    rules = config.refunds().rules
+    assert [(r.name, r.role, r.amount_over) for r in rules] == [
+        ("any", Role.ADMIN, Money(2000, "EUR"))]
+
+
+def test_old_ui_lock_setting_still_sets_the_idle_lock(data_dir: Path) -> None:
+    text = DEFAULT_CONFIG.replace("[ui]\n", "[ui]\nlock_after_minutes = 7\n").replace(
+        "idle_lock_minutes = 5 ", "# idle_lock_minutes = 5 ")
+    (data_dir / "config.toml").write_text(text, encoding="utf-8")
+    assert load_config(data_dir).staff.idle_lock_minutes == 7
 
 
 def test_an_existing_file_is_never_overwritten(data_dir: Path) -> None:
@@ -47,10 +80,28 @@ BAD_FILES = [
     ('currency = "EUR"', 'currency = "eur"', "store.currency", "currency =", "IT-213"),
     ('currency = "EUR"', "currency = 978", "store.currency", "currency =", "IT-213"),
     ("beep = true", "beep = 1", "ui.beep", "beep =", "IT-213"),
-    ("lock_after_minutes = 5 ", "lock_after_minutes = 5.5 ", "ui.lock_after_minutes",
-     "lock_after_minutes", "IT-213"),
-    ("lock_after_minutes = 5 ", "lock_after_minutes = 999 ", "ui.lock_after_minutes",
-     "lock_after_minutes", "IT-213"),
+    ("idle_lock_minutes = 5 ", "idle_lock_minutes = 5.5 ", "staff.idle_lock_minutes",
+     "idle_lock_minutes", "IT-213"),
+    ("idle_lock_minutes = 5 ", "idle_lock_minutes = 999 ", "staff.idle_lock_minutes",
+     "idle_lock_minutes", "IT-213"),
+    ("max_failed_pins = 5 ", "max_failed_pins = 11 ", "staff.max_failed_pins",
+     "max_failed_pins", "IT-213"),
+    ("lockout_minutes = 30 ", "lockout_minutes = 10 ", "staff.lockout_minutes",
+     "lockout_minutes", "IT-213"),
+    ('discount_threshold_percent = "10%"', 'discount_threshold_percent = "lots"',
+     "staff.discount_threshold_percent", "discount_threshold_percent", "IT-213"),
+    ('discount_threshold_amount = ""', 'discount_threshold_amount = "1e3"',
+     "staff.discount_threshold_amount", "discount_threshold_amount", "IT-213"),
+    ('# no_sale_drawer = "admin"', 'no_sale_drawer = "cashier"',
+     "staff.override_roles.no_sale_drawer", 'no_sale_drawer = "cashier"', "IT-213"),
+    ('# no_sale_drawer = "admin"', 'open_till = "admin"',
+     "staff.override_roles.open_till", "open_till", "IT-212"),
+    ("# [[refunds.rules]]\n# name", '[[refunds.rules]]\nname = "x"\nrole = "boss"\n# name',
+     "refunds.rules[0].role", 'role = "boss"', "IT-448"),
+    ("# [[refunds.rules]]\n# name", '[[refunds.rules]]\namount_over = "-3"\n# name',
+     "refunds.rules[0].amount_over", 'amount_over = "-3"', "IT-448"),
+    ("# [[refunds.rules]]\n# name", '[[refunds.rules]]\nrefuse = "yes"\n# name',
+     "refunds.rules[0].refuse", 'refuse = "yes"', "IT-448"),
     ("prices_include_tax = true", 'prices_include_tax = "yes"', "store.prices_include_tax",
      "prices_include_tax", "IT-213"),
     ('code = "R"', 'code = "S"', "tax_rates[1].code", 'code = "S"\nname = "Reduced', "IT-213"),
