@@ -48,7 +48,7 @@ from ireti_till import __version__  # noqa: E402
 from ireti_till.adapters.config_file import AppConfig, load_config  # noqa: E402
 from ireti_till.adapters.paths import log_dir, resolve_data_dir  # noqa: E402
 from ireti_till.bootstrap.ledger import LedgerOpener, importer, prepare_ledger  # noqa: E402
-from ireti_till.domain.errors import ConfigError, LedgerError  # noqa: E402
+from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError  # noqa: E402
 
 # Qt, the UI and SQLAlchemy are imported inside functions: main() starts opening the ledger
 # (SQLAlchemy is the slowest import on the way to the first scan) on a helper thread, then
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.adapters.instance_lock import InstanceLock
+    from ireti_till.bootstrap.ops import OpsWiring
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.error_screen import StartupProblem
     from ireti_till.ui.main_window import MainWindow
@@ -98,9 +100,18 @@ class Till:
     service: SaleService
     window: MainWindow
     staff: StaffUi | None = None
+    ops: OpsWiring | None = None
+    #: background work started once the sale screen is shown (ops jobs, payments)
+    starters: list[Callable[[], None]] = field(default_factory=list)
     #: shutdown steps of the wired parts (ops jobs, payments worker), run newest first
     closers: list[Callable[[], None]] = field(default_factory=list)
     _closed: bool = False
+
+    def start_background(self) -> None:
+        """Start the schedulers (after the window is shown: nothing on the way to a scan)."""
+        starters, self.starters = self.starters, []
+        for start in starters:
+            start()
 
     def close(self) -> None:
         if self._closed:
@@ -160,6 +171,9 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
             from ireti_till.bootstrap.staff import wire_staff
 
             till.staff = wire_staff(window, ledger, data_dir, config, training)
+            from ireti_till.bootstrap.ops import attach_ops
+
+            attach_ops(till)
     except BaseException:
         till.close()
         window.deleteLater()
@@ -210,15 +224,29 @@ def main(argv: list[str] | None = None) -> int:
     config: AppConfig | None = None
     opener: LedgerOpener | None = None
     early: BaseException | None = None
+    lock: InstanceLock | None = None
     try:  # cheap checks first, then the ledger opens while Qt starts
         data_dir = resolve_data_dir(args.data_dir)
+        from ireti_till.bootstrap.ops import take_instance_lock
+
+        lock = take_instance_lock(data_dir)  # held until this process ends
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
         opener = LedgerOpener(data_dir, prepare_ledger(config, config.training or args.training))
         opener.start()
-    except (LedgerError, ConfigError) as exc:
+    except (LedgerError, ConfigError, OperationsError) as exc:
         early = exc
+    try:
+        return _run(args, data_dir, log_file, config, opener, early)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
+         config: AppConfig | None, opener: LedgerOpener | None,
+         early: BaseException | None) -> int:
     app = qt_app()
     from ireti_till.ui.error_screen import problem_for
 
@@ -235,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
             opener.discard()
         return show_problem(app, problem_for(exc, data_dir, log_file))
     till.window.show()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, till.start_background)
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         from ireti_till.ui.bench_hooks import exit_when_ready
 

@@ -120,6 +120,7 @@ _TITLES = {
     "IT-202": "The data folder cannot be written",
     "IT-204": "The database belongs to a newer version",
     "IT-205": "The database could not be updated",
+    "IT-504": "Ireti Till is already running",
 }
 
 
@@ -140,6 +141,9 @@ def problem_for(error: BaseException, data_dir: Path | None,
     if isinstance(error, TillError):
         todo = ("Do not trade on this till. Call support with the error code; the last good "
                 "backup can be restored with 'ireti-till restore'.")
+        if error.code == "IT-504":
+            todo = ("Use the till window that is already open (look on the taskbar), or "
+                    "close it first. Nothing was changed. A till that crashed holds no lock.")
         if error.code == "IT-202":
             todo = ("Give this computer user write access to the data folder, or start the "
                     "till with --data-dir pointing to a writable folder.")
