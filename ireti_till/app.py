@@ -59,7 +59,9 @@ if TYPE_CHECKING:
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.instance_lock import InstanceLock
     from ireti_till.bootstrap.ops import OpsWiring
+    from ireti_till.bootstrap.payments import PaymentsRuntime
     from ireti_till.services.selling import SaleService
+    from ireti_till.ui.card_tender import CardTenderUi
     from ireti_till.ui.error_screen import StartupProblem
     from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
@@ -101,6 +103,9 @@ class Till:
     window: MainWindow
     staff: StaffUi | None = None
     ops: OpsWiring | None = None
+    training: bool = False
+    cards: CardTenderUi | None = None  # card tender on the sale screen
+    payments: PaymentsRuntime | None = None  # gateway, core and worker, once started
     #: background work started once the sale screen is shown (ops jobs, payments)
     starters: list[Callable[[], None]] = field(default_factory=list)
     #: shutdown steps of the wired parts (ops jobs, payments worker), run newest first
@@ -108,10 +113,10 @@ class Till:
     _closed: bool = False
 
     def start_background(self) -> None:
-        """Start the schedulers (after the window is shown: nothing on the way to a scan)."""
-        starters, self.starters = self.starters, []
-        for start in starters:
-            start()
+        """Wire ops and card payments, start their schedulers (after the window is shown:
+        nothing on the way to the first screen). A starter may add more starters."""
+        while self.starters and not self._closed:
+            self.starters.pop(0)()
 
     def close(self) -> None:
         if self._closed:
@@ -165,15 +170,15 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
     except BaseException:
         window.deleteLater()
         raise
-    till = Till(data_dir, config, ledger, service, window)
+    till = Till(data_dir, config, ledger, service, window, training=training)
     try:
         if with_staff:
             from ireti_till.bootstrap.staff import wire_staff
 
             till.staff = wire_staff(window, ledger, data_dir, config, training)
-            from ireti_till.bootstrap.ops import attach_ops
+            from ireti_till.bootstrap.late import attach_late
 
-            attach_ops(till)
+            till.starters.append(lambda: attach_late(till))
     except BaseException:
         till.close()
         window.deleteLater()
@@ -265,7 +270,9 @@ def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
     till.window.show()
     from PySide6.QtCore import QTimer
 
-    QTimer.singleShot(0, till.start_background)
+    from ireti_till.bootstrap.late import start_soon
+
+    QTimer.singleShot(0, lambda: start_soon(till))
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         from ireti_till.ui.bench_hooks import exit_when_ready
 

@@ -224,6 +224,11 @@ class SaleService:
         self._reset()
         return self.view()
 
+    def renew_sale_id(self) -> None:
+        """Keep the basket under a new sale id: the old one was frozen for a card tender
+        that was given up (and voided), so the basket may change and be paid anew."""
+        self._sale_id = uuid4()
+
     def cancel_sale(self) -> BasketView:
         """Drop the open (unpaid) basket."""
         if not self._basket.is_empty():

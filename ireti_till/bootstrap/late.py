@@ -1,0 +1,51 @@
+"""What is wired after the first screen is up: operations and card payments.
+
+``start_soon(till)`` imports their modules on a helper thread (APScheduler, the metrics
+histograms, the payment screens: about half a second), then, back on the GUI thread,
+runs ``till.start_background()``: ``attach_late`` adds the ops menu and jobs and the card
+tender, whose own start (the ``stripe`` SDK, the training emulator) runs on yet another
+thread. Tests call ``till.start_background()`` directly (the same steps, inline).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger("ireti_till.app")
+
+LATE_MODULES = (
+    "ireti_till.bootstrap.ops", "ireti_till.bootstrap.payments", "ireti_till.ui.card_tender",
+    "ireti_till.ui.ops", "ireti_till.commands.doctor", "ireti_till.commands.support_bundle",
+)
+
+
+def attach_late(till: Any) -> None:
+    from ireti_till.bootstrap.ops import attach_ops
+    from ireti_till.bootstrap.payments import attach_payments
+
+    attach_ops(till)
+    attach_payments(till)
+
+
+class _Relay(QObject):
+    imported = Signal()
+
+
+def start_soon(till: Any) -> None:
+    relay = _Relay(till.window)
+    relay.imported.connect(till.start_background)  # queued: runs on the GUI thread
+
+    def prefetch() -> None:
+        for name in LATE_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # reported when the GUI thread imports it again
+                log.exception("prefetch of %s failed", name)
+        relay.imported.emit()
+
+    threading.Thread(target=prefetch, name="import-late", daemon=True).start()
