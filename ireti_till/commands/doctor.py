@@ -43,8 +43,29 @@ def build_probe(data_dir: Path, *, api_base: str | None = None) -> tuple[LocalHe
             mode, reader_id = config.stripe.mode, config.stripe.reader_id
             config_check = CheckResult("config", Status.OK,
                                        f"{config.path.name} valid, stripe.mode={mode}")
+    reader_id = reader_id or _chosen_reader(data_dir)
     return LocalHealthProbe(data_dir, mode=mode, reader_id=reader_id,
                             api_base=api_base), config_check
+
+
+def _chosen_reader(data_dir: Path) -> str:
+    """The reader chosen in the till (Staff > Card reader, or the training reader), which
+    the ledger keeps in ``payment_settings``; "" when none (or no ledger yet)."""
+    import sqlite3
+
+    path = data_dir / "ledger.sqlite3"
+    if not path.exists():
+        return ""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            row = conn.execute("SELECT value FROM payment_settings WHERE name = 'reader_id'"
+                               ).fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, ValueError):  # damaged or foreign file: the ledger check says so
+        return ""
+    return str(row[0]) if row and row[0] else ""
 
 
 #: The cheap checks for the metrics panel's status lines (no integrity scan of the ledger).

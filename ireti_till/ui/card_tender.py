@@ -67,6 +67,7 @@ class CardTenderUi(QObject):
         self.worker: SyncWorker | None = None
         self.queue_panel: QueuePanel | None = None
         self.card_reason = STARTING
+        self._link: tuple[bool, str] = (False, STARTING)  # Stripe and reader, and why not
         self.last_sale_id: UUID | None = None
         self.ready.connect(self._on_ready)
         self.failed.connect(self._on_failed)
@@ -74,13 +75,28 @@ class CardTenderUi(QObject):
         signals.queue.connect(self._on_queue)
         signals.failed.connect(lambda _what, message: window.messages.warn(message))
         window.controller.card_handler = self.card
+        window.controller.basket_changed.connect(lambda _basket: self._refresh())
         self._set_card(False, STARTING)
         self._build_menus()
 
     # status ---------------------------------------------------------------------------
     def _set_card(self, enabled: bool, reason: str) -> None:
-        self.card_reason = "" if enabled else reason
-        self.window.pad.set_available("card", enabled, reason)
+        self._link = (enabled, reason)
+        self._refresh()
+
+    @property
+    def online(self) -> bool:
+        """Stripe and the reader answered the last check."""
+        return self._link[0]
+
+    def _refresh(self) -> None:
+        """Card key: on when Stripe and the reader answer and there is something to pay."""
+        online, reason = self._link
+        self.card_reason = "" if online else reason
+        empty = self.window.controller.service.view().is_empty
+        enabled = online and not empty
+        self.window.pad.set_available("card", enabled,
+                                      reason if not online else "Scan an item first")
 
     def _on_ready(self, core: PaymentsCore, worker: SyncWorker) -> None:
         self.core, self.worker = core, worker

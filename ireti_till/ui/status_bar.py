@@ -72,8 +72,9 @@ class TillStatusBar(QStatusBar):
         )
 
     def set_stripe(self, status: StripeStatus) -> None:
-        colour = {Connectivity.ONLINE: LIVE, Connectivity.OFFLINE: DANGER}.get(status.state, MUTED)
-        dot = "●" if status.state is Connectivity.ONLINE else "○"
+        colour = {Connectivity.ONLINE: LIVE, Connectivity.TRAINING: LIVE,
+                  Connectivity.OFFLINE: DANGER}.get(status.state, MUTED)
+        dot = "●" if status.state in (Connectivity.ONLINE, Connectivity.TRAINING) else "○"
         self.stripe.setText(f"{dot} Stripe: {status.state.value}")
         self.stripe.setStyleSheet(f"color: {colour};")
         self.stripe.setToolTip(status.detail)

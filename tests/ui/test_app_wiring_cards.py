@@ -45,15 +45,17 @@ def wait_modal(qtbot: QtBot, name: str) -> Any:
 
 
 def card_ready(qtbot: QtBot, till: Any) -> None:
-    qtbot.waitUntil(lambda: till.window.pad.buttons["card"].isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: till.cards.online, timeout=20_000)
 
 
 def test_card_key_is_off_with_a_reason_until_stripe_and_the_reader_answer(
         qtbot: QtBot, till: Any) -> None:
     card = till.window.pad.buttons["card"]
     assert till.cards is not None
+    if not till.cards.online:  # the emulator starts on a thread: off, with the reason
+        assert not card.isEnabled() and card.toolTip()
     card_ready(qtbot, till)
-    assert card.toolTip() == ""
+    assert not card.isEnabled() and card.toolTip() == "Scan an item first"
     qtbot.waitUntil(lambda: "training" in till.window.status.stripe.text())
     qtbot.waitUntil(lambda: "online" in till.window.status.reader.text())
     assert (till.data_dir / "training-stripe.json").exists()
@@ -120,3 +122,25 @@ def test_queue_panel_and_reader_screen_for_supervisors(qtbot: QtBot, till: Any) 
     qtbot.waitUntil(lambda: "nothing" in panel.summary.text().lower()
                     or "0" in panel.summary.text())
     panel.close()
+
+
+def test_card_key_goes_off_with_the_reason_when_the_reader_is_unreachable(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
+    from datetime import UTC, datetime
+
+    from ireti_till.services.connectivity import Connectivity
+
+    sign_in(qtbot, till, CASHIER_PIN)
+    card_ready(qtbot, till)
+    keyboard.scan(gtin(1))
+    card = till.window.pad.buttons["card"]
+    qtbot.waitUntil(card.isEnabled)
+    offline = Connectivity(True, False, datetime.now(UTC), "The card reader is offline",
+                           "IT-325", "tmr_x", "Front")
+    till.cards.signals.connectivity.emit(offline)
+    qtbot.waitUntil(lambda: not card.isEnabled())
+    assert "reader is offline" in card.toolTip() and "F4" in card.toolTip()
+    qtbot.waitUntil(lambda: "offline" in till.window.status.reader.text())
+    assert till.window.pad.buttons["cash"].isEnabled()  # cash keeps working
+    keyboard.press(Qt.Key.Key_F5)
+    assert "reader is offline" in till.window.messages.text()

@@ -73,6 +73,7 @@ class OpsMenu:
                 services.metrics_query,
                 status_provider=services.panel_status or (lambda: services.run_health().checks),
                 parent=self._window)
+            self.metrics_panel.resize(1100, 720)  # room for the charts and tables
         self._show(self.metrics_panel)
         self.metrics_panel.refresh()
 

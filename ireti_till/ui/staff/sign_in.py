@@ -101,6 +101,7 @@ class SignInScreen(QWidget):
         self.title = QLabel("Sign in", self)
         name(self.title, "sign_in_title")
         self.title.setFont(big_font(18))
+        self.title.setWordWrap(True)  # the lock message must never widen the window
         self.users = QListWidget(self)
         name(self.users, "sign_in_users", "Choose your name, or Anyone to sign in by PIN")
         self.users.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -173,8 +174,8 @@ class SignInScreen(QWidget):
         if member is None:
             self.title.setText("Sign in")
         else:
-            self.title.setText(f"Till locked. {member.name}: type your PIN to carry on; "
-                               "someone else can sign in too (the basket is kept)")
+            self.title.setText(f"Till locked. {member.name}: type your PIN to carry on. "
+                               "Someone else can sign in too; the basket is kept.")
         self.refresh(preselect=None if member is None else member.user_id)
 
     def selected_user_id(self) -> str | None:
