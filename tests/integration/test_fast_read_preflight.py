@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,17 +25,26 @@ from ireti_till.adapters.db.preflight import (
     read_only_uri,
     start_preflight,
 )
+from ireti_till.adapters.staff_wiring import build_staff_context
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.money import Money
 
 
-def _ledger(data_dir: Path, products: int = 0) -> Path:
+class _Clock:
+    def now(self) -> datetime:
+        return datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def _ledger(data_dir: Path, products: int = 0, staff: bool = True) -> Path:
     ledger = open_ledger(data_dir)
     with ledger.uow_factory() as uow:
         uow.catalog.upsert_many(
             Product(f"P{i:05d}", None, f"Product {i}", Money(100 + i, "EUR"), "S")
             for i in range(products))
         uow.commit()
+    if staff:
+        build_staff_context(ledger.engine, data_dir, training=True, till_id="T01",
+                            clock=_Clock()).staff.ensure_demo_staff()
     ledger.close()
     return data_dir / DB_FILENAME
 
@@ -103,6 +113,13 @@ def test_an_empty_catalog_is_not_ready_when_the_demo_must_be_loaded(data_dir: Pa
     assert preflight(data_dir).ready
     verdict = preflight(data_dir, need_catalog=True)
     assert not verdict.ready and verdict.reason == "catalog empty"
+
+
+def test_no_staff_is_not_ready_when_the_demo_staff_must_be_loaded(data_dir: Path) -> None:
+    _ledger(data_dir, products=5, staff=False)
+    assert preflight(data_dir).ready
+    verdict = preflight(data_dir, need_catalog=True)
+    assert not verdict.ready and verdict.reason == "staff list empty"
 
 
 def test_a_products_table_without_the_read_columns_is_not_ready(data_dir: Path) -> None:

@@ -38,7 +38,7 @@ def stocked(data_dir: Path) -> Path:
 
 @pytest.fixture
 def reads(stocked: Path) -> Iterator[FastReads]:
-    verdict = preflight(stocked, need_catalog=True)
+    verdict = preflight(stocked)
     assert verdict.ready, verdict.reason
     fast = FastReads(verdict.path)
     yield fast

@@ -12,7 +12,8 @@ background? It says yes only when nothing at all has to happen to the database f
   ``down_revision`` lines of ``migrations/versions/*.py`` with a regex, as
   ``migrate.script_revisions`` does: Alembic is not imported);
 - the ``products`` table has the columns the fast reader selects;
-- optionally (training start with the demo catalog to load), the catalog is not empty.
+- optionally (a training start, where the demo catalog and demo staff are loaded on the
+  first start), the catalog and the staff list are not empty.
 
 Anything else (first start, pending migration, damaged file, unknown schema, permissions)
 answers no with a reason, and the caller takes the full path (``ledger.open_ledger``),
@@ -87,6 +88,12 @@ def _stamped(conn: sqlite3.Connection) -> frozenset[str]:
     return frozenset(str(row[0]) for row in conn.execute("SELECT version_num FROM alembic_version"))
 
 
+def _staff_count(conn: sqlite3.Connection) -> int:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='staff_users'").fetchone()
+    return int(conn.execute("SELECT count(*) FROM staff_users").fetchone()[0]) if has_table else 0
+
+
 def preflight(data_dir: Path, *, need_catalog: bool = False,
               script_location: Path = MIGRATIONS_DIR) -> Preflight:
     """Check the ledger in ``data_dir`` for the fast start (see the module docstring)."""
@@ -121,6 +128,8 @@ def preflight(data_dir: Path, *, need_catalog: bool = False,
         products = int(conn.execute("SELECT count(*) FROM products").fetchone()[0])
         if need_catalog and products == 0:
             return no("catalog empty")
+        if need_catalog and _staff_count(conn) == 0:
+            return no("staff list empty")
     except sqlite3.Error as exc:
         return no(f"cannot read: {exc}")
     finally:
