@@ -56,7 +56,7 @@ class RatePacer:
 class SyncWorker:
     def __init__(self, core: PaymentsCore, signals: PaymentSignals, *,
                  drain_every: float = 2.0, sweep_every: float = 300.0,
-                 watch_every: float = 5.0, poll_every: float = 0.5, rate: float = 20.0,
+                 watch_every: float = 5.0, poll_every: float = 0.5, rate: float = 23.0,
                  run_recovery: bool = True) -> None:
         self.core = core
         self.signals = signals
@@ -160,14 +160,14 @@ class SyncWorker:
 
     def retry_now(self, op_id: UUID) -> None:
         def run() -> None:
-            self.core.outbox.retry_now(op_id)
+            self.core.retry(op_id)
             self._publish_queue()
             self.kick("drain")
         self._submit("control", "retry", run)
 
     def resolve(self, op_id: UUID, reason: str, who: str = "supervisor") -> None:
         def run() -> None:
-            self.core.outbox.resolve(op_id, reason, who)
+            self.core.resolve(op_id, reason, who)
             self._publish_queue()
         self._submit("control", "resolve", run)
 
