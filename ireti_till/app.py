@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ireti_till.adapters.instance_lock import InstanceLock
     from ireti_till.bootstrap.ops import OpsWiring
     from ireti_till.bootstrap.payments import PaymentsRuntime
+    from ireti_till.bootstrap.staff_prep import StaffPrep
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.card_tender import CardTenderUi
     from ireti_till.ui.error_screen import StartupProblem
@@ -67,6 +68,9 @@ if TYPE_CHECKING:
     from ireti_till.ui.staff.attach import StaffUi
 
 log = logging.getLogger("ireti_till.app")
+#: ops and card payments are wired this long after the first screen is shown, so their
+#: imports (APScheduler, stripe, the emulator) never compete with drawing it
+LATE_START_MS = 400
 
 
 def setup_logging(data_dir: Path) -> Path | None:
@@ -138,7 +142,8 @@ class Till:
 
 def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | None = None,
                seed_demo: bool = True, config: AppConfig | None = None,
-               opener: LedgerOpener | None = None, staff: bool | None = None) -> Till:
+               opener: LedgerOpener | None = None, staff: bool | None = None,
+               staff_prep: StaffPrep | None = None) -> Till:
     """Config, ledger, demo catalog, service, window and staff sign-in for ``data_dir``
     (raises TillError).
 
@@ -175,7 +180,8 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
         if with_staff:
             from ireti_till.bootstrap.staff import wire_staff
 
-            till.staff = wire_staff(window, ledger, data_dir, config, training)
+            till.staff = wire_staff(window, ledger, data_dir, config, training,
+                                    staff_prep.ctx if staff_prep is not None else None)
             from ireti_till.bootstrap.late import attach_late
 
             till.starters.append(lambda: attach_late(till))
@@ -222,28 +228,45 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _detect_keyring() -> None:
+    # keyring scans its entry points (~0.1 s) the first time: do it beside the ledger's
+    # imports, so the staff context (PIN pepper, audit key) finds it ready.
+    try:
+        import keyring
+
+        keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - reported where the secrets are read
+        return
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    threading.Thread(target=_detect_keyring, name="detect-keyring", daemon=True).start()
     data_dir: Path | None = None
     log_file: Path | None = None
     config: AppConfig | None = None
     opener: LedgerOpener | None = None
     early: BaseException | None = None
     lock: InstanceLock | None = None
+    staff_prep: StaffPrep | None = None
     try:  # cheap checks first, then the ledger opens while Qt starts
         data_dir = resolve_data_dir(args.data_dir)
-        from ireti_till.bootstrap.ops import take_instance_lock
+        from ireti_till.bootstrap.instance import take_instance_lock
 
         lock = take_instance_lock(data_dir)  # held until this process ends
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
-        opener = LedgerOpener(data_dir, prepare_ledger(config, config.training or args.training))
+        from ireti_till.bootstrap.staff_prep import StaffPrep
+
+        training = config.training or args.training
+        staff_prep = StaffPrep(data_dir, config, training)  # on the ledger thread
+        opener = LedgerOpener(data_dir, prepare_ledger(config, training, then=staff_prep))
         opener.start()
     except (LedgerError, ConfigError, OperationsError) as exc:
         early = exc
     try:
-        return _run(args, data_dir, log_file, config, opener, early)
+        return _run(args, data_dir, log_file, config, opener, early, staff_prep)
     finally:
         if lock is not None:
             lock.release()
@@ -251,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
          config: AppConfig | None, opener: LedgerOpener | None,
-         early: BaseException | None) -> int:
+         early: BaseException | None, staff_prep: StaffPrep | None = None) -> int:
     app = qt_app()
     from ireti_till.ui.error_screen import problem_for
 
@@ -259,7 +282,8 @@ def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
         return show_problem(app, problem_for(early or LedgerError("no data folder"),
                                              data_dir, log_file))
     try:
-        till = build_till(data_dir, force_training=args.training, config=config, opener=opener)
+        till = build_till(data_dir, force_training=args.training, config=config, opener=opener,
+                          staff_prep=staff_prep)
     except (LedgerError, ConfigError) as exc:
         return show_problem(app, problem_for(exc, data_dir, log_file))
     except Exception as exc:  # shown on the error screen and logged in full
@@ -272,7 +296,7 @@ def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
 
     from ireti_till.bootstrap.late import start_soon
 
-    QTimer.singleShot(0, lambda: start_soon(till))
+    QTimer.singleShot(LATE_START_MS, lambda: start_soon(till))
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         from ireti_till.ui.bench_hooks import exit_when_ready
 

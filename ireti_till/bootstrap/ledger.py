@@ -97,11 +97,11 @@ class LedgerOpener(threading.Thread):
             self._ledger.close()
 
 
-def prepare_ledger(config: AppConfig, training: bool,
-                   seed_demo: bool = True) -> Callable[[Ledger], None]:
+def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
+                   then: Callable[[Ledger], None] | None = None) -> Callable[[Ledger], None]:
     """Work done on the ledger thread right after opening: the demo catalog on a first
     training start, then one catalog lookup so the first real scan finds the SQL compiled
-    and the mappers configured."""
+    and the mappers configured, then ``then`` (the staff context, see ``StaffPrep``)."""
 
     def prepare(ledger: Ledger) -> None:
         demo = _demo_catalog(resources_dir())
@@ -109,5 +109,7 @@ def prepare_ledger(config: AppConfig, training: bool,
             ledger.seed_catalog_if_empty(demo, config.store)
         with ledger.read_uow() as uow:
             uow.catalog.by_gtin("0000000000000")
+        if then is not None:
+            then(ledger)
 
     return prepare

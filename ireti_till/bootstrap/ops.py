@@ -1,7 +1,7 @@
 """Operations: the instance lock, payment metrics, scheduled backups, the ops menu.
 
-``take_instance_lock(data_dir)`` runs right after the data directory is known: a second
-till on the same data directory stops with IT-504. ``wire_ops(till, can_view_metrics)``
+(``take_instance_lock`` lives in ``bootstrap.instance``: it runs before anything heavy is
+imported.) ``wire_ops(till, can_view_metrics)``
 builds the metrics recorder (flushed to the ledger), the backup service and the ops menu
 (View > Payment metrics Ctrl+M, Help > Till health…, Help > Support bundle…) and returns
 the ``OpsJobs`` scheduler, started by the caller once the sale screen is shown.
@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ireti_till.adapters.backup import SqliteBackupArchive
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
-from ireti_till.adapters.instance_lock import InstanceLock
 from ireti_till.adapters.paths import backups_dir
-from ireti_till.domain.errors import OperationsError
 from ireti_till.services.backup import BackupRecord, BackupService
 from ireti_till.services.metrics import MetricsRecorder
 from ireti_till.services.metrics_query import MetricsQuery
@@ -33,18 +31,6 @@ if TYPE_CHECKING:
     from ireti_till.ui.ops.menu import OpsMenu
 
 log = logging.getLogger("ireti_till.app")
-
-
-def take_instance_lock(data_dir: Path) -> InstanceLock:
-    """Hold ``<data_dir>/ireti-till.lock`` for the life of the process, or raise IT-504."""
-    lock = InstanceLock(data_dir)
-    if not lock.acquire():
-        pid = lock.owner_pid()
-        who = f" (process {pid})" if pid else ""
-        raise OperationsError(
-            f"Ireti Till is already running on this data folder{who}. Only one till may use "
-            "a data folder at a time.", code="IT-504")
-    return lock
 
 
 @dataclass

@@ -205,3 +205,25 @@ def test_close_records_stop(qtbot: QtBot, data_dir: Path) -> None:
     till.window.close()
     till.close()
     assert [e.kind for e in audit_log.search(AuditFilter(kind="stop"))] == ["stop"]
+
+
+def test_a_discount_above_the_threshold_needs_a_supervisor(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
+    sign_in(qtbot, till, CASHIER_PIN)
+    keyboard.scan(gtin(1))
+    keyboard.press(Qt.Key.Key_F7)
+    dialog = wait_dialog(qtbot, "discount_dialog")
+    dialog.field.setText("5")  # 5 % is within the default 10 %: no supervisor
+    QTest.keyClick(dialog.field, Qt.Key.Key_Return)
+    wait_closed(qtbot, till.window)
+    assert audit(till, "override_approved") == []
+    keyboard.press(Qt.Key.Key_F7)
+    dialog = wait_dialog(qtbot, "discount_dialog")
+    dialog.field.setText("50")
+    answer_override(qtbot, SUPERVISOR_PIN, reason="loyal customer")()
+    QTest.keyClick(dialog.field, Qt.Key.Key_Return)
+    wait_closed(qtbot, till.window)
+    line = till.window.controller.service.view().lines[0]
+    assert line.discount_text == "50%"
+    approved = audit(till, "override_approved")
+    assert [a.details["override"] for a in approved] == ["discount_above_threshold"]
