@@ -25,7 +25,8 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("support-bundle",): ("ireti_till.commands.support_bundle", "write a redacted support zip"),
     ("backup",): ("ireti_till.commands.backup", "back up the ledger now"),
     ("restore",): ("ireti_till.commands.restore", "restore the ledger from a backup"),
-    ("stripe-key",): ("ireti_till.commands.stripe_key", "set, check or remove the Stripe key (keyring)"),
+    ("stripe-key",): ("ireti_till.commands.stripe_key",
+                      "set, check or remove the Stripe key (keyring)"),
 }
 
 USAGE = """usage: ireti-till [--data-dir DIR] [--version] [COMMAND ...]
