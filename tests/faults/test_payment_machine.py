@@ -24,6 +24,8 @@ from tests.faults.scenario import check
 from tests.faults.support import Rig, register_reader, sale_template
 
 S = AttemptState
+#: Crash points armed together with an action (None most of the time).
+CRASH = st.one_of(st.none(), st.none(), st.sampled_from(POINTS))
 EMU = Emulator.start(EmulatorConfig(rate_limit=None))
 TOTALS = {"runs": 0, "steps": 0, "crashes": 0, "offline_spells": 0, "sales": 0,
           "double_charges": 0, "sales_lost": 0, "orphans": 0}
@@ -87,8 +89,9 @@ class PaymentMachine(RuleBasedStateMachine):
             self.sale = None
 
     @precondition(lambda self: self.sale is not None)
-    @rule(part=st.booleans())
-    def card(self, part: bool) -> None:
+    @rule(part=st.booleans(), crash=CRASH)
+    def card(self, part: bool, crash: str | None) -> None:
+        self.armed = crash or self.armed
         def go() -> Any:
             prog = self.rig.tender.progress(self.sale)
             amount = Money(max(1, prog.remaining.minor // 2), "EUR") if part else None
@@ -99,8 +102,9 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.attempt is not None)
     @rule(outcome=st.sampled_from(["approve", "decline", "insufficient_funds", "expired",
-                                   "customer_cancels", "reader_timeout"]))
-    def customer(self, outcome: str) -> None:
+                                   "customer_cancels", "reader_timeout"]), crash=CRASH)
+    def customer(self, outcome: str, crash: str | None) -> None:
+        self.armed = crash or self.armed
         try:
             EMU.simulate.present(self.reader, outcome)
         except Exception:  # noqa: BLE001 - nothing waiting on the reader
