@@ -8,6 +8,8 @@ replay; this module is the one place that translates.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -54,6 +56,21 @@ def attempt_call(fn: Callable[[], T]) -> tuple[T | None, CallOutcome]:
     except StripePaymentError as err:
         return None, outcome_of(err)
     return result, CallOutcome(ok=True, http_status=200)
+
+
+def attempt_call_patiently(fn: Callable[[], T], tries: int = 4, base_s: float = 0.2,
+                           sleep: Callable[[float], None] = time.sleep
+                           ) -> tuple[T | None, CallOutcome]:
+    """Like ``attempt_call``, but rides out 429 (rate limit) and 409 (key in flight), which
+    Stripe answers without doing anything: short jittered waits, same request, same key.
+    Only for calls a cashier is waiting on, from a worker thread."""
+    result, outcome = attempt_call(fn)
+    for i in range(tries - 1):
+        if outcome.ok or outcome.http_status not in (409, 429):
+            break
+        sleep(base_s * 2 ** i * (0.5 + random.random() / 2))
+        result, outcome = attempt_call(fn)
+    return result, outcome
 
 
 def capture_before_of(info: IntentInfo) -> datetime | None:

@@ -94,11 +94,12 @@ class RunResult:
 def crash_run(t: Target, point: str, hit: int, seed: int, intents: Any) -> RunResult:
     p = context().Process(target=child_main, args=(t, f"{point}:{hit}", seed))
     p.start()
-    p.join(60)
-    if p.is_alive():
+    p.join(120)
+    hung = p.is_alive()
+    if hung:
         p.kill()
         p.join()
-    crashed = p.exitcode == -9
+    crashed = p.exitcode == -9 and not hung
     core, engine = build_core(t)
     try:
         report = core.recovery.run()
@@ -111,7 +112,8 @@ def crash_run(t: Target, point: str, hit: int, seed: int, intents: Any) -> RunRe
         books = check(Path(t.db_path), intents(), t.till_id)
     finally:
         engine.dispose()
-    return RunResult(point, seed, crashed, p.exitcode, books, report.left_in_flight)
+    return RunResult(point, seed, crashed, None if hung else p.exitcode, books,
+                     report.left_in_flight)
 
 
 def summary(results: list[RunResult]) -> dict[str, Any]:
@@ -121,7 +123,8 @@ def summary(results: list[RunResult]) -> dict[str, Any]:
     return {
         "runs": len(results),
         "crashes_injected": sum(r.crashed for r in results),
-        "child_errors": sum(r.exitcode not in (0, -9) for r in results),
+        "child_errors": sum(r.exitcode not in (0, -9) for r in results),  # None: hung
+        "exitcodes": sorted({str(r.exitcode) for r in results}),
         "sales_lost": total("sales_lost"),
         "double_charges": total("double_charges"),
         "orphan_authorisations": total("orphan_authorisations"),
