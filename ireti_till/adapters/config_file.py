@@ -154,7 +154,8 @@ discount_threshold_percent = "10%"    # bigger discounts need a supervisor's PIN
 discount_threshold_amount = ""        # ...and so do discounts above this amount ("" = none)
 
 # Who approves each override: "supervisor" (default) or "admin". Kinds: price_override,
-# discount_above_threshold, void_paid_sale, no_sale_drawer, refund_above_limit.
+# discount_above_threshold, void_paid_sale, no_sale_drawer, refund_above_limit,
+# sign_out_unsent (signing out while card operations wait to be sent).
 [staff.override_roles]
 # no_sale_drawer = "admin"
 

@@ -163,6 +163,7 @@ def attach_payments(till: Any) -> Any:
 
     staff.role_changed.append(follow_role)
     follow_role()
+    staff.unsent_work = lambda: cards.unsent
     recorder = till.ops.recorder if till.ops is not None else None
 
     def start() -> None:

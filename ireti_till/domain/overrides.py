@@ -28,6 +28,7 @@ class OverrideKind(StrEnum):
     VOID_PAID_SALE = "void_paid_sale"
     NO_SALE_DRAWER = "no_sale_drawer"
     REFUND_ABOVE_LIMIT = "refund_above_limit"
+    SIGN_OUT_UNSENT = "sign_out_unsent"  # signing out while card operations wait to be sent
 
     @property
     def label(self) -> str:
@@ -40,6 +41,7 @@ _LABELS: Final[dict[OverrideKind, str]] = {
     OverrideKind.VOID_PAID_SALE: "Void a paid sale",
     OverrideKind.NO_SALE_DRAWER: "Open the drawer (no sale)",
     OverrideKind.REFUND_ABOVE_LIMIT: "Refund above the limit",
+    OverrideKind.SIGN_OUT_UNSENT: "Sign out with card operations unsent",
 }
 
 #: The role an approver needs for each kind (configurable per store through ``OverrideRules``).

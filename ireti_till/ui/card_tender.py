@@ -69,6 +69,7 @@ class CardTenderUi(QObject):
         self.card_reason = STARTING
         self._link: tuple[bool, str] = (False, STARTING)  # Stripe and reader, and why not
         self.last_sale_id: UUID | None = None
+        self.unsent = 0  # payment operations waiting in the outbox (last queue summary)
         self.ready.connect(self._on_ready)
         self.failed.connect(self._on_failed)
         signals.connectivity.connect(self._on_connectivity)
@@ -129,6 +130,7 @@ class CardTenderUi(QObject):
         self._set_card(c.card_enabled, f"{reason}: take cash (F4)")
 
     def _on_queue(self, q: QueueSummary) -> None:
+        self.unsent = q.count
         self.window.bridge.publish_queue(QueueStatus(q.count, q.oldest_age_s, q.failing))
 
     # F5 ---------------------------------------------------------------------------------

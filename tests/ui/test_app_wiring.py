@@ -227,3 +227,23 @@ def test_a_discount_above_the_threshold_needs_a_supervisor(
     assert line.discount_text == "50%"
     approved = audit(till, "override_approved")
     assert [a.details["override"] for a in approved] == ["discount_above_threshold"]
+
+
+def test_sign_out_needs_an_empty_basket_and_a_supervisor_with_unsent_work(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
+    staff = till.staff
+    sign_in(qtbot, till, CASHIER_PIN)
+    keyboard.scan(gtin(1))
+    assert not staff.sign_out()  # the basket is not empty
+    assert "Finish or cancel" in till.window.messages.text()
+    till.window.controller._cancel_sale()
+    staff.unsent_work = lambda: 2
+    answer_override(qtbot, None)()  # nobody approves
+    assert not staff.sign_out() and staff.current is not None
+    answer_override(qtbot, SUPERVISOR_PIN)()
+    assert staff.sign_out()
+    qtbot.waitUntil(lambda: till.window.stack.currentWidget() is staff.sign_in)
+    assert staff.current is None and staff.sign_in.title.text() == "Sign in"
+    approved = audit(till, "override_approved")
+    assert [a.details["override"] for a in approved] == ["sign_out_unsent"]
+    assert len(audit(till, "sign_out")) == 1

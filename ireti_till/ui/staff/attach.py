@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from ireti_till.domain.errors import TillError
-from ireti_till.domain.overrides import OverrideRules
+from ireti_till.domain.overrides import OverrideKind, OverrideRules
 from ireti_till.domain.staff import Permission, Role, StaffMember, has_permission
 from ireti_till.services.audit import AuditLog
 from ireti_till.services.overrides import OverrideService
@@ -80,6 +80,8 @@ class StaffUi(QObject):
         self.checkpoint_timer.timeout.connect(self._checkpoint)
         self.checkpoint_timer.start()
         self._windows: list[QWidget] = []
+        #: how many payment operations wait to be sent (set when card payments are wired)
+        self.unsent_work: Callable[[], int] = lambda: 0
         self._build_menus()
         self.role_changed: list[Callable[[Role | None], None]] = []
         window.show_lock_screen()
@@ -115,6 +117,30 @@ class StaffUi(QObject):
         if self.session.is_locked or self.window.controller.dialog is not None:
             return
         self.session.lock(reason)
+
+    def sign_out(self) -> bool:
+        """End this person's session (their basket must be empty). With card operations
+        still waiting to be sent, a supervisor approves first (DESIGN §6)."""
+        member = self.current
+        controller = self.window.controller
+        if member is None or controller.dialog is not None:
+            return False
+        if not controller.service.view().is_empty:
+            controller._unavailable("Finish or cancel the sale before signing out "
+                                    "(Lock till, Ctrl+L, keeps it for you)")
+            return False
+        unsent = self.unsent_work()
+        if unsent:
+            try:
+                self.gate.require(OverrideKind.SIGN_OUT_UNSENT, None,
+                                  f"{unsent} card operation(s) not sent yet")
+            except TillError as exc:
+                controller._refuse(exc)
+                return False
+        self.session.sign_out(member)
+        self.sign_in.lock(None)  # a plain sign-in screen, nobody preselected
+        self.window.bridge.publish_cashier("Not signed in")
+        return True
 
     def _idle(self) -> None:
         if self.window.controller.dialog is not None or QApplication.activeModalWidget():
@@ -163,6 +189,8 @@ class StaffUi(QObject):
         extra = QMenu(self.window)  # collect, then insert at the top of the Till menu
         self.lock_action = self._action(extra, "Lock till", "action_lock", "Ctrl+L",
                                         lambda: self.lock("lock"))
+        self.sign_out_action = self._action(extra, "Sign out", "action_sign_out", None,
+                                            self.sign_out)
         self.no_sale_action = self._action(extra, "No sale (open drawer)…", "action_no_sale",
                                            "Ctrl+D", self.window.controller.no_sale)
         if till is not None:
@@ -180,6 +208,7 @@ class StaffUi(QObject):
     def _update_menus(self) -> None:
         signed_in = self.current is not None
         self.lock_action.setEnabled(signed_in)
+        self.sign_out_action.setEnabled(signed_in)
         self.no_sale_action.setEnabled(signed_in)
         self.users_action.setVisible(self.can(Permission.MANAGE_USERS))
         self.audit_action.setVisible(self.can(Permission.VIEW_AUDIT))
