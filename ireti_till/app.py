@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib.metadata
-import importlib.resources  # noqa: F401 - see _import_ledger
+import importlib.resources  # noqa: F401 - see the comment below the imports
 import logging
 import os
 import sys
@@ -29,33 +29,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# No SQLAlchemy on the way to the first screen on an ordinary start: see
+# bootstrap/fast_start.py. importlib.metadata/resources (imported above) import each other
+# circularly and helper threads import modules that need them: loading them first means no
+# thread ever sees a half-initialised one (LedgerOpener also retries a failed import).
+from ireti_till import __version__
+from ireti_till.adapters.config_file import AppConfig, load_config
+from ireti_till.adapters.paths import log_dir, resolve_data_dir
+from ireti_till.bootstrap.fast_start import FastStartOpener, LazyLedger, when_focused, wire_fast
+from ireti_till.bootstrap.ledger import LedgerOpener, importer, prepare_ledger
+from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
 
-# Start importing the ledger (SQLAlchemy) at once: it is the critical path to the first
-# scan. importlib.metadata/resources (imported above) import each other circularly and
-# both threads need them: loading them first means the threads never race on a
-# half-initialised one (LedgerOpener also retries if an import fails anyway).
-def _import_ledger() -> None:
-    try:
-        import ireti_till.adapters.db.ledger  # noqa: F401
-    except ImportError:  # retried (and reported) by LedgerOpener on the main thread
-        return
-
-
-_PREFETCH = threading.Thread(target=_import_ledger, name="import-ledger", daemon=True)
-_PREFETCH.start()
-
-from ireti_till import __version__  # noqa: E402
-from ireti_till.adapters.config_file import AppConfig, load_config  # noqa: E402
-from ireti_till.adapters.paths import log_dir, resolve_data_dir  # noqa: E402
-from ireti_till.bootstrap.ledger import LedgerOpener, importer, prepare_ledger  # noqa: E402
-from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError  # noqa: E402
-
-# Qt, the UI and SQLAlchemy are imported inside functions: main() starts opening the ledger
-# (SQLAlchemy is the slowest import on the way to the first scan) on a helper thread, then
-# loads Qt and builds the screen on the main thread while the ledger opens.
+# Qt, the UI and SQLAlchemy are imported inside functions: on an ordinary start the ledger
+# (SQLAlchemy) opens on a helper thread once the first screen is up, else while Qt starts.
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from ireti_till.adapters.db.fast_read import FastReads
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.instance_lock import InstanceLock
     from ireti_till.bootstrap.ops import OpsWiring
@@ -143,13 +133,15 @@ class Till:
 def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | None = None,
                seed_demo: bool = True, config: AppConfig | None = None,
                opener: LedgerOpener | None = None, staff: bool | None = None,
-               staff_prep: StaffPrep | None = None) -> Till:
+               staff_prep: StaffPrep | None = None, reads: FastReads | None = None) -> Till:
     """Config, ledger, demo catalog, service, window and staff sign-in for ``data_dir``
     (raises TillError).
 
     ``config`` and ``opener`` let main() load the configuration and start opening the
     ledger before Qt is up; by default both happen here. ``staff`` (default: on unless a
-    ``cashier`` is named, as benchmarks and screen tests do) puts the sign-in screen first."""
+    ``cashier`` is named, as benchmarks and screen tests do) puts the sign-in screen first.
+    ``reads`` (from ``FastStartOpener.fast_reads``) builds the screen without waiting for
+    the ledger (bootstrap/fast_start.py)."""
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
@@ -164,12 +156,25 @@ def build_till(data_dir: Path, *, force_training: bool = False, cashier: str | N
     # The service and the window need no database to be built: build them while the
     # ledger opens on its thread, then wait for it before anything can be scanned.
     who = cashier or ("Not signed in" if with_staff else _default_cashier())
-    service = SaleService(opener.uow_factory, config.store, SystemClock(), who, training)
+    service = SaleService(opener.uow_factory, config.store, SystemClock(), who, training,
+                          read_uow_factory=reads)
     ctx = ScreenContext(store=config.store, training=training, cashier=who,
                         receipts_dir=data_dir / "receipts",
                         import_catalog=importer(opener, config),  # type: ignore[arg-type]
                         beep=config.ui.beep)
     window = MainWindow(service, ctx)
+    if reads is not None and isinstance(opener, FastStartOpener):
+        fast = Till(data_dir, config, LazyLedger(opener), service, window,  # type: ignore[arg-type]
+                    training=training)
+        try:
+            wire_fast(fast, opener, reads, with_staff=with_staff, training=training,
+                      staff_prep=staff_prep)
+        except BaseException:
+            window.deleteLater()
+            raise
+        for warning in config.warnings:
+            window.messages.warn(warning)
+        return fast
     try:
         ledger = opener.result()
     except BaseException:
@@ -261,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
 
         training = config.training or args.training
         staff_prep = StaffPrep(data_dir, config, training)  # on the ledger thread
-        opener = LedgerOpener(data_dir, prepare_ledger(config, training, then=staff_prep))
-        opener.start()
+        opener = FastStartOpener(data_dir, prepare_ledger(config, training, then=staff_prep),
+                                 need_catalog=training)
+        opener.begin()  # pre-flight; the ledger opens after the first screen when it can
     except (LedgerError, ConfigError, OperationsError) as exc:
         early = exc
     try:
@@ -281,9 +287,10 @@ def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
     if early is not None or data_dir is None:
         return show_problem(app, problem_for(early or LedgerError("no data folder"),
                                              data_dir, log_file))
+    reads = opener.fast_reads() if isinstance(opener, FastStartOpener) else None
     try:
         till = build_till(data_dir, force_training=args.training, config=config, opener=opener,
-                          staff_prep=staff_prep)
+                          staff_prep=staff_prep, reads=reads)
     except (LedgerError, ConfigError) as exc:
         return show_problem(app, problem_for(exc, data_dir, log_file))
     except Exception as exc:  # shown on the error screen and logged in full
@@ -292,6 +299,8 @@ def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
             opener.discard()
         return show_problem(app, problem_for(exc, data_dir, log_file))
     till.window.show()
+    if isinstance(opener, FastStartOpener):  # the ledger opens once the screen takes input
+        when_focused(till.window, opener.window_shown)
     from PySide6.QtCore import QTimer
 
     from ireti_till.bootstrap.late import start_soon

@@ -7,7 +7,7 @@ first (``adapters.db.preflight``: file present, ``quick_check`` ok, schema at he
 
 1. ``main()`` builds a ``FastStartOpener`` instead of a ``LedgerOpener`` and calls
    ``begin()``: the pre-flight runs on a helper thread (SQLite releases the GIL) while Qt
-   starts. ``take_instance_lock`` comes from here (``bootstrap.ops`` imports SQLAlchemy).
+   starts.
 2. After ``qt_app()``, ``fast_reads()`` gives ``FastReads`` (stdlib ``sqlite3``) or, when
    anything is pending (first start, migration, damage...), starts the full path at once
    and gives ``None``: ``build_till`` then works exactly as before.
@@ -36,31 +36,17 @@ from typing import TYPE_CHECKING, Any, cast
 from ireti_till.adapters.config_file import AppConfig
 from ireti_till.adapters.db.fast_read import FastReads
 from ireti_till.adapters.db.preflight import PreflightTask
-from ireti_till.adapters.instance_lock import InstanceLock
 from ireti_till.bootstrap.ledger import LedgerOpener
-from ireti_till.domain.errors import OperationsError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.bootstrap.staff_prep import StaffPrep
     from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
 
 log = logging.getLogger("ireti_till.app")
-
-
-def take_instance_lock(data_dir: Path) -> InstanceLock:
-    """Hold ``<data_dir>/ireti-till.lock`` for the life of the process, or raise IT-504
-    (as ``bootstrap.ops.take_instance_lock``, without importing the ops wiring)."""
-    lock = InstanceLock(data_dir)
-    if not lock.acquire():
-        pid = lock.owner_pid()
-        who = f" (process {pid})" if pid else ""
-        raise OperationsError(
-            f"Ireti Till is already running on this data folder{who}. Only one till may use "
-            "a data folder at a time.", code="IT-504")
-    return lock
 
 
 class FastStartOpener(LedgerOpener):
@@ -151,10 +137,11 @@ def when_focused(window: QWidget, step: Callable[[], None], limit_ms: int = 1000
 
 
 def wire_fast(till: Any, opener: FastStartOpener, reads: FastReads, *, with_staff: bool,
-              training: bool) -> None:
+              training: bool, staff_prep: StaffPrep | None = None) -> None:
     """Wire ``till`` (built on ``reads`` and a ``LazyLedger``). The background work starts
     at ``opener.window_shown()`` (main() calls it after ``show()``), or at the first call
-    that needs the ledger or the staff services (tests may skip it)."""
+    that needs the ledger or the staff services (tests may skip it). ``staff_prep``, when
+    the opener runs it, has prepared the staff context on the ledger thread."""
     started = threading.Lock()
     finish: Callable[[], None] | None = None
 
@@ -165,7 +152,7 @@ def wire_fast(till: Any, opener: FastStartOpener, reads: FastReads, *, with_staf
 
     if with_staff:
         till.staff, finish = _wire_staff_early(till.window, opener, reads, till.data_dir,
-                                               till.config, training, begin)
+                                               till.config, training, begin, staff_prep)
         from ireti_till.bootstrap.late import attach_late
 
         till.starters.append(lambda: attach_late(till))
@@ -174,7 +161,8 @@ def wire_fast(till: Any, opener: FastStartOpener, reads: FastReads, *, with_staf
 
 def _wire_staff_early(window: MainWindow, opener: FastStartOpener, reads: FastReads,
                       data_dir: Path, config: AppConfig, training: bool,
-                      begin: Callable[[], None]) -> tuple[StaffUi, Callable[[], None]]:
+                      begin: Callable[[], None],
+                      staff_prep: StaffPrep | None) -> tuple[StaffUi, Callable[[], None]]:
     """The sign-in screen on ``EarlyStaffService`` now; ``finish`` (on a helper thread)
     waits for the ledger and hands the real staff services over."""
     from ireti_till.adapters.clock import SystemClock
@@ -200,16 +188,12 @@ def _wire_staff_early(window: MainWindow, opener: FastStartOpener, reads: FastRe
 
     def finish() -> None:
         try:
-            from ireti_till.adapters.staff_wiring import build_staff_context
+            from ireti_till.bootstrap.staff_prep import prepare_staff
 
-            ledger = opener.result()
-            ctx = build_staff_context(ledger.engine, data_dir, training=training,
-                                      till_id=till_id, clock=clock,
-                                      lockout=config.staff.lockout,
-                                      rules=config.staff.overrides)
-            ctx.staff.ensure_demo_staff()
-            ctx.audit.record("start", "system", {"till_id": till_id, "training": int(training)})
-            ctx.audit.checkpoint()
+            ledger = opener.result()  # runs staff_prep on the ledger thread, if given
+            ctx = staff_prep.ctx if staff_prep is not None else None
+            if ctx is None:
+                ctx = prepare_staff(ledger, data_dir, config, training)
         except BaseException as exc:  # every sign-in now shows this error
             log.exception("staff services did not start")
             for part in (staff, audit, overrides):

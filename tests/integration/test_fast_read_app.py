@@ -1,0 +1,121 @@
+"""The fast start through the real composition root (app.main / build_till).
+
+A first start takes the full path (no database yet); the next start shows the sign-in
+screen on the stdlib reads before the ledger is opened, a cashier signs in (the PIN waits
+for the staff services), rings a cash sale that is committed, and the audit trail has its
+``start`` entry. A subprocess checks that SQLAlchemy is not imported when the first screen
+is built.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+import ireti_till.app as app_module
+from ireti_till.adapters.config_file import load_config
+from ireti_till.bootstrap.fast_start import FastStartOpener
+from ireti_till.bootstrap.ledger import prepare_ledger
+from ireti_till.domain.money import Money
+from ireti_till.services.staff_ports import AuditFilter
+from tests.ui.conftest import Keyboard
+
+REPO = Path(__file__).resolve().parents[2]
+CASHIER_PIN = "4829"
+DEMO_GTIN = "2000000010007"  # BAK-00001 in resources/catalog/demo_catalog.csv
+
+
+@pytest.fixture
+def started_once(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                 caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> Path:
+    """main() once on an empty data folder (full path: migrate, demo catalog and staff)."""
+    monkeypatch.setenv("IRETI_BENCH_EXIT_ON_READY", "1")
+    with caplog.at_level(logging.INFO, logger="ireti_till.adapters.db.preflight"):
+        assert app_module.main(["--data-dir", str(data_dir), "--training"]) == 0
+    assert "fast start not possible (no database yet)" in caplog.text
+    assert "IRETI_READY" in capsys.readouterr().out
+    monkeypatch.delenv("IRETI_BENCH_EXIT_ON_READY")
+    caplog.clear()
+    return data_dir
+
+
+def test_the_second_start_is_fast(started_once: Path, monkeypatch: pytest.MonkeyPatch,
+                                  caplog: pytest.LogCaptureFixture,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("IRETI_BENCH_EXIT_ON_READY", "1")
+    with caplog.at_level(logging.INFO, logger="ireti_till.adapters.db.preflight"):
+        assert app_module.main(["--data-dir", str(started_once), "--training"]) == 0
+    assert "fast start not possible" not in caplog.text
+    assert "IRETI_READY" in capsys.readouterr().out
+
+
+@pytest.fixture
+def fast_till(qtbot: QtBot, started_once: Path) -> Iterator[Any]:
+    config = load_config(started_once)
+    opener = FastStartOpener(started_once, prepare_ledger(config, True), need_catalog=True)
+    opener.begin()
+    reads = opener.fast_reads()
+    assert reads is not None
+    till = app_module.build_till(started_once, force_training=True, config=config,
+                                 opener=opener, reads=reads)
+    assert opener.ident is None  # the screen is built and the ledger is not even opening
+    qtbot.addWidget(till.window)
+    till.window.show()
+    qtbot.waitExposed(till.window)
+    till.window.activateWindow()
+    yield till
+    till.window.close()
+    till.close()
+
+
+def test_sign_in_screen_before_the_ledger_then_a_committed_sale(
+        qtbot: QtBot, fast_till: Any) -> None:
+    keyboard = Keyboard(qtbot)
+    screen = fast_till.staff.sign_in
+    qtbot.waitUntil(lambda: fast_till.window.stack.currentWidget() is screen
+                    and screen.pad.field.hasFocus())
+    assert "4829" in screen.demo.text() and screen.users.count() == 5  # Anyone + 4 demo
+    keyboard.type(CASHIER_PIN)  # typed before the ledger opens: the check waits for it
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: fast_till.staff.current is not None
+                    and fast_till.window.scan.field.hasFocus(), timeout=20_000)
+    assert fast_till.staff.current.name == "Ada (training)"
+    keyboard.scan(DEMO_GTIN)
+    service = fast_till.window.controller.service
+    assert len(service.view().lines) == 1
+    sale = service.pay_cash(Money(100_000, fast_till.config.store.currency))
+    with fast_till.ledger.read_uow() as uow:
+        assert uow.sales.get(sale.sale_id) is not None
+    starts = fast_till.staff.services.audit.search(AuditFilter(kind="start"))
+    assert len(starts) == 2  # the first start and this one
+
+
+def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> None:
+    driver = (
+        "import sys\n"
+        "import ireti_till.app as app\n"
+        "build = app.build_till\n"
+        "def wrapped(*a, **k):\n"
+        "    till = build(*a, **k)\n"
+        "    print('SQLALCHEMY_AT_SCREEN', 'sqlalchemy' in sys.modules, flush=True)\n"
+        "    return till\n"
+        "app.build_till = wrapped\n"
+        "sys.exit(app.main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IRETI_BENCH_EXIT_ON_READY": "1"}
+    env.pop("IRETI_DATA_DIR", None)
+    out = subprocess.run([sys.executable, "-c", driver, "--data-dir", str(started_once),
+                          "--training"], capture_output=True, text=True, env=env, cwd=REPO,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "SQLALCHEMY_AT_SCREEN False" in out.stdout
+    assert "IRETI_READY" in out.stdout
