@@ -58,7 +58,7 @@ def attempt_call(fn: Callable[[], T]) -> tuple[T | None, CallOutcome]:
     return result, CallOutcome(ok=True, http_status=200)
 
 
-def attempt_call_patiently(fn: Callable[[], T], tries: int = 4, base_s: float = 0.2,
+def attempt_call_patiently(fn: Callable[[], T], tries: int = 5, base_s: float = 0.4,
                            sleep: Callable[[float], None] = time.sleep
                            ) -> tuple[T | None, CallOutcome]:
     """Like ``attempt_call``, but rides out 429 (rate limit) and 409 (key in flight), which
