@@ -39,6 +39,7 @@ from ireti_till.domain.payment import (
     regenerated,
 )
 from ireti_till.services.card_calls import attempt_call
+from ireti_till.services.outbox_refunds import read_refund, send_refund
 from ireti_till.services.payment_context import PaymentContext, log
 from ireti_till.services.payment_port import IntentInfo
 from ireti_till.services.payment_store_port import PaymentUnitOfWork
@@ -195,8 +196,8 @@ class OutboxRunner:
             info, outcome = attempt_call(lambda: self.ctx.gateway.cancel_intent(
                 intent_id, idempotency_key=op.key, reason=reason))
             self.ctx.point("cancel.sent")
-        else:  # refunds are sent by the refund service once it lands
-            return Verdict.RETRY
+        else:
+            info, outcome = None, send_refund(self.ctx, op)[1]
         verdict = decide(outcome, age=op.age(now))
         self._apply(op, verdict, outcome, info)
         return verdict
@@ -228,8 +229,8 @@ class OutboxRunner:
 
     def _settle_attempt(self, uow: PaymentUnitOfWork, op: Operation, info: IntentInfo | None,
                         now: datetime) -> None:
-        if op.attempt_id is None:
-            return
+        if op.attempt_id is None or op.kind is OperationKind.REFUND:
+            return  # a refund never moves the attempt
         a = uow.payments.get_attempt(op.attempt_id)
         if a is None:
             return
@@ -302,6 +303,29 @@ class OutboxRunner:
             return None
         return info.id
 
+    def _reconcile_refund(self, op: Operation) -> Verdict:
+        reading, text = read_refund(self.ctx, op)
+        if reading == "unknown":
+            self._apply(op, Verdict.RETRY, CallOutcome(ok=False, message=text), None)
+            return Verdict.RETRY
+        if reading == "done":
+            self._apply(op, Verdict.DONE, CallOutcome(ok=True), None)
+            return Verdict.DONE
+        if reading == "failed":
+            self._apply(op, Verdict.SURFACE, CallOutcome(ok=False, message=text), None)
+            return Verdict.SURFACE
+        self._regenerate(op, f"reconciled: {text}; resending")
+        return Verdict.RECONCILE
+
+    def _regenerate(self, op: Operation, why: str) -> None:
+        gen = op.key_generation + 1
+        base = op.key if op.key_generation == 0 else op.key.rsplit(":r", 1)[0]
+        with self.ctx.uow() as u:
+            u.payments.save_operation(replace(
+                op, state=OS.PENDING, key=regenerated(base, gen), key_generation=gen,
+                next_at=self.ctx.clock.now(), tries=0, last_error=why))
+            u.commit()
+
     def _get_fresh(self, op: Operation) -> Operation:
         with self.ctx.uow() as u:
             return self._get(u.payments.get_operation(op.op_id))
@@ -310,6 +334,8 @@ class OutboxRunner:
         intent_id = op.intent_id
         assert intent_id is not None
         self.pace()
+        if op.kind is OperationKind.REFUND:
+            return self._reconcile_refund(op)
         info, outcome = attempt_call(lambda: self.ctx.gateway.retrieve_intent(intent_id))
         if info is None:
             self._apply(op, Verdict.RETRY, outcome, None)
@@ -322,14 +348,7 @@ class OutboxRunner:
                        {"requires_capture", "requires_payment_method",
                         "requires_confirmation", "requires_action"})
         if info.status in resend_from:
-            gen = op.key_generation + 1
-            base = op.key if op.key_generation == 0 else op.key.rsplit(":r", 1)[0]
-            new = replace(op, state=OS.PENDING, key=regenerated(base, gen), key_generation=gen,
-                          next_at=self.ctx.clock.now(), tries=0,
-                          last_error=f"reconciled: PaymentIntent {info.status}; resending")
-            with self.ctx.uow() as u:
-                u.payments.save_operation(new)
-                u.commit()
+            self._regenerate(op, f"reconciled: PaymentIntent {info.status}; resending")
             return Verdict.RECONCILE
         if info.status == "processing":
             self._apply(op, Verdict.RETRY, CallOutcome(ok=False, message="still processing"),
