@@ -9,7 +9,8 @@ Checks: cash sale; approved card (captured); each decline (generic, insufficient
 expired, lost) followed by another card on the same PaymentIntent; customer cancels on
 the reader; reader times out; offline then reconnect (card off with a reason, cash on,
 back by itself); capture that fails is queued and drained; crash after authorisation
-recovered at restart; refunds: n/a until refunds land.
+recovered at restart; partial and full refund rows through the outbox (over-refund
+refused); refund approval: n/a until the refund service lands.
 """
 
 from __future__ import annotations
@@ -167,6 +168,26 @@ class Checklist:
         assert self.core.queue_summary().count == 0
         return f"{queued} capture queued, then drained"
 
+    def refunds(self) -> str:
+        """Refund rows through the outbox (the refund service with approval is not built)."""
+        from ireti_till.services.outbox_refunds import refund_op
+
+        st = self.card_sale(["approve"], total=2000)
+        a = self.core.cards._load(st.attempt_id)
+        now = self.core.now()
+        states = []
+        for minor in (500, 1500, 1):  # partial, the rest, then one cent too many
+            with self.core.ctx.uow() as u:
+                u.payments.enqueue(refund_op(uuid4(), a, Money(minor, "EUR"), None, now))
+                u.commit()
+            self.core.outbox.drain()
+            with self.core.ctx.uow() as u:
+                ops = [o for o in u.payments.operations_for_attempt(a.attempt_id)
+                       if o.kind.value == "refund"]
+            states.append(ops[-1].state.value)
+        assert states == ["done", "done", "failed"], states
+        return "partial 5.00 and the remaining 15.00 refunded; over-refund refused (surfaced)"
+
     def crash(self) -> str:
         def hook(point: str) -> None:
             if point == "auth.seen":  # authorised at Stripe, nothing stored locally yet
@@ -263,6 +284,7 @@ def _run(tmp: Path, key: str, base_url: str | None, emu: Any) -> list[Row]:
     c.run("offline then reconnect", c.offline)
     c.run("capture queued and drained", c.capture_queue)
     c.run("crash recovery", c.crash)
-    c.rows.append(Row("partial and full refund", "N/A", "n/a until refunds land"))
+    c.run("partial and full refund (outbox rows)", c.refunds)
+    c.rows.append(Row("refund approval and limits", "N/A", "n/a until the refund service lands"))
     engine.dispose()
     return c.rows

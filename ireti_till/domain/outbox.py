@@ -112,9 +112,10 @@ class Verdict(StrEnum):
     SURFACE = "surface"
 
 
+#: Answers that mean "maybe it already happened": read before anything else. (An
+#: over-refund, ``charge_already_refunded``/``amount_too_large``, is not one: it surfaces.)
 _STATE_CONFLICTS: Final = frozenset(
-    {"payment_intent_unexpected_state", "intent_invalid_state", "charge_already_captured",
-     "charge_already_refunded"}
+    {"payment_intent_unexpected_state", "intent_invalid_state", "charge_already_captured"}
 )
 
 

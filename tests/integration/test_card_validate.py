@@ -14,7 +14,8 @@ def test_checklist_passes_against_the_emulator(capsys: pytest.CaptureFixture[str
                   "customer cancels", "reader times out", "offline then reconnect",
                   "capture queued and drained", "crash recovery"):
         assert f"{check}" in out
-    assert "FAIL" not in out and "n/a until refunds land" in out
+    assert "FAIL" not in out and "partial and full refund" in out
+    assert "n/a until the refund service lands" in out
 
 
 def test_a_failing_check_exits_non_zero(monkeypatch: pytest.MonkeyPatch,

@@ -46,6 +46,9 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
          Verdict.SURFACE),
         (CallOutcome(ok=False, http_status=400, code="idempotency_error"), Verdict.SURFACE),
         (CallOutcome(ok=False, http_status=404, code="resource_missing"), Verdict.SURFACE),
+        (CallOutcome(ok=False, http_status=400, code="charge_already_refunded"),
+         Verdict.SURFACE),  # an over-refund is never retried
+        (CallOutcome(ok=False, http_status=400, code="amount_too_large"), Verdict.SURFACE),
         (CallOutcome(ok=False, http_status=500, should_retry=False), Verdict.SURFACE),
         (CallOutcome(ok=False, http_status=400, should_retry=True), Verdict.RETRY),
     ],
