@@ -70,7 +70,7 @@ def test_crash_at_point(point: str, emu: Emulator, template: Path, tmp_path: Pat
     s = summary(results)
     print(json.dumps({"point": point, **s}))
     assert s["crashes_injected"] >= SEEDS // 2, s
-    assert s["child_errors"] == 0, s
+    assert s["child_errors"] == 0 and s["status_lost"] <= 1, s
     assert s["sales_lost"] == 0 and s["double_charges"] == 0, s
     assert s["orphan_authorisations"] == 0 and s["captured_mismatch"] == 0, s
     assert s["integrity_failures"] == 0 and s["open_sales_left"] == 0, s
