@@ -105,6 +105,9 @@ class SignInScreen(QWidget):
         self.users = QListWidget(self)
         name(self.users, "sign_in_users", "Choose your name, or Anyone to sign in by PIN")
         self.users.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.users.setFont(big_font(14))
+        # Names are touch targets too: at least 48 px a row, like every button.
+        self.users.setStyleSheet("QListWidget::item { min-height: 48px; padding: 0 12px; }")
         self.pad = PinPad("sign_in_pin", self)
         self.pad.submitted.connect(self._submit)
         self._check = PinCheck(self)
@@ -159,8 +162,8 @@ class SignInScreen(QWidget):
                 self.users.setCurrentItem(item)
         demo = self._staff.demo_credentials()
         self.demo.setVisible(bool(demo))
-        self.demo.setText("Training staff: " + "; ".join(
-            f"{d.name} ({d.role.value}) PIN {d.pin}" for d in demo))
+        self.demo.setText("Training staff (practice only):\n" + "\n".join(
+            f"{d.name}, {d.role.value}: PIN {d.pin}" for d in demo))
         self.pad.focus()
 
     def showEvent(self, event: QShowEvent) -> None:
