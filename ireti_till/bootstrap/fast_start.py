@@ -22,7 +22,8 @@ first (``adapters.db.preflight``: file present, ``quick_check`` ok, schema at he
 Nothing is lost or skipped: a PIN typed, or a sale paid, before the ledger is open waits
 for it once (a few hundred milliseconds at most, off the screen for a PIN); ops and card
 payments attach as before (``bootstrap.late``), their ``till.ledger`` waiting if needed.
-If the ledger or the staff services fail to open, signing in shows that error.
+If the ledger or the staff services fail to open (live mode without a keyring, a disk
+error...), the blocking error screen replaces the till window, as it would have at start.
 """
 
 from __future__ import annotations
@@ -182,6 +183,9 @@ def _wire_staff_early(window: MainWindow, opener: FastStartOpener, reads: FastRe
                            str(getattr(member, "name", member)), training,
                            read_uow_factory=reads)
 
+    from ireti_till.bootstrap.fast_failure import FailureRelay
+
+    relay = FailureRelay(window, data_dir)
     ui = attach_staff(window, StaffServices(cast(Any, staff), cast(Any, audit),
                                             cast(Any, overrides), config.staff.overrides),
                       make_sale_service, config.staff.idle_lock_minutes)
@@ -198,9 +202,11 @@ def _wire_staff_early(window: MainWindow, opener: FastStartOpener, reads: FastRe
             log.exception("staff services did not start")
             for part in (staff, audit, overrides):
                 part.fail(exc)
+            relay.failed.emit(exc)  # queued: the error screen opens on the GUI thread
             return
         audit.attach(ctx.audit)
         overrides.attach(ctx.overrides)
         staff.attach(ctx.staff)
 
     return ui, finish
+

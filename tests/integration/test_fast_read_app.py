@@ -25,6 +25,7 @@ import ireti_till.app as app_module
 from ireti_till.adapters.config_file import load_config
 from ireti_till.bootstrap.fast_start import FastStartOpener
 from ireti_till.bootstrap.ledger import prepare_ledger
+from ireti_till.domain.errors import LedgerError
 from ireti_till.domain.money import Money
 from ireti_till.services.staff_ports import AuditFilter
 from tests.ui.conftest import Keyboard
@@ -58,20 +59,25 @@ def test_the_second_start_is_fast(started_once: Path, monkeypatch: pytest.Monkey
     assert "IRETI_READY" in capsys.readouterr().out
 
 
-@pytest.fixture
-def fast_till(qtbot: QtBot, started_once: Path) -> Iterator[Any]:
-    config = load_config(started_once)
-    opener = FastStartOpener(started_once, prepare_ledger(config, True), need_catalog=True)
+def _build_fast(qtbot: QtBot, data_dir: Path) -> Any:
+    config = load_config(data_dir)
+    opener = FastStartOpener(data_dir, prepare_ledger(config, True), need_catalog=True)
     opener.begin()
     reads = opener.fast_reads()
     assert reads is not None
-    till = app_module.build_till(started_once, force_training=True, config=config,
+    till = app_module.build_till(data_dir, force_training=True, config=config,
                                  opener=opener, reads=reads)
     assert opener.ident is None  # the screen is built and the ledger is not even opening
     qtbot.addWidget(till.window)
     till.window.show()
     qtbot.waitExposed(till.window)
     till.window.activateWindow()
+    return till
+
+
+@pytest.fixture
+def fast_till(qtbot: QtBot, started_once: Path) -> Iterator[Any]:
+    till = _build_fast(qtbot, started_once)
     yield till
     till.window.close()
     till.close()
@@ -119,3 +125,33 @@ def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> No
     assert out.returncode == 0, out.stderr
     assert "SQLALCHEMY_AT_SCREEN False" in out.stdout
     assert "IRETI_READY" in out.stdout
+
+
+def test_a_late_failure_opens_the_blocking_error_screen(
+        qtbot: QtBot, started_once: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    import ireti_till.bootstrap.staff_prep as staff_prep
+    from ireti_till.ui.error_screen import ErrorWindow
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise LedgerError("The disk failed", code="IT-203")
+
+    monkeypatch.setattr(staff_prep, "prepare_staff", broken)
+    till = _build_fast(qtbot, started_once)
+    opener = till.ledger._opener  # the LazyLedger's opener
+    opener.window_shown()  # as main() does once the screen has the focus
+
+    def error_windows() -> list[ErrorWindow]:
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, ErrorWindow) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(error_windows()), timeout=20_000)
+    [screen] = error_windows()
+    qtbot.addWidget(screen)
+    assert screen.screen_widget.problem.code == "IT-203"
+    assert not till.window.isVisible()  # nobody trades on this till
+    with pytest.raises(LedgerError):
+        till.staff.services.staff.sign_in("4829")
+    till.window.close()
+    till.ledger.close()
