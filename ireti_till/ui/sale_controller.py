@@ -78,6 +78,9 @@ class SaleController(QObject):
         self.gate: OverrideGate | None = None
         #: the card key's handler (set when card payments are wired)
         self.card_handler: Callable[[], None] | None = None
+        #: F4 when card payments are wired: True if it took over (a card is already on
+        #: this sale, so its cash part goes to the payments core, not ``pay_cash``)
+        self.cash_handler: Callable[[], bool] | None = None
         pad = parts.pad
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
                              ("quantity", self.quantity), ("discount", self.discount),
@@ -343,6 +346,8 @@ class SaleController(QObject):
 
     # paying ----------------------------------------------------------------------------
     def cash(self) -> None:
+        if self.cash_handler is not None and self.cash_handler():
+            return
         if self.service.view().is_empty:
             self._refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
