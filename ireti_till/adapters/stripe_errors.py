@@ -2,7 +2,8 @@
 
 The mapping keys on what Stripe documents as stable: the HTTP status, the error ``type``
 (the SDK's exception class) and ``code``/``decline_code``; never on message text. The
-``Stripe-Should-Retry`` header and ``Request-Id`` travel with every mapped error.
+``Stripe-Should-Retry`` header, ``Idempotent-Replayed`` (as ``replayed``) and ``Request-Id``
+travel with every mapped error.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def should_retry_hint(headers: Mapping[str, str] | None) -> bool | None:
     return {"true": True, "false": False}.get(value or "")
 
 
+def replayed_flag(headers: Mapping[str, str] | None) -> bool:
+    """``Idempotent-Replayed: true``: Stripe answered from what it stored under our key."""
+    return (_header(headers, "idempotent-replayed") or "").strip().lower() == "true"
+
+
 def to_domain(err: stripe.StripeError, *, refund: bool = False) -> pe.StripePaymentError:
     """The till's error for a Stripe SDK error. ``refund``: the call was a refund."""
     status = err.http_status
@@ -50,15 +56,17 @@ def to_domain(err: stripe.StripeError, *, refund: bool = False) -> pe.StripePaym
     decline = _str(detail_error.get("decline_code"))
     request_id = err.request_id or _header(headers, "request-id")
     hint = should_retry_hint(headers)
+    replayed = replayed_flag(headers)
     detail = (err.user_message or str(err) or "")[:500]
 
     def make(cls: type[pe.StripePaymentError]) -> pe.StripePaymentError:
         return cls(http_status=status, request_id=request_id, stripe_code=code,
-                   should_retry=hint, detail=detail)
+                   should_retry=hint, detail=detail, replayed=replayed)
 
     if isinstance(err, stripe.CardError):
         return pe.card_declined(decline or code, http_status=status, request_id=request_id,
-                                stripe_code=code, should_retry=hint, detail=detail)
+                                stripe_code=code, should_retry=hint, detail=detail,
+                                replayed=replayed)
     if isinstance(err, stripe.RateLimitError):
         return make(pe.RateLimited)
     if isinstance(err, stripe.AuthenticationError | stripe.PermissionError):

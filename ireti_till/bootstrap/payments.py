@@ -126,8 +126,10 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
             raise TillError(f"No Stripe {config.stripe.mode} key in the keyring",
                             code="IT-340")
         gateway = StripeGateway(key, training=False, on_call=on_call)
+    from ireti_till.adapters.crash import crash_point
+
     core = PaymentsCore(SqlPaymentUnitOfWorkFactory(ledger.engine), gateway, SystemClock(),
-                        config.store.till_id,
+                        config.store.till_id, crash=crash_point,
                         observe=recorder.payment_observer() if recorder is not None else None)
     if config.stripe.reader_id and core.readers.current_reader() is None:
         core.readers.choose_reader(config.stripe.reader_id, config.stripe.location_id or None)

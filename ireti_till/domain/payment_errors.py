@@ -9,7 +9,9 @@ for the cashier:
 - ``outcome_unknown``: the request may have taken effect (network failure, a timeout
   after sending): re-read before doing anything else, never start over;
 - ``http_status``, ``request_id`` (Stripe's ``Request-Id``, for support), ``stripe_code``
-  and ``decline_code`` as Stripe sent them.
+  and ``decline_code`` as Stripe sent them;
+- ``replayed``: the answer carried ``Idempotent-Replayed: true`` (Stripe replayed a result
+  it stored under our key: resending the same key will get the same answer).
 
 docs/errors/payments.md explains every code for cashiers and IT.
 """
@@ -28,13 +30,15 @@ class StripePaymentError(PaymentError):
     def __init__(self, message: str | None = None, *, http_status: int | None = None,
                  request_id: str | None = None, stripe_code: str | None = None,
                  decline_code: str | None = None, should_retry: bool | None = None,
-                 detail: str | None = None, code: str | None = None) -> None:
+                 detail: str | None = None, code: str | None = None,
+                 replayed: bool = False) -> None:
         super().__init__(message or self.default_message, code=code)
         self.http_status = http_status
         self.request_id = request_id
         self.stripe_code = stripe_code
         self.decline_code = decline_code
         self.should_retry = should_retry
+        self.replayed = replayed
         #: Stripe's own message, for logs and IT (not shown to the cashier).
         self.detail = detail
 
@@ -77,13 +81,15 @@ DECLINES: dict[str, tuple[str, str, bool]] = {
 
 def card_declined(decline_code: str | None, *, http_status: int | None = None,
                   request_id: str | None = None, stripe_code: str | None = None,
-                  should_retry: bool | None = None, detail: str | None = None) -> CardDeclined:
+                  should_retry: bool | None = None, detail: str | None = None,
+                  replayed: bool = False) -> CardDeclined:
     """The ``CardDeclined`` for a Stripe decline code (unknown codes: generic decline)."""
     code, message, retryable = DECLINES.get(decline_code or "generic_decline",
                                             DECLINES["generic_decline"])
     error = CardDeclined(message, code=code, decline_code=decline_code,
                          http_status=http_status, request_id=request_id,
-                         stripe_code=stripe_code, should_retry=should_retry, detail=detail)
+                         stripe_code=stripe_code, should_retry=should_retry, detail=detail,
+                         replayed=replayed)
     error.retryable = retryable
     return error
 

@@ -3,7 +3,8 @@
 The gateway raises ``StripePaymentError`` subclasses (``domain/payment_errors.py``) that
 carry the HTTP status, Stripe's code and the ``Stripe-Should-Retry`` hint. The outbox
 policy (``domain/outbox.decide``) needs those plus whether the answer was an idempotent
-replay; this module is the one place that translates.
+replay (``err.replayed``, set by the gateway from ``Idempotent-Replayed``); this module is
+the one place that translates.
 """
 
 from __future__ import annotations
@@ -21,30 +22,11 @@ from ireti_till.services.payment_port import IntentInfo
 T = TypeVar("T")
 
 
-def _replayed(err: StripePaymentError) -> bool:
-    """``Idempotent-Replayed: true`` on the answer: Stripe replayed a stored result.
-
-    Read from the error if the gateway sets ``replayed``, else from the headers of the
-    SDK error it was raised from (duck-typed: services never import the SDK)."""
-    flag = getattr(err, "replayed", None)
-    if isinstance(flag, bool):
-        return flag
-    headers = getattr(err.__cause__, "headers", None)
-    if not headers:
-        return False
-    try:
-        items = list(headers.items())
-    except AttributeError:
-        return False
-    return any(str(k).lower() == "idempotent-replayed" and str(v).lower() == "true"
-               for k, v in items)
-
-
 def outcome_of(err: StripePaymentError) -> CallOutcome:
     """No HTTP status means no answer: the request may or may not have landed."""
     return CallOutcome(
         ok=False, http_status=err.http_status, should_retry=err.should_retry,
-        replayed=_replayed(err), code=err.stripe_code,
+        replayed=err.replayed, code=err.stripe_code,
         message=(err.detail or err.message)[:300],
     )
 

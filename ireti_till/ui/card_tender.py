@@ -12,6 +12,11 @@ before any network call), opens the card dialog for what remains, and on approva
 the receipt and starts the next sale. A card dialog closed without approval voids that
 tender record through the worker (after the reader is released) and gives the basket a
 fresh sale id, so the basket can still change and be paid another way.
+
+Split tender: while a card is authorised on the open sale, F4 takes the cash part through
+the payments core (``core.tender.pay_cash``), which completes the sale and queues the
+captures; cancelling that sale (Esc Esc) voids it through the worker, which cancels the
+authorisation.
 """
 
 from __future__ import annotations
@@ -25,10 +30,16 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
+from ireti_till.domain.money import Money
+from ireti_till.domain.sale import CompletedSale
+from ireti_till.domain.tender import quick_cash
 from ireti_till.services.card_payments import CardStatus
 from ireti_till.services.connectivity import Connectivity as CardConnectivity
+from ireti_till.services.payment_store_port import TenderSaleState
 from ireti_till.services.payments_core import SIMULATE_OUTCOMES, PaymentsCore, QueueSummary
+from ireti_till.services.tendering import TenderProgress
 from ireti_till.ui.bridge import Connectivity, QueueStatus, ReaderStatus, StripeStatus
+from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
 from ireti_till.ui.main_window import MainWindow
 from ireti_till.ui.payments import CardTenderDialog, QueuePanel, ReaderAdminDialog
 from ireti_till.worker.signals import PaymentSignals
@@ -76,6 +87,10 @@ class CardTenderUi(QObject):
         signals.queue.connect(self._on_queue)
         signals.failed.connect(lambda _what, message: window.messages.warn(message))
         window.controller.card_handler = self.card
+        window.controller.cash_handler = self.cash_part
+        window.controller.dialog_closed.connect(self._dialog_closed)
+        #: the sale with a card authorised on it and more to pay (None: no such sale)
+        self.open_tender: UUID | None = None
         window.controller.basket_changed.connect(lambda _basket: self._refresh())
         self._set_card(False, STARTING)
         self._build_menus()
@@ -166,6 +181,7 @@ class CardTenderUi(QObject):
             c._refuse(exc)
             return
         if progress.completed and progress.sale is not None:
+            self.open_tender = None
             c.service.completed_elsewhere(progress.sale)
             c._paid(progress.sale)
             return
@@ -173,13 +189,69 @@ class CardTenderUi(QObject):
             c.p.messages.info(f"Card approved; {progress.remaining.format()} still to pay")
             return
         if any(a.state.value in ("authorised", "captured") for a in progress.cards):
-            c.p.messages.warn("A card is authorised on this sale: pay the rest by card (F5)")
+            self.open_tender = sale_id
+            c.p.messages.warn(f"A card is authorised on this sale: pay the remaining "
+                              f"{progress.remaining.format()} by card (F5) or cash (F4)")
             return
         # Nothing was taken: void the tender record (after the worker released the reader)
         # and let the basket carry on under a new sale id.
         worker.void_sale(sale_id, "card not taken; basket kept")
         c.service.renew_sale_id()
         c.p.messages.warn("Card not taken: the basket is kept. F5 to try again, F4 for cash")
+
+    # split tender: cash part, void --------------------------------------------------------
+    def _open_progress(self) -> TenderProgress | None:
+        """The open tender of the basket on screen, if a card is already on it."""
+        core, c = self.core, self.window.controller
+        if core is None or self.open_tender is None or c.service.sale_id != self.open_tender:
+            return None
+        try:
+            progress = core.tender.progress(self.open_tender)
+        except TillError:
+            return None
+        if progress.state is not TenderSaleState.OPEN or not progress.remaining.minor:
+            return None
+        return progress
+
+    def cash_part(self) -> bool:
+        """F4: with a card authorised on this sale, the cash part goes to the payments core
+        (``tender.pay_cash``), never to a second, separate cash sale. False: not ours."""
+        progress = self._open_progress()
+        core, worker, c = self.core, self.worker, self.window.controller
+        if progress is None or core is None or worker is None:
+            return False
+        sale_id = progress.sale_id
+
+        def pay(tendered: Money) -> CompletedSale:
+            after = core.tender.pay_cash(sale_id, tendered)  # local: completes, queues capture
+            if not after.completed or after.sale is None:
+                raise InputError(f"{after.remaining.format()} still to pay", code="IT-367")
+            worker.kick("drain")  # send the captures now
+            return after.sale
+
+        dialog = CashTenderDialog(progress.remaining, quick_cash(progress.remaining), pay,
+                                  self.window)
+
+        def paid() -> None:
+            if dialog.sale is not None:
+                self.open_tender = None
+                c.service.completed_elsewhere(dialog.sale)
+                c._paid(dialog.sale)
+
+        c.open_dialog(dialog, paid)
+        return True
+
+    def _dialog_closed(self, name: str) -> None:
+        """Esc Esc cancelled a sale that has a card on it: void it through the worker (the
+        authorisation is cancelled, queued if Stripe is away)."""
+        sale_id, worker = self.open_tender, self.worker
+        if name != "cancel_sale_dialog" or sale_id is None or worker is None:
+            return
+        if self.window.controller.service.sale_id == sale_id:
+            return  # "Keep selling"
+        self.open_tender = None
+        worker.void_sale(sale_id, "sale cancelled at the till")
+        self.window.messages.warn("Sale cancelled: the card authorisation is being cancelled")
 
     # menus ------------------------------------------------------------------------------
     def _build_menus(self) -> None:
