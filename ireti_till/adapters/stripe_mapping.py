@@ -68,7 +68,12 @@ def reader(d: dict[str, Any]) -> ReaderInfo:
                               payment_intent_id=_id(process.get("payment_intent")))
     return ReaderInfo(id=d["id"], label=d.get("label") or "", status=d.get("status"),
                       device_type=d.get("device_type") or "", location_id=_id(d.get("location")),
-                      serial_number=d.get("serial_number") or "", action=action)
+                      serial_number=d.get("serial_number") or "", action=action,
+                      last_seen_at_ms=_int_or_none(d.get("last_seen_at")))
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def location(d: dict[str, Any]) -> LocationInfo:

@@ -76,6 +76,9 @@ class ReaderInfo:
     location_id: str | None = None
     serial_number: str = ""
     action: ReaderAction | None = None
+    #: when the reader last reported to Stripe, in MILLISECONDS since the epoch (Stripe's
+    #: ``last_seen_at``; unlike other Stripe timestamps it is not seconds); None: not sent
+    last_seen_at_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ GUI-thread ``done``); the dialog only shows results.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -26,6 +28,29 @@ from ireti_till.ui.dialogs.base import TillDialog
 from ireti_till.ui.theme import name
 
 Run = Callable[[str, Callable[[], Any], Callable[[Any], None]], None]
+
+
+def last_seen_text(ms: int | None, now_s: float | None = None) -> str:
+    """Stripe's ``last_seen_at`` (milliseconds) for people: "last seen 2 min ago (14:03)"."""
+    if ms is None:
+        return "last seen: not reported"
+    seen = ms / 1000
+    ago = max(0.0, (time.time() if now_s is None else now_s) - seen)
+    if ago < 90:
+        span = f"{int(ago)} s"
+    elif ago < 5400:
+        span = f"{int(ago // 60)} min"
+    elif ago < 172_800:
+        span = f"{ago / 3600:.0f} h"
+    else:
+        span = f"{ago / 86_400:.0f} days"
+    clock = datetime.fromtimestamp(seen).strftime("%Y-%m-%d %H:%M")
+    return f"last seen {span} ago ({clock})"
+
+
+def reader_text(r: ReaderInfo, now_s: float | None = None) -> str:
+    seen = last_seen_text(r.last_seen_at_ms, now_s)
+    return f"{r.label or r.id}: {r.status or 'status unknown'}, {seen}"
 
 
 class _Relay(QObject):
@@ -89,7 +114,7 @@ class ReaderAdminDialog(TillDialog):
         current = self.admin.current_reader()
         for r in readers:
             mark = " (this till)" if r.id == current else ""
-            self.readers.addItem(f"{r.label or r.id} — {r.status or '?'}{mark}", r.id)
+            self.readers.addItem(f"{reader_text(r)}{mark}", r.id)
         self.status.setText(f"{len(readers)} readers, {len(locations)} locations")
 
     def create_location(self) -> None:
@@ -117,7 +142,7 @@ class ReaderAdminDialog(TillDialog):
             self._call("reader status", lambda: self.admin.status(rid), self._show_status)
 
     def _show_status(self, r: ReaderInfo | None) -> None:
-        self.status.setText("No reader" if r is None else f"{r.label}: {r.status}")
+        self.status.setText("No reader" if r is None else reader_text(r))
 
     def test(self) -> None:
         cart = [("Test item", 1, Money(100, "EUR"))]
