@@ -3,7 +3,8 @@
 The chosen reader id and location id live in the ledger's ``payment_settings`` (they are
 not secrets). Registration takes the code the reader shows (``simulated-wpe`` in
 training). ``show_cart`` puts a cart on the reader's display: the admin screen's test and
-the basket mirror while scanning.
+the basket mirror while scanning (``ui/payments/reader_mirror.py``); ``clear_display``
+takes it off again.
 """
 
 from __future__ import annotations
@@ -89,3 +90,18 @@ class ReaderAdmin:
                            total.minor, None if tax is None else tax.minor)
         return self.ctx.gateway.set_reader_display(rid, cart,
                                                    idempotency_key=f"display:{uuid4()}")
+
+    def clear_display(self, reader_id: str | None = None) -> bool:
+        """Take the basket off the reader's screen: ``cancel_action``, but only when the
+        reader's action is still our ``set_reader_display`` (never a payment). Call from the
+        worker executor that also starts card payments, so no payment of this till can
+        begin between the read and the cancel. True if a display was cleared."""
+        rid = reader_id or self.current_reader()
+        if rid is None:
+            return False
+        action = self.ctx.gateway.retrieve_reader(rid).action
+        if action is None or action.type != "set_reader_display" or (
+                action.status != "in_progress"):
+            return False
+        self.ctx.gateway.cancel_reader_action(rid, idempotency_key=f"display-clear:{uuid4()}")
+        return True

@@ -42,6 +42,7 @@ from ireti_till.ui.bridge import Connectivity, QueueStatus, ReaderStatus, Stripe
 from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
 from ireti_till.ui.main_window import MainWindow
 from ireti_till.ui.payments import CardTenderDialog, QueuePanel, ReaderAdminDialog
+from ireti_till.ui.payments.reader_mirror import ReaderMirror
 from ireti_till.worker.signals import PaymentSignals
 from ireti_till.worker.sync import SyncWorker
 
@@ -91,7 +92,8 @@ class CardTenderUi(QObject):
         window.controller.dialog_closed.connect(self._dialog_closed)
         #: the sale with a card authorised on it and more to pay (None: no such sale)
         self.open_tender: UUID | None = None
-        window.controller.basket_changed.connect(lambda _basket: self._refresh())
+        self.mirror: ReaderMirror | None = None  # the basket on the reader, once ready
+        window.controller.basket_changed.connect(self._basket_changed)
         self._set_card(False, STARTING)
         self._build_menus()
 
@@ -114,8 +116,14 @@ class CardTenderUi(QObject):
         self.window.pad.set_available("card", enabled,
                                       reason if not online else "Scan an item first")
 
+    def _basket_changed(self, basket: object) -> None:
+        self._refresh()
+        if self.mirror is not None:
+            self.mirror.on_basket(basket)  # type: ignore[arg-type]
+
     def _on_ready(self, core: PaymentsCore, worker: SyncWorker) -> None:
         self.core, self.worker = core, worker
+        self.mirror = ReaderMirror(core.readers, worker.display, lambda: self.online, self)
         self.queue_action.setEnabled(True)
         self.reader_action.setEnabled(True)
         self._set_card(False, "Checking Stripe and the card reader…")
@@ -166,6 +174,8 @@ class CardTenderUi(QObject):
             return
         sale_id = draft.sale_id
         self.last_sale_id = sale_id
+        if self.mirror is not None:
+            self.mirror.pause()  # process_payment_intent takes the reader's screen over
         dialog = CardTenderDialog(sale_id, progress.remaining, worker, self.signals,
                                   simulate=SIMULATE_OUTCOMES if core.training else (),
                                   parent=self.window)
@@ -173,6 +183,13 @@ class CardTenderUi(QObject):
                       lambda: self._closed(sale_id, dialog.status))
 
     def _closed(self, sale_id: UUID, status: CardStatus | None) -> None:
+        try:
+            self._after_card(sale_id, status)
+        finally:
+            if self.mirror is not None:
+                self.mirror.resume(self.window.controller.service.view())
+
+    def _after_card(self, sale_id: UUID, status: CardStatus | None) -> None:
         core, worker, c = self.core, self.worker, self.window.controller
         assert core is not None and worker is not None
         try:

@@ -8,7 +8,8 @@ job ever runs twice at once:
   paced by a token bucket below Stripe's rate limit (``rate`` per second);
 - ``sweep``: the events sweep after start, after each reconnect and every ``sweep_every``;
 - ``watch``: connectivity and reader status every ``watch_every`` seconds;
-- ``card``: the cashier's card actions (start, try again, follow the reader);
+- ``card``: the cashier's card actions (start, try again, follow the reader), and the
+  basket mirrored on the reader's display (``display``), in order with them;
 - ``control``: Cancel / abandon / void / simulate, which must not wait behind ``card``.
 
 Results go out through ``PaymentSignals`` as frozen values; the GUI thread never waits.
@@ -67,6 +68,8 @@ class SyncWorker:
         # this lock and checks _stop, and stop() sets _stop under it before shutting down.
         self._schedule_lock = threading.Lock()
         self._follow_stops: dict[UUID, threading.Event] = {}
+        self._display_lock = threading.Lock()
+        self._display_next: Callable[[], None] | None = None
         self.pacer = RatePacer(rate, self._stop)
         core.outbox.pace = self.pacer
         self.scheduler = BackgroundScheduler(
@@ -173,6 +176,27 @@ class SyncWorker:
 
     def simulate(self, outcome: str) -> None:
         self._submit("control", "simulate", lambda: self.core.simulate(outcome))
+
+    def display(self, fn: Callable[[], None]) -> None:
+        """The basket on the reader's screen: ``fn`` (show or clear) runs on the ``card``
+        executor, so it never overtakes a card payment started after it, and a payment's
+        ``process_payment_intent`` simply replaces it. Coalescing: only the latest ``fn`` not
+        yet started runs. Errors are logged, never shown: the display is a courtesy."""
+        with self._display_lock:
+            pending = self._display_next is not None
+            self._display_next = fn
+        if not pending:
+            self._submit("card", "display", self._run_display)
+
+    def _run_display(self) -> None:
+        with self._display_lock:
+            fn, self._display_next = self._display_next, None
+        if fn is None:
+            return
+        try:
+            fn()
+        except Exception as err:  # noqa: BLE001 - logged; the cashier is not bothered
+            log.info("reader display not updated: %s", err)
 
     def call(self, what: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run any service call off the GUI thread; ``done(result)`` is called on the worker
