@@ -5,6 +5,12 @@ The dialog never calls Stripe: it asks the worker (``CardActions``) and shows ea
 In training mode it also offers the "simulate" buttons that act as the customer on the
 simulated reader. It closes itself (accepted) when the card is approved; ``status`` then
 holds the final ``CardStatus`` (``sale_completed`` tells the caller whether more is due).
+
+Keys: Esc cancels (the reader's action first, if a card is being asked for); Enter takes
+the default action where there is one ("Try another card" after a decline or a cancel),
+and does nothing while the reader waits for the card, so a stray scan (which ends in
+Enter) cannot press a button; F5 and F4 work as their buttons say. The focus sits on the
+default button, or on Cancel while the reader is busy.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Protocol
 from uuid import UUID
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from ireti_till.domain.money import Money
@@ -45,21 +52,20 @@ class CardTenderDialog(TillDialog):
     def __init__(self, sale_id: UUID, amount: Money, actions: CardActions,
                  signals: PaymentSignals, *, simulate: Sequence[tuple[str, str]] = (),
                  parent: QWidget | None = None) -> None:
-        super().__init__("card_tender_dialog", "Card", parent)
+        super().__init__("card_tender_dialog", "Card payment", parent)
         self.sale_id = sale_id
         self.amount = amount
         self.ops = actions
         self.status: CardStatus | None = None
-        amount_label = QLabel(f"Card  {amount.format()}", self)
-        name(amount_label, "card_amount")
-        amount_label.setFont(big_font(22))
+        self.title.setText(f"Card payment — {amount.format()}")  # the one heading
+        name(self.title, "card_amount")
+        self.title.setFont(big_font(22))
         self.headline = QLabel(_HEADLINE["creating"], self)
         name(self.headline, "card_headline")
         self.headline.setFont(big_font(18))
         self.detail = QLabel("", self)
         name(self.detail, "card_detail")
         self.detail.setWordWrap(True)
-        self.body.addWidget(amount_label)
         self.body.addWidget(self.headline)
         self.body.addWidget(self.detail)
         self.sim_buttons: list[QPushButton] = []
@@ -82,6 +88,11 @@ class CardTenderDialog(TillDialog):
         self.cancel = self.add_button("card_cancel", "Cancel\nEsc", slot=self._cancel)
         self.retry.setVisible(False)
         self.cash.setVisible(False)
+        for b in (self.retry, self.cash, self.cancel):
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab moves; Space presses
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self._key_retry)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self, self._key_cash)
+        self._settle_focus()
         signals.card_status.connect(self.on_status)
         self._sim_enabled(False)
         actions.card_start(sale_id, amount)
@@ -105,6 +116,7 @@ class CardTenderDialog(TillDialog):
         self.retry.setVisible(status.phase in ("declined", "ready", "cancelled") or stalled)
         self.cash.setVisible(status.phase in ("declined", "ready") or stalled)
         self._sim_enabled(status.phase == "waiting_for_card")
+        self._settle_focus()
         if status.phase == "approved":
             self.accept()
         elif status.phase == "cancelled" and status.state.final:
@@ -140,6 +152,22 @@ class CardTenderDialog(TillDialog):
                 self.status.phase != "approved"):
             self._give_up()
         super().reject()
+
+    def _settle_focus(self) -> None:
+        """Enter = "Try another card" when it is offered; otherwise Enter does nothing and
+        the focus rests on Cancel (Esc works everywhere)."""
+        offer = not self.retry.isHidden()
+        self.retry.setDefault(offer)
+        self.retry.setAutoDefault(offer)
+        (self.retry if offer else self.cancel).setFocus()
+
+    def _key_retry(self) -> None:
+        if not self.retry.isHidden():
+            self._try_again()
+
+    def _key_cash(self) -> None:
+        if not self.cash.isHidden():
+            self._give_up()
 
     def _sim_enabled(self, on: bool) -> None:
         for b in self.sim_buttons:

@@ -14,6 +14,7 @@ from uuid import UUID
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
@@ -67,6 +68,10 @@ class QueuePanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # fill the width
+        header.setMinimumSectionSize(60)
+        self.table.setWordWrap(False)
         self.retry_button = QPushButton("Retry now", self)
         name(self.retry_button, "queue_retry")
         self.resolve_button = QPushButton("Resolve…", self)
