@@ -21,15 +21,21 @@ log = logging.getLogger("ireti_till.app")
 LATE_MODULES = (
     "ireti_till.bootstrap.ops", "ireti_till.bootstrap.payments", "ireti_till.ui.card_tender",
     "ireti_till.ui.ops", "ireti_till.commands.doctor", "ireti_till.commands.support_bundle",
+    "ireti_till.bootstrap.refunds", "ireti_till.ui.refunds.attach",
 )
 
 
 def attach_late(till: Any) -> None:
     from ireti_till.bootstrap.ops import attach_ops
     from ireti_till.bootstrap.payments import attach_payments
+    from ireti_till.bootstrap.refunds import attach_refunds
 
     attach_ops(till)
     attach_payments(till)
+    try:
+        attach_refunds(till)
+    except Exception:  # F8 stays off with its reason; selling goes on
+        log.exception("refund screen not wired")
 
 
 class _Relay(QObject):

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine
-
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from ireti_till.domain.refund_policy import RefundMatrix
     from ireti_till.services.audit import AuditLog
     from ireti_till.services.overrides import OverrideService
@@ -67,11 +67,32 @@ def attach_refunds(till: Any) -> Any:
             worker.kick("drain")
 
     services = staff.services
-    service = build_refund_service(
-        till.ledger.engine, services.audit, services.overrides,
-        till_id=till.config.store.till_id, matrix=till.config.refunds, clock=SystemClock(),
-        on_committed=kick)
+
+    def build() -> RefundService:  # on the first F8: a fast start's ledger may still open
+        return build_refund_service(
+            till.ledger.engine, services.audit, services.overrides,
+            till_id=till.config.store.till_id, matrix=till.config.refunds(),
+            clock=SystemClock(), on_committed=kick)
+
+    service = cast("RefundService", _Lazy(build, till.config.store.till_id))
     prompt = OverridePrompt(services.overrides, lambda: staff.current)
-    return attach_refund_screen(till.window, service, prompt.request_refund_approval,
+    till.refund_screen = attach_refund_screen(till.window, service, prompt.request_refund_approval,
                                 lambda: staff.current, till.config.store,
                                 till.data_dir / "receipts")
+    return till.refund_screen
+
+
+class _Lazy:
+    """Builds the refund service on first use; ``till_id`` is known before."""
+
+    def __init__(self, build: Callable[[], Any], till_id: str) -> None:
+        self._build = build
+        self._service: Any = None
+        self.till_id = till_id
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._service is None:
+            self._service = self._build()
+        return getattr(self._service, name)

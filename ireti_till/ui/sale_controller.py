@@ -46,6 +46,7 @@ log = logging.getLogger("ireti_till.ui")
 
 CARD_UNAVAILABLE = "Card reader not set up"
 REFUND_UNAVAILABLE = "Refunds need supervisor sign-in, which is not set up yet"
+REFUND_BASKET = "Finish or cancel this sale first: refunds (F8) start from an empty basket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ class SaleController(QObject):
         #: F4 when card payments are wired: True if it took over (a card is already on
         #: this sale, so its cash part goes to the payments core, not ``pay_cash``)
         self.cash_handler: Callable[[], bool] | None = None
+        #: F8 when refunds are wired (ui/refunds/attach.py); available on an empty basket
+        self.refund_handler: Callable[[], None] | None = None
         pad = parts.pad
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
                              ("quantity", self.quantity), ("discount", self.discount),
@@ -135,6 +138,8 @@ class SaleController(QObject):
         has_lines = not basket.is_empty
         for key in ("quantity", "discount", "price", "void", "cancel_sale", "cash"):
             self.p.pad.set_available(key, has_lines, "Scan an item first")
+        if self.refund_handler is not None:
+            self.p.pad.set_available("refund", not has_lines, REFUND_BASKET)
 
     def _refuse(self, error: TillError) -> None:
         self.p.messages.error(error)
@@ -342,7 +347,17 @@ class SaleController(QObject):
         return f"{reason}: take cash (F4), or ask a supervisor to set up the card reader"
 
     def refund(self) -> None:
-        self._unavailable(REFUND_UNAVAILABLE)
+        if self.refund_handler is None:
+            self._unavailable(REFUND_UNAVAILABLE)
+        elif not self.service.view().is_empty:
+            self._unavailable(REFUND_BASKET)
+        else:
+            self.refund_handler()
+
+    def enable_refunds(self, handler: Callable[[], None]) -> None:
+        """Wire F8 (the refund screen); the key follows the basket from now on."""
+        self.refund_handler = handler
+        self._update_pad(self.service.view())
 
     # paying ----------------------------------------------------------------------------
     def cash(self) -> None:
