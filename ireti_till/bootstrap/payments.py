@@ -166,6 +166,12 @@ def attach_payments(till: Any) -> Any:
     staff.role_changed.append(follow_role)
     follow_role()
     staff.unsent_work = lambda: cards.unsent
+    # Closing the till (window close, Till > Quit) with card work unsent: a supervisor
+    # approves first, as for Sign out (DESIGN §6).
+    from ireti_till.ui.payments.close_guard import CloseGuard
+
+    CloseGuard(till.window, lambda: staff.gate, lambda: cards.unsent,
+               till.window.controller._refuse)
     recorder = till.ops.recorder if till.ops is not None else None
 
     def start() -> None:
