@@ -127,7 +127,7 @@ class RefundDialog(TillDialog):
         self.payments = _table(QTableWidget(form), "refund_payments", "Payments of the sale",
                                ["Payment", "Paid", "Refunded", "Pending", "Left"])
         self.payments.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.payments.setMaximumHeight(150)
+        self.lines.setMinimumHeight(200)
         self.amount = QLineEdit(form)
         name(self.amount, "refund_amount", "Or an amount to refund")
         self.amount.setPlaceholderText("Or type an amount (instead of choosing items)")
@@ -185,6 +185,9 @@ class RefundDialog(TillDialog):
             self._cells(self.lines, row, [ln.name, str(ln.quantity), str(ln.refunded_qty),
                                           "0", ln.total.format()])
         self.payments.setRowCount(len(view.payments))
+        rows_h = sum(self.payments.rowHeight(r) for r in range(len(view.payments)))
+        self.payments.setFixedHeight(self.payments.horizontalHeader().height() + rows_h
+                                     + 2 * self.payments.frameWidth() + 2)
         for row, p in enumerate(view.payments):
             status = "" if p.status.value == "settled" else f" ({p.status.value})"
             self._cells(self.payments, row, [p.label + status, p.amount.format(),
@@ -362,7 +365,8 @@ def status_text(record: RefundRecord) -> str:
     if cash:
         lines.append(f"Pay {Money(cash, record.amount.currency).format()} from the drawer.")
     if record.pending:
-        lines.append("Card refund pending: it is sent as soon as the till is online.")
+        lines.append("Card refund pending: queued, the till sends it to Stripe (at once "
+                     "when online) and this screen follows it.")
     elif any(leg.state.value == "failed" for leg in record.legs):
         lines.append("A card refund FAILED: call a supervisor (queue panel).")
     elif any(leg.op_id for leg in record.legs):

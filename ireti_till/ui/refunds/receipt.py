@@ -49,7 +49,8 @@ def refund_rows(record: RefundRecord, store: StoreSettings, sale_code: str | Non
         if leg.action is LegAction.CASH_OUT:
             label = "Cash"
         else:
-            label = f"Card {leg.card_brand or ''}".strip() + f" •••• {leg.card_last4 or '????'}"
+            brand = (leg.card_brand or "").title()
+            label = f"Card {brand}".strip() + f" •••• {leg.card_last4 or '????'}"
             if leg.action is LegAction.CARD_CANCEL:
                 label += " (authorisation cancelled)"
         rows.append(Row("lr", label, leg.amount.format()))
