@@ -129,3 +129,28 @@ def test_refund_above_the_cashier_limit_asks_a_supervisor_there(
     assert dialog.record.approver_id != till.staff.current.user_id
     dialog.accept()
     wait_closed(qtbot, till.window)
+
+
+def test_without_a_receipt_cash_only_and_a_supervisor_always(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
+    sign_in(qtbot, till, CASHIER_PIN)
+    keyboard.press(Qt.Key.Key_F8)
+    dialog = wait_dialog(qtbot, "refund_dialog")
+    keyboard.press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.amount.hasFocus())
+    keyboard.type("20")
+    assert "Needs a supervisor's PIN" in dialog.quote_label.text()
+    assert "cash from the drawer" in dialog.quote_label.text()
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.reason.hasFocus())
+    keyboard.type("gift, no receipt")
+    answer_override(qtbot, SUPERVISOR_PIN)()
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.record is not None, timeout=10_000)
+    record = dialog.record
+    assert record.sale_id is None and not record.receipt and record.amount.minor == 2000
+    assert [leg.action.value for leg in record.legs] == ["cash_out"]
+    assert record.approver_id not in (None, till.staff.current.user_id)
+    assert "Original no receipt" in dialog.paper.text()
+    dialog.accept()
+    wait_closed(qtbot, till.window)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -99,7 +99,12 @@ class RefundDialog(TillDialog):
         self._build_receipt_page()
         self.confirm_button = self.add_button("refund_dialog_confirm", "Refund\nEnter",
                                               "primary", self.confirm)
+        self.no_receipt_button = self.add_button(
+            "refund_no_receipt", "No receipt\nCtrl+N", "", self.without_receipt)
         self.cancel_button = self.add_cancel_button()
+        no_receipt_key = QShortcut(QKeySequence("Ctrl+N"), self)
+        no_receipt_key.activated.connect(self.without_receipt)
+        self.no_receipt = False
         self.timer = QTimer(self)
         self.timer.setInterval(STATUS_POLL_MS)
         self.timer.timeout.connect(self.refresh_status)
@@ -166,6 +171,7 @@ class RefundDialog(TillDialog):
 
     # ---- finding ----------------------------------------------------------------------
     def find_sale(self) -> None:
+        self.no_receipt = False
         view = self.attempt(lambda: self.service.find(self.code.text()))
         if view is None:
             self.code.selectAll()
@@ -224,7 +230,23 @@ class RefundDialog(TillDialog):
         else:
             self.reason.setFocus()
 
+    def without_receipt(self) -> None:
+        """Store policy: cash only, another supervisor approves (the service enforces it)."""
+        if self.record is not None:
+            return
+        self.view, self.chosen, self.no_receipt = None, {}, True
+        self.lines.setRowCount(0)
+        self.payments.setRowCount(0)
+        self.summary.setText("No receipt: store policy - the refund is paid in cash only and "
+                             "another supervisor approves it. Type the amount.")
+        self.quote_label.setText("Type the amount to refund in cash")
+        self.amount.setFocus()
+
     def request(self) -> RefundRequest:
+        if self.no_receipt:
+            return RefundRequest(None, parse_amount(self.amount.text(),
+                                                    self.service.matrix.currency,
+                                                    allow_zero=False))
         if self.view is None:
             raise InputError("Find the sale first: scan or type its receipt code",
                              code="IT-449")
@@ -235,13 +257,15 @@ class RefundDialog(TillDialog):
         return RefundRequest.for_lines(sale_id, self.chosen)
 
     def update_quote(self) -> None:
-        if self.view is None:
+        if self.view is None and not self.no_receipt:
             return
-        for row, ln in enumerate(self.view.lines):
+        for row, ln in enumerate(self.view.lines if self.view else ()):
             item = self.lines.item(row, 3)
             if item is not None:
                 item.setText(str(self.chosen.get(ln.line_no, 0)))
         try:
+            if self.no_receipt and not self.amount.text().strip():
+                return
             request = self.request()
             if not request.lines and request.amount is None:
                 self.quote_label.setText("Choose items with + and -, or type an amount")
@@ -257,7 +281,7 @@ class RefundDialog(TillDialog):
         if self.record is not None:
             self.accept()
             return
-        if self.view is None:
+        if self.view is None and not self.no_receipt:
             self.find_sale()
             return
         quote = self.attempt(lambda: self.service.quote(self.request(), self.requester))
@@ -296,6 +320,7 @@ class RefundDialog(TillDialog):
         self.status.setText(status_text(record))
         self.confirm_button.setText("Done\nEnter")
         self.cancel_button.setVisible(False)
+        self.no_receipt_button.setVisible(False)
         self.pages.setCurrentIndex(1)
         self.receipt_scroll.setFocus()
         # the Enter that confirmed may still bubble up to this dialog: only the next one
