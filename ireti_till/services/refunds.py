@@ -312,11 +312,17 @@ class RefundService:
     def refund(self, request: RefundRequest, reason: str, requester: StaffMember,
                approval: Approval | None = None) -> RefundRecord:
         text = _reason(reason)
+        cover = self._approver_role(request, requester, text, approval)
         now = self._clock.now()
         with self._uow() as u:
             quote = self._quote(u, request, requester)  # re-checked under the write lock
             check_refund_approval(quote.decision, requester, quote.amount, quote.sale_id,
                                   approval if quote.needs_approval else None)
+            wanted = quote.decision.approver_role
+            if quote.needs_approval and (cover is None or wanted is None
+                                         or not cover.at_least(wanted)):
+                raise AuthorisationError("The refund now needs a higher approval than the one "
+                                         "given (the matrix changed): ask again", code="IT-436")
             used = approval if quote.needs_approval else None
             if used is not None and u.refunds.override_used(used.override_id):
                 raise AuthorisationError("That approval was already used for another refund",
@@ -342,6 +348,21 @@ class RefundService:
         if self._on_committed is not None:
             self._on_committed(record)
         return record
+
+    def _approver_role(self, request: RefundRequest, requester: StaffMember, reason: str,
+                       approval: Approval | None) -> Role | None:
+        """The highest role ``approval`` is known to cover (checked before the write lock:
+        the staff list is read in its own transaction). None without an approval."""
+        if approval is None or self.overrides is None:
+            return None
+        quote = self.quote(request, requester)
+        role = quote.decision.approver_role or Role.SUPERVISOR
+        asked = self.overrides.request_refund(requester, quote.decision, reason, quote.amount,
+                                              quote.sale_id)
+        if approval.approver_id not in {m.user_id for m in self.overrides.approvers(asked)}:
+            raise AuthorisationError("The person who approved may not approve this refund",
+                                     code="IT-436")
+        return role
 
     @staticmethod
     def _leg_op(u: RefundUnitOfWork, leg: RefundLegRecord, now: datetime) -> Operation | None:

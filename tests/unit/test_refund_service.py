@@ -307,3 +307,17 @@ def test_leg_state_follows_the_outbox_row(env: Env) -> None:
             u.commit()
         got = env.service.get(rec.refund_id)
         assert got.legs[0].state is shown and got.pending is False
+
+
+def test_an_approval_does_not_cover_a_refund_that_now_needs_a_higher_role(env: Env) -> None:
+    ada = env.people["Ada (training)"]
+    sale = ring(env, [("Coat", 1, 9000)], [("cash", 9000, "")])
+    request = RefundRequest(sale.sale_id, eur(6000))
+    approval = env.approve(env.service.quote(request, ada), ada, "faulty")  # a supervisor
+    env.clock.t += timedelta(days=91)  # now the sale is old: an admin must approve
+    assert env.service.quote(request, ada).decision.approver_role is Role.ADMIN
+    with pytest.raises(AuthorisationError) as exc:
+        env.service.refund(request, "faulty", ada, approval)
+    assert exc.value.code == "IT-436"
+    with env.uow() as u:
+        assert u.refunds.for_sale(sale.sale_id) == []
