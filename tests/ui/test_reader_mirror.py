@@ -4,6 +4,7 @@ empties; through the real till against the training emulator (which records the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -144,12 +145,20 @@ def test_clear_display_never_cancels_a_payment() -> None:
         assert gw.cancelled == (["tmr_1"] if cancels else [])
 
 
+_seen: dict[str, Any] = {"at": -1.0, "action": None}
+
+
 def reader_action(till: Any) -> dict[str, Any] | None:  # noqa: F811
-    emu = till.payments.emulator
-    rid = till.payments.core.readers.current_reader()
-    with emu.state.lock:
-        action = emu.state.readers[rid].get("action")
-        return None if action is None else dict(action)
+    """The reader's action as the emulator reports it (over HTTP, so it works whether the
+    emulator runs in this process or a child), including the cart it was given. Read at
+    most every 0.2 s: waitUntil polls fast, and the emulator keeps Stripe's rate limit."""
+    now = time.monotonic()
+    if now - _seen["at"] >= 0.2:
+        rid = till.payments.core.readers.current_reader()
+        sdk = till.payments.core.ctx.gateway._v1  # the gateway's own StripeClient services
+        action = sdk.terminal.readers.retrieve(rid).to_dict().get("action")
+        _seen.update(at=now, action=None if action is None else dict(action))
+    return _seen["action"]
 
 
 def test_the_emulator_reader_shows_the_basket_then_the_payment(
