@@ -17,10 +17,24 @@ bundle…"; each opens one non-modal window, reused on the next call.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ireti_till.ui.ops.bundle_dialog import SupportBundleDialog
 from ireti_till.ui.ops.health_view import HealthView
 from ireti_till.ui.ops.menu import OpsMenu, OpsServices, install_ops_menu
-from ireti_till.ui.ops.metrics_panel import MetricsPanel
+
+if TYPE_CHECKING:
+    from ireti_till.ui.ops.metrics_panel import MetricsPanel
+
+
+def __getattr__(attr: str) -> Any:
+    # MetricsPanel brings pyqtgraph and numpy (~40 MB of RSS): loaded only when asked for
+    # (the menu imports it when the panel first opens), never at start-up.
+    if attr == "MetricsPanel":
+        from ireti_till.ui.ops.metrics_panel import MetricsPanel
+
+        return MetricsPanel
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 __all__ = ["HealthView", "MetricsPanel", "OpsMenu", "OpsServices", "SupportBundleDialog",
            "install_ops_menu"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -13,7 +14,9 @@ from ireti_till.services.health import CheckResult, HealthReport
 from ireti_till.services.metrics_query import MetricsQuery
 from ireti_till.ui.ops.bundle_dialog import BundleWriterFn, SupportBundleDialog
 from ireti_till.ui.ops.health_view import HealthView
-from ireti_till.ui.ops.metrics_panel import MetricsPanel
+
+if TYPE_CHECKING:  # the panel pulls in pyqtgraph and numpy (~40 MB): imported on first open
+    from ireti_till.ui.ops.metrics_panel import MetricsPanel
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class OpsMenu:
                                     "supervisor to sign in.")
             return
         if self.metrics_panel is None:
+            from ireti_till.ui.ops.metrics_panel import MetricsPanel
+
             services = self._services
             self.metrics_panel = MetricsPanel(
                 services.metrics_query,
