@@ -3,7 +3,8 @@ worker, start-up recovery, and the hand-over to the screen (``ui.card_tender``).
 
 Everything that imports ``stripe`` or talks to the network runs on a helper thread started
 *after* the sale screen is shown, so neither is on the way to the first scan. In training
-mode the built-in emulator starts in this process (loopback only), keeping its objects in
+mode the built-in emulator starts in a child process (loopback only; see
+``bootstrap/emulator_child.py``), keeping its objects in
 ``<data_dir>/training-stripe.json`` so a restart keeps its PaymentIntents; a location and a
 ``simulated-wpe`` reader are registered once and their ids kept in the ledger's settings.
 In test or live mode the key comes from the OS keyring and calls go to Stripe itself; a
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ireti_till.app")
 EMULATOR_STATE = "training-stripe.json"
 TRAINING_READER_CODE = "simulated-wpe"
+TRAINING_API_KEY = "sk_test_ireti_till_emulator"  # = training.DEFAULT_API_KEY
 
 
 @dataclass
@@ -80,6 +82,39 @@ def _ensure_training_reader(core: PaymentsCore, store_name: str) -> None:
     log.info("training reader %s registered at %s", reader.id, location.id)
 
 
+#: The training emulator runs in a child process (bootstrap/emulator_child.py: the till
+#: keeps ~10 MB less and the child stops with it); False keeps it in this process (tests
+#: that drive the emulator object; a frozen build, which has no ``python -m``).
+EMULATOR_IN_CHILD = True
+
+
+def _start_emulator(state_file: Path) -> Any:
+    from ireti_till.bootstrap.emulator_child import EmulatorProcess, can_spawn
+
+    if EMULATOR_IN_CHILD and can_spawn():
+        return EmulatorProcess.start(state_file, TRAINING_API_KEY)
+    from ireti_till.training import Emulator, EmulatorConfig
+
+    return Emulator.start(EmulatorConfig(state_file=state_file))
+
+
+def _import_stripe_sync_only() -> None:
+    """Import ``stripe`` without its async HTTP client: at import it picks one and imports
+    ``aiohttp`` if installed (~23 MB of RSS; a development dependency, not in the
+    installer). The till only makes synchronous calls (``RequestsClient``), so aiohttp
+    is hidden for that one import, then visible again to anything else in the process."""
+    import sys
+
+    if "stripe" in sys.modules or "aiohttp" in sys.modules:
+        return
+    sys.modules["aiohttp"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import stripe  # noqa: F401
+    finally:
+        if sys.modules.get("aiohttp", 0) is None:
+            del sys.modules["aiohttp"]
+
+
 def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: bool,
                    recorder: MetricsRecorder | None, signals: Any,
                    on_ready: Callable[[PaymentsCore, SyncWorker], None],
@@ -109,15 +144,14 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
            training: bool, recorder: MetricsRecorder | None, signals: Any) -> None:
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.db.payments_uow import SqlPaymentUnitOfWorkFactory
+    _import_stripe_sync_only()
     from ireti_till.adapters.stripe_gateway import StripeGateway
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.worker.sync import SyncWorker
 
     on_call = recorder.stripe_call_observer() if recorder is not None else None
     if training:
-        from ireti_till.training import Emulator, EmulatorConfig
-
-        runtime.emulator = Emulator.start(EmulatorConfig(state_file=data_dir / EMULATOR_STATE))
+        runtime.emulator = _start_emulator(data_dir / EMULATOR_STATE)
         gateway = StripeGateway(runtime.emulator.api_key, base_url=runtime.emulator.base_url,
                                 training=True, on_call=on_call)
     else:
