@@ -165,7 +165,7 @@ class CardPayments:
             a = self._load(attempt_id)
             if a.state is S.ON_READER:
                 raise PaymentError("The reader is still waiting for the card; cancel on the "
-                                   "reader first.", code="IT-368")
+                                   "reader first.", code="IT-374")
         if a.state in (S.CAPTURED, S.CANCELLED, S.NEEDS_RECONCILIATION):
             return self._status(a)
         if a.state is S.AUTHORISED and self.tender.progress(a.sale_id).completed:
@@ -363,7 +363,7 @@ class CardPayments:
         with self.ctx.uow() as u:
             a = u.payments.get_attempt(attempt_id)
         if a is None:
-            raise NotFoundError("No such card payment.", code="IT-367")
+            raise NotFoundError("No such card payment.", code="IT-375")
         return a
 
     def _move(self, a: Attempt, target: AttemptState, **changes: object) -> Attempt:

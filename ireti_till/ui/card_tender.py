@@ -89,6 +89,7 @@ class CardTenderUi(QObject):
         signals.failed.connect(lambda _what, message: window.messages.warn(message))
         window.controller.card_handler = self.card
         window.controller.cash_handler = self.cash_part
+        window.controller.edit_lock = self.edit_lock
         window.controller.dialog_closed.connect(self._dialog_closed)
         #: the sale with a card authorised on it and more to pay (None: no such sale)
         self.open_tender: UUID | None = None
@@ -203,6 +204,7 @@ class CardTenderUi(QObject):
             c._paid(progress.sale)
             return
         if status is not None and status.phase == "approved":
+            self.open_tender = sale_id
             c.p.messages.info(f"Card approved; {progress.remaining.format()} still to pay")
             return
         if any(a.state.value in ("authorised", "captured") for a in progress.cards):
@@ -230,6 +232,16 @@ class CardTenderUi(QObject):
             return None
         return progress
 
+    def edit_lock(self) -> str | None:
+        """While a card is authorised for part of the basket on screen, its lines are frozen:
+        the card's amount was fixed when it was taken, so a change would leave the sale and
+        its payments disagreeing. The cashier finishes the payment or cancels the sale."""
+        if self._open_progress() is None:
+            return None
+        return ("A card has already paid part of this sale, so its items are fixed: take the "
+                "rest by card (F5) or cash (F4), or cancel the sale (Esc Esc) to release the "
+                "card")
+
     def cash_part(self) -> bool:
         """F4: with a card authorised on this sale, the cash part goes to the payments core
         (``tender.pay_cash``), never to a second, separate cash sale. False: not ours."""
@@ -242,7 +254,7 @@ class CardTenderUi(QObject):
         def pay(tendered: Money) -> CompletedSale:
             after = core.tender.pay_cash(sale_id, tendered)  # local: completes, queues capture
             if not after.completed or after.sale is None:
-                raise InputError(f"{after.remaining.format()} still to pay", code="IT-367")
+                raise InputError(f"{after.remaining.format()} still to pay", code="IT-376")
             worker.kick("drain")  # send the captures now
             return after.sale
 

@@ -84,12 +84,16 @@ class SaleController(QObject):
         self.cash_handler: Callable[[], bool] | None = None
         #: F8 when refunds are wired (ui/refunds/attach.py); available on an empty basket
         self.refund_handler: Callable[[], None] | None = None
+        #: why the basket may not change right now (a card is already authorised for part
+        #: of this sale: its amount is frozen, so the lines must be too), or None
+        self.edit_lock: Callable[[], str | None] | None = None
         pad = parts.pad
+        edits = {"find", "quantity", "discount", "price", "void"}
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
                              ("quantity", self.quantity), ("discount", self.discount),
                              ("price", self.price), ("void", self.void),
                              ("refund", self.refund), ("cancel_sale", self.ask_cancel_sale)):
-            pad.bind(key, self._guarded(handler))
+            pad.bind(key, self._guarded(self._unlocked(handler) if key in edits else handler))
         pad.set_available("card", False, CARD_UNAVAILABLE)
         pad.set_available("refund", False, REFUND_UNAVAILABLE)
         pad.unavailable.connect(self._unavailable)
@@ -104,6 +108,20 @@ class SaleController(QObject):
     def _guarded(self, handler: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
             if self.enabled and self.dialog is None:
+                handler()
+
+        return run
+
+    def _locked(self) -> bool:
+        """Refuse a basket change while a card holds part of this sale (says why)."""
+        reason = self.edit_lock() if self.edit_lock is not None else None
+        if reason:
+            self._refuse(InputError(reason, code="IT-373"))
+        return bool(reason)
+
+    def _unlocked(self, handler: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            if not self._locked():
                 handler()
 
         return run
@@ -170,6 +188,8 @@ class SaleController(QObject):
             return
         scan = self.p.scan
         scan.field.clear()
+        if self._locked():
+            return
         try:
             quantity, code = self.service.parse_quantity_prefix(text)
             if not code:  # "3*" then Enter: keep it as the pending quantity
@@ -254,7 +274,7 @@ class SaleController(QObject):
 
     def _edit_quantity_of(self, line_no: int) -> None:
         line = self._line(line_no)
-        if line is None:
+        if line is None or self._locked():
             return
         dialog = QuantityDialog(line, lambda q: self.service.set_quantity(line_no, q),
                                 self.p.window)

@@ -72,3 +72,24 @@ def test_cancelling_a_sale_with_a_card_on_it_voids_it(
     qtbot.waitUntil(lambda: core.tender.progress(sale_id).cards[0].state is S.CANCELLED,
                     timeout=20_000)
     assert till.window.controller.service.view().is_empty
+
+
+def test_basket_is_frozen_while_a_card_holds_part_of_the_sale(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:  # noqa: F811
+    """The card's amount was fixed when it was taken: adding, voiding or re-pricing a line
+    now would leave the sale and its payments disagreeing, so each edit is refused (IT-373)
+    and the basket stays as it was; paying the rest still works."""
+    sign_in(qtbot, till, CASHIER_PIN)
+    card_ready(qtbot, till)
+    keyboard.scan(gtin(1))
+    c = till.window.controller
+    before = c.service.view()
+    authorise_part(qtbot, till, 100)
+    keyboard.scan(gtin(2))
+    assert "IT-373" in till.window.messages.text()
+    keyboard.press(Qt.Key.Key_F9)  # void line
+    keyboard.press(Qt.Key.Key_F6)  # quantity
+    assert c.dialog is None and "IT-373" in till.window.messages.text()
+    assert c.service.view() == before
+    keyboard.press(Qt.Key.Key_F4)  # the rest in cash is still allowed
+    wait_dialog(qtbot, "cash_tender_dialog")
