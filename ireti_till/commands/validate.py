@@ -9,8 +9,10 @@ Checks: cash sale; approved card (captured); each decline (generic, insufficient
 expired, lost) followed by another card on the same PaymentIntent; customer cancels on
 the reader; reader times out; offline then reconnect (card off with a reason, cash on,
 back by itself); capture that fails is queued and drained; crash after authorisation
-recovered at restart; partial and full refund rows through the outbox (over-refund
-refused); refund approval: n/a until the refund service lands.
+recovered at restart; card refunds through the refund service (a partial refund above the
+cashier's limit refused without, then accepted with, a supervisor's approval; the rest; the
+outbox sends both and Stripe holds exactly those two, also after a replay; one cent more
+refused locally, nothing sent); a cash refund paid from the drawer with no Stripe call.
 """
 
 from __future__ import annotations
@@ -28,11 +30,18 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
+from ireti_till.domain.overrides import Approval
 from ireti_till.domain.payment import AttemptState
+from ireti_till.domain.refund_policy import LegAction
 from ireti_till.domain.sale import CompletedSale, SaleLine, TaxLine
+from ireti_till.domain.staff import Role, StaffMember
 from ireti_till.services.card_payments import CardStatus
+from ireti_till.services.overrides import OverrideService
 from ireti_till.services.payments_core import PaymentsCore
+from ireti_till.services.refund_ports import LegState, RefundQuote
+from ireti_till.services.refunds import RefundRequest, RefundService
 
 S = AttemptState
 LIVE_PREFIXES = ("sk_live_", "rk_live_")
@@ -47,6 +56,22 @@ class Row:
 
 class Crash(BaseException):
     pass
+
+
+@dataclass
+class RefundKit:
+    """The refund service on the validation ledger, a demo cashier and the demo PINs."""
+
+    service: RefundService
+    overrides: OverrideService
+    cashier: StaffMember
+    pins: dict[str, str]  # demo name -> PIN (training demo staff only)
+
+    def approve(self, quote: RefundQuote, reason: str) -> tuple[Approval, str]:
+        request = self.service.approval_request(quote, self.cashier, reason)
+        who = next(m for m in self.overrides.approvers(request) if m.name in self.pins
+                   and m.role is Role.SUPERVISOR)
+        return self.overrides.approve(request, who.user_id, self.pins[who.name]), who.user_id
 
 
 def sale(total: int, till: str = "VALIDATE") -> CompletedSale:
@@ -64,6 +89,15 @@ class Checklist:
         self.core = core_factory()
         self.emu = emulator
         self.rows: list[Row] = []
+        self.refund_factory: Callable[[], RefundKit] | None = None
+        self._kit: RefundKit | None = None
+
+    def kit(self) -> RefundKit:
+        """The refund service, built on first use (inside a check: a failure is a row)."""
+        if self._kit is None:
+            assert self.refund_factory is not None, "no refund service wired"
+            self._kit = self.refund_factory()
+        return self._kit
 
     def run(self, name: str, fn: Callable[[], str]) -> None:
         started = time.perf_counter()
@@ -168,25 +202,70 @@ class Checklist:
         assert self.core.queue_summary().count == 0
         return f"{queued} capture queued, then drained"
 
-    def refunds(self) -> str:
-        """Refund rows through the outbox (the refund service with approval is not built)."""
-        from ireti_till.services.outbox_refunds import refund_op
+    # ---- refunds through the refund service -------------------------------------------
+    def _refunds_at_stripe(self, intent_id: str) -> list[tuple[int, str]]:
+        found = self.core.ctx.gateway.list_refunds(intent_id)
+        return sorted((r.amount_minor, r.metadata.get("refund_id", "")) for r in found
+                      if r.status not in ("failed", "canceled"))
 
-        st = self.card_sale(["approve"], total=2000)
-        a = self.core.cards._load(st.attempt_id)
-        now = self.core.now()
-        states = []
-        for minor in (500, 1500, 1):  # partial, the rest, then one cent too many
-            with self.core.ctx.uow() as u:
-                u.payments.enqueue(refund_op(uuid4(), a, Money(minor, "EUR"), None, now))
-                u.commit()
-            self.core.outbox.drain()
-            with self.core.ctx.uow() as u:
-                ops = [o for o in u.payments.operations_for_attempt(a.attempt_id)
-                       if o.kind.value == "refund"]
-            states.append(ops[-1].state.value)
-        assert states == ["done", "done", "failed"], states
-        return "partial 5.00 and the remaining 15.00 refunded; over-refund refused (surfaced)"
+    def card_refunds(self) -> str:
+        """A captured card sale: a partial refund above the cashier's limit (a supervisor
+        approves), then the rest; the outbox sends both; Stripe holds exactly those two; one
+        more cent is refused locally and nothing more is sent."""
+        kit = self.kit()
+        svc, cashier = kit.service, kit.cashier
+        st = self.card_sale(["approve"], total=8000)
+        assert st.state is S.CAPTURED, st
+        intent = self.core.cards._load(st.attempt_id).intent_id or ""
+        sale_id = self.core.cards._load(st.attempt_id).sale_id
+        partial = RefundRequest(sale_id, Money(6000, "EUR"))
+        quote = svc.quote(partial, cashier)
+        assert quote.needs_approval, f"60.00 by a cashier should need approval: {quote}"
+        try:
+            svc.refund(partial, "validation: partial", cashier)
+        except TillError as exc:
+            refused = exc.code
+        else:
+            raise AssertionError("a refund above the cashier's limit went through unapproved")
+        approval, supervisor = kit.approve(quote, "validation: partial")
+        first = svc.refund(partial, "validation: partial", cashier, approval)
+        assert first.approver_id == supervisor, first
+        assert self._refunds_at_stripe(intent) == [], "sent before the outbox ran"
+        self.core.outbox.drain()
+        rest = svc.refund(RefundRequest(sale_id, Money(2000, "EUR")), "validation: rest",
+                          cashier)
+        self.core.outbox.drain()
+        legs = [*first.legs, *rest.legs]
+        for leg in legs:  # a replay of a finished leg sends nothing new
+            assert leg.op_id is not None and leg.action is LegAction.CARD_REFUND, leg
+            self.core.outbox.run(leg.op_id)
+        states = [leg.state for r in (first, rest) for leg in svc.get(r.refund_id).legs]
+        assert states == [LegState.SUCCEEDED] * 2, states
+        want = sorted([(6000, str(first.legs[0].leg_id)), (2000, str(rest.legs[0].leg_id))])
+        assert self._refunds_at_stripe(intent) == want, self._refunds_at_stripe(intent)
+        try:
+            svc.refund(RefundRequest(sale_id, Money(1, "EUR")), "validation: over", cashier)
+        except TillError as exc:
+            over = exc.code
+        else:
+            raise AssertionError("an over-refund was accepted")
+        self.core.outbox.drain()
+        assert self._refunds_at_stripe(intent) == want, "something more was sent"
+        return (f"60.00 refused unapproved ({refused}), approved by a supervisor, then the "
+                f"remaining 20.00: Stripe holds exactly those 2; 0.01 more refused ({over})")
+
+    def cash_refund(self) -> str:
+        kit = self.kit()
+        s = sale(990)
+        self.core.tender.begin(s)
+        assert self.core.tender.pay_cash(s.sale_id, Money(990, "EUR")).completed
+        before = self.core.queue_summary().count
+        rec = kit.service.refund(RefundRequest(s.sale_id, Money(990, "EUR")),
+                                 "validation: cash", kit.cashier)
+        got = [(leg.action, leg.state) for leg in rec.legs]
+        assert got == [(LegAction.CASH_OUT, LegState.PAID)], got
+        assert self.core.queue_summary().count == before, "a cash refund queued a call"
+        return f"refund {rec.code}: 9.90 paid from the drawer, no Stripe call"
 
     def crash(self) -> str:
         def hook(point: str) -> None:
@@ -284,7 +363,31 @@ def _run(tmp: Path, key: str, base_url: str | None, emu: Any) -> list[Row]:
     c.run("offline then reconnect", c.offline)
     c.run("capture queued and drained", c.capture_queue)
     c.run("crash recovery", c.crash)
-    c.run("partial and full refund (outbox rows)", c.refunds)
-    c.rows.append(Row("refund approval and limits", "N/A", "n/a until the refund service lands"))
+    c.refund_factory = lambda: _refund_kit(engine, tmp)
+    c.run("partial and full card refund (approval, outbox)", c.card_refunds)
+    c.run("cash refund", c.cash_refund)
     engine.dispose()
     return c.rows
+
+
+def _refund_kit(engine: Any, tmp: Path) -> RefundKit:
+    """Staff (training demo people), audit and overrides on the throwaway ledger; secrets in
+    a throwaway file under ``tmp`` (never this computer's keyring: validation must not read
+    or write a real till's secrets)."""
+    from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.secrets import SecretStore
+    from ireti_till.adapters.staff_wiring import build_staff_context
+    from ireti_till.bootstrap.refunds import build_refund_service
+    from ireti_till.domain.refund_policy import default_matrix
+
+    clock = SystemClock()
+    secrets = SecretStore(tmp, training=True)
+    secrets.use_keyring = False
+    staff = build_staff_context(engine, tmp, training=True, till_id="VALIDATE", clock=clock,
+                                secrets=secrets)
+    staff.staff.ensure_demo_staff()
+    pins = {d.name: d.pin for d in staff.staff.demo_credentials()}
+    cashier = next(m for m in staff.staff.users() if m.role is Role.CASHIER and m.name in pins)
+    service = build_refund_service(engine, staff.audit, staff.overrides, till_id="VALIDATE",
+                                   matrix=default_matrix("EUR"), clock=clock)
+    return RefundKit(service, staff.overrides, cashier, pins)
