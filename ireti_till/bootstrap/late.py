@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -38,6 +39,35 @@ def attach_late(till: Any) -> None:
         log.exception("refund screen not wired")
 
 
+def _drop_source_cache() -> None:
+    """Free the source text PySide6 read at start-up and stop it keeping more (~10-25 MB).
+
+    PySide6's import hook (PYSIDE-2029, ``shibokensupport.feature._mod_uses_pyside``)
+    looks for the string "PySide6" in the source of every module loaded, through
+    ``inspect.getsource``, so each whole file stays in ``linecache`` (all of SQLAlchemy
+    when the ledger thread imported it first, then stripe...). The same question is
+    answered here from the file's bytes, which are not kept; the cache is dropped before
+    the late imports so the memory is reused by them. A traceback reads what it needs."""
+    import linecache
+
+    feature = sys.modules.get("shibokensupport.feature")
+    upstream = getattr(feature, "_mod_uses_pyside", None)
+    if upstream is not None and not getattr(upstream, "ireti_uncached", False):
+        def uses_pyside(module: Any) -> bool:
+            path = getattr(module, "__file__", None)
+            if not isinstance(path, str) or not path.endswith(".py"):
+                return bool(upstream(module))
+            try:
+                with open(path, "rb") as source:
+                    return b"PySide6" in source.read()
+            except OSError:
+                return bool(upstream(module))
+
+        uses_pyside.ireti_uncached = True  # type: ignore[attr-defined]
+        feature._mod_uses_pyside = uses_pyside  # type: ignore[union-attr]
+    linecache.clearcache()
+
+
 class _Relay(QObject):
     imported = Signal()
 
@@ -47,6 +77,7 @@ def start_soon(till: Any) -> None:
     relay.imported.connect(till.start_background)  # queued: runs on the GUI thread
 
     def prefetch() -> None:
+        _drop_source_cache()
         for name in LATE_MODULES:
             try:
                 importlib.import_module(name)
