@@ -214,7 +214,7 @@ def show_problem(app: QApplication, problem: StartupProblem) -> int:
 
     log.error("start-up refused: %s (%s)", problem.title, problem.code)
     window = error_screen.ErrorWindow(problem)
-    window.showMaximized()  # a till owns its screen
+    window.showMaximized()
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         # exit(), not quit(): quit() in Qt 6 first closes every window and leaves the
         # application refusing to activate windows afterwards (matters in tests).
@@ -298,7 +298,7 @@ def _run(args: argparse.Namespace, data_dir: Path | None, log_file: Path | None,
         if opener is not None:
             opener.discard()
         return show_problem(app, problem_for(exc, data_dir, log_file))
-    till.window.showMaximized()  # a till owns its screen
+    till.window.show_on_counter()
     if isinstance(opener, FastStartOpener):  # the ledger opens once the screen takes input
         when_focused(till.window, opener.window_shown)
     from PySide6.QtCore import QTimer

@@ -118,6 +118,16 @@ class MainWindow(QMainWindow):
         if service is not None:
             self.controller.set_service(service)
 
+    def show_on_counter(self) -> None:
+        """Show maximised over the whole screen; a till owns the counter PC's screen.
+
+        Without a window manager (a kiosk session) ``showMaximized`` alone does nothing,
+        so the window takes the screen's available area itself first."""
+        screen = self.screen()
+        if screen is not None:
+            self.setGeometry(screen.availableGeometry())
+        self.showMaximized()
+
     def show_panel(self, widget: QWidget) -> None:
         """Show another page (admin, lock) in place of the sale page; sale keys stop."""
         if self.stack.indexOf(widget) < 0:
