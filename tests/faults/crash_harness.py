@@ -26,6 +26,7 @@ from ireti_till.adapters.db.engine import make_engine
 from ireti_till.adapters.db.payments_uow import SqlPaymentUnitOfWorkFactory
 from ireti_till.adapters.stripe_gateway import StripeGateway
 from ireti_till.services.payments_core import PaymentsCore
+from tests.faults.refunds import arm_refund_points, refund_service
 from tests.faults.scenario import Books, check, run_scenario
 from tests.faults.support import migrated_engine
 
@@ -54,7 +55,10 @@ def child_main(t: Target, spec: str, seed: int) -> None:
     crash.arm(spec)
     core, engine = build_core(t, crash.crash_point)
     core.readers.choose_reader(t.reader_id)
-    run_scenario(core, seed, t.till_id)
+    arm_refund_points(core.ctx, crash.crash_point)
+    refunds = refund_service(engine, Path(t.db_path).parent / f"{t.till_id}-secrets",
+                             t.till_id, crash.crash_point)
+    run_scenario(core, seed, t.till_id, refunds)
     engine.dispose()
 
 
@@ -91,7 +95,8 @@ class RunResult:
     recovered_left: int
 
 
-def crash_run(t: Target, point: str, hit: int, seed: int, intents: Any) -> RunResult:
+def crash_run(t: Target, point: str, hit: int, seed: int, intents: Any,
+              stripe_refunds: Any = None) -> RunResult:
     p = context().Process(target=child_main, args=(t, f"{point}:{hit}", seed))
     p.start()
     p.join(120)
@@ -109,7 +114,8 @@ def crash_run(t: Target, point: str, hit: int, seed: int, intents: Any) -> RunRe
             for item in core.queue_summary().items:
                 core.outbox.retry_now(item.op_id)
             core.outbox.drain()
-        books = check(Path(t.db_path), intents(), t.till_id)
+        books = check(Path(t.db_path), intents(), t.till_id,
+                      None if stripe_refunds is None else stripe_refunds())
     finally:
         engine.dispose()
     return RunResult(point, seed, crashed, None if hung else p.exitcode, books,
@@ -119,6 +125,9 @@ def crash_run(t: Target, point: str, hit: int, seed: int, intents: Any) -> RunRe
 def summary(results: list[RunResult]) -> dict[str, Any]:
     def total(name: str) -> int:
         return sum(getattr(r.books, name) for r in results)
+
+    def refunds(name: str) -> int:
+        return sum(getattr(r.books.refunds, name) for r in results)
 
     return {
         "runs": len(results),
@@ -135,6 +144,13 @@ def summary(results: list[RunResult]) -> dict[str, Any]:
         "open_sales_left": total("open_sales"),
         "needs_reconciliation": total("needs_reconciliation"),
         "integrity_failures": sum(r.books.integrity != "ok" for r in results),
+        "refunds": refunds("refunds"),
+        "refund_legs": refunds("refund_legs"),
+        "over_refunds": refunds("over_refunds"),
+        "duplicate_refunds": refunds("duplicate_refunds"),
+        "refunds_missing": refunds("refunds_missing"),
+        "refunds_unknown": refunds("refunds_unknown"),
+        "refunds_queued_left": refunds("refunds_queued_left"),
         "failures": [{"point": r.point, "seed": r.seed, **asdict(r.books)}
                      for r in results if not r.books.clean][:5],
     }

@@ -1,9 +1,10 @@
 """A seeded till scenario that passes every crash point, and the invariant checks.
 
 ``run_scenario`` rings a few sales on a ``PaymentsCore`` the way a cashier would (card
-approve, decline then another card, split cash + card, void with an authorised card,
-abandon and pay cash), acting as the customer on the simulated reader. ``check`` then
-holds the ledger against the emulator's books.
+approve, decline then another card, a partial refund of that card sale then the rest through
+the refund service, split cash + card, void with an authorised card, abandon and pay cash),
+acting as the customer on the simulated reader. ``check`` then holds the ledger against the
+emulator's books (PaymentIntents and refunds).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.payment import AttemptState
 from ireti_till.services.card_payments import CardStatus
 from ireti_till.services.payments_core import PaymentsCore
+from ireti_till.services.refunds import RefundRequest, RefundService
+from tests.faults.refunds import CLERK, RefundBooks, refund_books
 from tests.faults.support import sale_template
 
 S = AttemptState
@@ -43,13 +46,22 @@ def card(core: PaymentsCore, sale_id: Any, amount: Money | None, outcomes: list[
     return st
 
 
-def run_scenario(core: PaymentsCore, seed: int, till_id: str = "T1") -> None:
+def run_scenario(core: PaymentsCore, seed: int, till_id: str = "T1",
+                 refunds: RefundService | None = None) -> None:
     rng = random.Random(seed)
     # 1. a card sale, sometimes declined first
-    sale = sale_template(rng.randint(100, 5000), till_id=till_id)
+    total = rng.randint(100, 5000)
+    sale = sale_template(total, till_id=till_id)
     core.tender.begin(sale)
     first = rng.choice(["approve", "decline", "insufficient_funds", "customer_cancels"])
     card(core, sale.sale_id, None, [first, "approve"] if first != "approve" else ["approve"])
+    if refunds is not None:  # 1b. part of it back, then the rest; the outbox sends each
+        core.outbox.drain()
+        part = rng.randint(1, total - 1)
+        for amount in (part, total - part):
+            refunds.refund(RefundRequest(sale.sale_id, Money(amount, "EUR")), "fault test",
+                           CLERK)
+            core.outbox.drain()
     # 2. split tender: cash, then a card for part, then either a card or a void
     sale = sale_template(rng.randint(2000, 9000), till_id=till_id)
     core.tender.begin(sale)
@@ -76,18 +88,23 @@ class Books:
     open_sales: int = 0
     needs_reconciliation: int = 0
     integrity: str = "ok"
+    refunds: RefundBooks = field(default_factory=RefundBooks)
     notes: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
         return not (self.sales_lost or self.double_charges or self.orphan_authorisations
-                    or self.captured_mismatch or self.open_sales or self.integrity != "ok")
+                    or self.captured_mismatch or self.open_sales or self.integrity != "ok"
+                    or not self.refunds.clean)
 
 
-def check(db_path: Path, intents: list[dict[str, Any]], till_id: str = "T1") -> Books:
-    """Compare the ledger with Stripe's (the emulator's) PaymentIntents for this till."""
+def check(db_path: Path, intents: list[dict[str, Any]], till_id: str = "T1",
+          stripe_refunds: list[dict[str, Any]] | None = None) -> Books:
+    """Compare the ledger with Stripe's (the emulator's) PaymentIntents for this till, and
+    its refunds with Stripe's (``stripe_refunds`` None: the ledger side only)."""
     b = Books()
     mine = [p for p in intents if p.get("metadata", {}).get("till_id") == till_id]
+    b.refunds = refund_books(db_path, mine, stripe_refunds)
     conn = sqlite3.connect(db_path)
     try:
         b.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -100,6 +117,10 @@ def check(db_path: Path, intents: list[dict[str, Any]], till_id: str = "T1") -> 
             card_paid[sid] = card_paid.get(sid, 0) + amount
         attempts = {aid: (state, sid) for aid, state, sid in conn.execute(
             "SELECT attempt_id, state, sale_id FROM card_attempts")}
+        for sid, amount in conn.execute(  # a full refund of an uncaptured card cancels it
+                "SELECT r.sale_id, l.amount_minor FROM refund_legs l JOIN refunds r "
+                "ON r.id = l.refund_id WHERE l.action = 'card_cancel'"):
+            card_paid[sid] = card_paid.get(sid, 0) - amount
     finally:
         conn.close()
     for sid, (state, _rno) in tender.items():

@@ -1,10 +1,14 @@
-"""A Hypothesis state machine over sales, cash, cards, declines, cancels, voids, crashes and
-offline/online. However the steps interleave, after a final restart + recovery + drain the
-books hold: no lost sale, no double charge, no orphan authorisation, captured = local card
-total, integrity_check ok. The machine prints a JSON summary at the end."""
+"""A Hypothesis state machine over sales, cash, cards, declines, cancels, voids, refunds
+(partial, the rest, one cent too many; through the refund service), replays of refund rows,
+crashes (payment points and around a refund) and offline/online. However the steps
+interleave, after a final restart + recovery + drain the books hold: no lost sale, no double
+charge, no orphan authorisation, captured = local card total, refunded per PaymentIntent <=
+captured (ledger and Stripe), one Stripe refund per refund leg (never two, never one the
+ledger does not know), integrity_check ok. The machine prints a JSON summary at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -19,16 +23,22 @@ from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.payment import AttemptState
 from ireti_till.services.payment_context import POINTS
+from ireti_till.services.refunds import RefundRequest
 from ireti_till.training.server import Emulator, EmulatorConfig
+from tests.faults.refunds import CLERK, REFUND_POINTS, arm_refund_points, refund_service
 from tests.faults.scenario import check
 from tests.faults.support import Rig, register_reader, sale_template
 
 S = AttemptState
 #: Crash points armed together with an action (None most of the time).
 CRASH = st.one_of(st.none(), st.none(), st.sampled_from(POINTS))
+REFUND_CRASH = st.one_of(st.none(), st.sampled_from(REFUND_POINTS))
 EMU = Emulator.start(EmulatorConfig(rate_limit=None))
 TOTALS = {"runs": 0, "steps": 0, "crashes": 0, "offline_spells": 0, "sales": 0,
-          "double_charges": 0, "sales_lost": 0, "orphans": 0}
+          "double_charges": 0, "sales_lost": 0, "orphans": 0, "refunds_asked": 0,
+          "refunds_committed": 0, "refund_legs": 0, "refunds_at_stripe": 0, "refund_replays": 0,
+          "over_refunds_refused": 0, "over_refunds": 0, "duplicate_refunds": 0,
+          "refunds_unknown": 0, "refunds_missing": 0}
 
 
 class SimulatedCrash(BaseException):
@@ -46,9 +56,19 @@ class PaymentMachine(RuleBasedStateMachine):
         probe.close()
         self.armed: str | None = None
         self.generation = 0
+        self.done: list[UUID] = []  # completed sales (refundable when paid)
+        self.refund_ops: list[UUID] = []  # outbox rows of committed card refund legs
         self.rig = self._boot()
         self.sale: UUID | None = None
         self.attempt: UUID | None = None
+
+    def _sid(self) -> UUID:
+        assert self.sale is not None  # the rule's precondition
+        return self.sale
+
+    def _aid(self) -> UUID:
+        assert self.attempt is not None
+        return self.attempt
 
     def _hook(self, point: str) -> None:
         if self.armed == point:
@@ -59,6 +79,8 @@ class PaymentMachine(RuleBasedStateMachine):
         self.generation += 1
         rig = Rig(EMU, self.dir / "ledger.sqlite3", reader_id=self.reader, till_id=self.till,
                   crash=self._hook)
+        arm_refund_points(rig.ctx, self._hook)
+        self.refunds = refund_service(rig.engine, self.dir / "secrets", self.till, self._hook)
         return rig
 
     def _do(self, fn: Any) -> Any:
@@ -81,11 +103,34 @@ class PaymentMachine(RuleBasedStateMachine):
         self.sale, self.attempt = sale.sale_id, None
         TOTALS["sales"] += 1
 
+    @precondition(lambda self: self.sale is None)
+    @rule(total=st.integers(100, 9000), crash=CRASH)
+    def paid_card_sale(self, total: int, crash: str | None) -> None:
+        """A whole card sale in one step (begin, card, approved): something to refund."""
+        sale = sale_template(total, till_id=self.till)
+        TOTALS["sales"] += 1
+        self.armed = crash or self.armed
+
+        def ring() -> Any:
+            self.rig.tender.begin(sale)
+            status = self.rig.cards.start(sale.sale_id)
+            with contextlib.suppress(Exception):  # not on the reader (a blip): poll says
+                EMU.simulate.present(self.reader, "approve")
+            return self.rig.cards.poll(status.attempt_id)
+        self.sale, self.attempt = sale.sale_id, None  # open until paid, voided or recovered
+        status = self._do(ring)
+        if status is not None and not status.sale_completed:
+            self.attempt = status.attempt_id  # still on the reader: other rules go on
+        self._after(status)
+
     @precondition(lambda self: self.sale is not None)
     @rule(cash=st.integers(1, 5000))
     def pay_cash(self, cash: int) -> None:
-        prog = self._do(lambda: self.rig.tender.pay_cash(self.sale, Money(cash, "EUR")))
+        sale = self._sid()
+        prog = self._do(lambda: self.rig.tender.pay_cash(sale, Money(cash, "EUR")))
         if prog is not None and prog.state.value != "open":
+            if prog.completed:
+                self.done.append(sale)
             self.sale = None
 
     @precondition(lambda self: self.sale is not None)
@@ -93,9 +138,9 @@ class PaymentMachine(RuleBasedStateMachine):
     def card(self, part: bool, crash: str | None) -> None:
         self.armed = crash or self.armed
         def go() -> Any:
-            prog = self.rig.tender.progress(self.sale)
+            prog = self.rig.tender.progress(self._sid())
             amount = Money(max(1, prog.remaining.minor // 2), "EUR") if part else None
-            return self.rig.cards.start(self.sale, amount)
+            return self.rig.cards.start(self._sid(), amount)
         status = self._do(go)
         if status is not None:
             self.attempt = status.attempt_id
@@ -109,13 +154,13 @@ class PaymentMachine(RuleBasedStateMachine):
             EMU.simulate.present(self.reader, outcome)
         except Exception:  # noqa: BLE001 - nothing waiting on the reader
             return
-        status = self._do(lambda: self.rig.cards.poll(self.attempt))
+        status = self._do(lambda: self.rig.cards.poll(self._aid()))
         self._after(status)
 
     @precondition(lambda self: self.attempt is not None)
     @rule(action=st.sampled_from(["poll", "try_again", "cancel", "abandon"]))
     def cashier(self, action: str) -> None:
-        aid = self.attempt
+        aid = self._aid()
         fn = {"poll": lambda: self.rig.cards.poll(aid),
               "try_again": lambda: self.rig.cards.try_again(aid),
               "cancel": lambda: self.rig.cards.cancel(aid),
@@ -125,10 +170,53 @@ class PaymentMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.sale is not None)
     @rule()
     def void(self) -> None:
-        if self._do(lambda: self.rig.cards.void_sale(self.sale, "machine void")) is not None:
+        if self._do(lambda: self.rig.cards.void_sale(self._sid(), "machine void")) is not None:
             self.sale = self.attempt = None
 
-    @rule(point=st.sampled_from(POINTS))
+    @precondition(lambda self: bool(self.done))
+    @rule(pick=st.integers(0, 999), how=st.sampled_from(["part", "rest", "rest", "over"]),
+          crash=REFUND_CRASH)
+    def refund(self, pick: int, how: str, crash: str | None) -> None:
+        """Part of a completed sale back, all that is left, or one cent more than that."""
+        sale_id = self.done[pick % len(self.done)]
+        self._do(self.rig.outbox.drain)  # the worker sends queued captures first
+        try:
+            view = self.refunds.view(sale_id)
+        except TillError:
+            return
+        left = sum(p.amount.minor - p.refunded.minor for p in view.payments)
+        amount = {"part": max(1, left // 2), "rest": left, "over": left + 1}[how]
+        if left <= 0 and how != "over":
+            return
+        TOTALS["refunds_asked"] += 1
+        self.armed = crash or self.armed
+        request = RefundRequest(sale_id, Money(amount, "EUR"))
+        try:
+            record = self.refunds.refund(request, "machine refund", CLERK)
+        except SimulatedCrash:  # refund.committed: in the ledger, nothing sent yet
+            TOTALS["crashes"] += 1
+            self.restart()
+            return
+        except TillError as exc:
+            if how == "over":
+                assert exc.code == "IT-444", exc
+                TOTALS["over_refunds_refused"] += 1
+            return
+        assert how != "over", f"an over-refund was accepted: {record}"
+        TOTALS["refunds_committed"] += 1
+        self.refund_ops += [leg.op_id for leg in record.legs if leg.op_id is not None]
+        self._do(self.rig.outbox.drain)  # the worker's kick after a commit
+
+    @precondition(lambda self: bool(self.refund_ops))
+    @rule(pick=st.integers(0, 999), crash=REFUND_CRASH)
+    def replay_refund(self, pick: int, crash: str | None) -> None:
+        """The worker runs a refund row again (a retry, a second worker, a restart)."""
+        TOTALS["refund_replays"] += 1
+        self.armed = crash or self.armed
+        op_id = self.refund_ops[pick % len(self.refund_ops)]
+        self._do(lambda: self.rig.outbox.run(op_id))
+
+    @rule(point=st.sampled_from((*POINTS, *REFUND_POINTS)))
     def arm_crash(self, point: str) -> None:
         self.armed = point
 
@@ -154,6 +242,8 @@ class PaymentMachine(RuleBasedStateMachine):
 
     def _after(self, status: Any) -> None:
         if status is not None and status.sale_completed:
+            if self.sale is not None:
+                self.done.append(self.sale)
             self.sale = self.attempt = None
         elif status is not None and status.state in (S.CANCELLED, S.CAPTURED):
             self.attempt = None
@@ -162,6 +252,7 @@ class PaymentMachine(RuleBasedStateMachine):
     def ledger_is_sane(self) -> None:
         books = check(self.rig.db_path, [], self.till)
         assert books.integrity == "ok" and books.sales_lost == 0
+        assert books.refunds.over_refunds == 0, books.refunds  # legs <= card paid, per PI
 
     def teardown(self) -> None:
         EMU.faults.clear()
@@ -176,12 +267,20 @@ class PaymentMachine(RuleBasedStateMachine):
             self.rig.outbox.drain()
         with EMU.state.lock:
             intents = [dict(p) for p in EMU.state.intents.values()]
-        books = check(self.rig.db_path, intents, self.till)
+            stripe_refunds = [dict(r) for r in EMU.state.refunds.values()]
+        books = check(self.rig.db_path, intents, self.till, stripe_refunds)
         TOTALS["double_charges"] += books.double_charges
         TOTALS["sales_lost"] += books.sales_lost
         TOTALS["orphans"] += books.orphan_authorisations
+        r = books.refunds
+        TOTALS["refunds_at_stripe"] += r.refunds
+        TOTALS["refund_legs"] += r.refund_legs
+        for name in ("over_refunds", "duplicate_refunds", "refunds_unknown", "refunds_missing"):
+            TOTALS[name] += getattr(r, name)
         self.rig.close()
         assert books.clean, books
+        assert r.refunds_queued_left == 0, r
+        assert r.refunds == r.refund_legs, r  # every committed card leg at Stripe, once
 
 
 PaymentMachine.TestCase.settings = settings(
@@ -189,7 +288,7 @@ PaymentMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-class TestPaymentMachine(PaymentMachine.TestCase):
+class TestPaymentMachine(PaymentMachine.TestCase):  # type: ignore[misc,valid-type]
     @classmethod
     def tearDownClass(cls) -> None:
         print("\nMACHINE SUMMARY " + json.dumps(TOTALS))
