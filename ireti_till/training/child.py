@@ -9,7 +9,9 @@ it for it, so the emulator never outlives the till. On POSIX a change of parent 
 till gone, this process adopted) also stops it. SIGTERM/SIGINT stop it too. The objects
 are kept in ``--state`` (saved after every POST), as in the in-process emulator.
 
-The till's side is ``ireti_till.bootstrap.emulator_child``.
+The till's side is ``ireti_till.bootstrap.emulator_child``. ``main(argv)`` has the shape
+of a cli command (a frozen till has no ``python -m``; a hidden ``emulator-child`` entry in
+cli.COMMANDS would let it run this too).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ireti_till.training.child")
     p.add_argument("--state", type=Path, default=None, help="keep objects in this JSON file")
     p.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key the till uses")
+    p.add_argument("--data-dir", help=argparse.SUPPRESS)  # cli's global option; not used
     return p
 
 
