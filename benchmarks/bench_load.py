@@ -90,7 +90,7 @@ def run(tills: int, sales: int, tmp: Path, template: Path, emu: Any) -> dict[str
     procs = []
     names = [f"L{tills:02d}{i:02d}" for i in range(tills)]
     readers = {name: register_reader(gateway, name) for name in names}
-    emu.limiter.per_second = 25.0
+    emu.limiter.per_second = RATE_LIMIT
     statuses: Counter[int] = Counter()
     emu.observers.append(lambda req, out: statuses.update([out.status]))
     t0 = time.perf_counter()
@@ -127,6 +127,9 @@ def _books(tmp: Path, names: list[str], emu: Any) -> dict[str, int]:
     return dict(totals)
 
 
+RATE_LIMIT = 25.0  # requests/s the shared emulator allows (--rate-limit)
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         a = sys.argv[2:]
@@ -136,14 +139,18 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--tills", type=int, default=20)
     ap.add_argument("--sales", type=int, default=None)
+    ap.add_argument("--rate-limit", type=float, default=25.0,
+                    help="the emulator's requests/s (25: Stripe test mode; 100: live mode)")
     args = ap.parse_args()
+    global RATE_LIMIT
+    RATE_LIMIT = args.rate_limit
     sales = args.sales or (2 if args.quick else 5)
     from ireti_till.training.faults import FaultPlan
     from ireti_till.training.server import Emulator, EmulatorConfig
     from tests.faults.crash_harness import template_db
 
     plan = FaultPlan(latency="lognormal", latency_ms=120, latency_sigma=0.4, seed=7)
-    emu = Emulator.start(EmulatorConfig(rate_limit=25.0, faults=plan))
+    emu = Emulator.start(EmulatorConfig(rate_limit=RATE_LIMIT, faults=plan))
     ok = True
     try:
         with tempfile.TemporaryDirectory() as d:
