@@ -16,9 +16,10 @@ import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:  # the pre-flight imports this module and must not load SQLAlchemy
+    from sqlalchemy import Engine
 
 MIGRATIONS_DIR: Final[Path] = Path(__file__).resolve().parent / "migrations"
 _REVISION_RE: Final = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)

@@ -9,8 +9,8 @@ background? It says yes only when nothing at all has to happen to the database f
 - ``PRAGMA quick_check`` says ``ok``;
 - the revisions stamped in ``alembic_version`` are exactly the head revisions of the
   migration scripts shipped with this build (read from the ``revision`` /
-  ``down_revision`` lines of ``migrations/versions/*.py`` with a regex, as
-  ``migrate.script_revisions`` does: Alembic is not imported);
+  ``down_revision`` lines of ``migrations/versions/*.py`` by ``migrate.script_revisions``,
+  which loads neither Alembic nor SQLAlchemy);
 - the ``products`` table has the columns the fast reader selects;
 - optionally (a training start, where the demo catalog and demo staff are loaded on the
   first start), the catalog and the staff list are not empty.
@@ -27,25 +27,24 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ireti_till.adapters.db import migrate
+from ireti_till.adapters.db.migrate import current_revisions, script_revisions
+
 log = logging.getLogger(__name__)
 
 DB_FILENAME: Final = "ledger.sqlite3"  # the same name as ledger.DB_FILENAME (tested)
-MIGRATIONS_DIR: Final[Path] = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR: Final[Path] = migrate.MIGRATIONS_DIR
 #: The columns fast_read selects from ``products``.
 PRODUCT_COLUMNS: Final = (
     "sku", "gtin", "name", "name_fold", "unit_price_minor", "currency", "tax_code", "active",
 )
 
-_REVISION_RE: Final = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN_RE: Final = re.compile(r"^down_revision[^=\n]*=\s*(.+)$", re.M)
-_QUOTED_RE: Final = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +59,7 @@ class Preflight:
 
 def head_revisions(script_location: Path = MIGRATIONS_DIR) -> frozenset[str]:
     """The head revision ids of the migration scripts, read from their source text."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for path in sorted((script_location / "versions").glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        rev = _REVISION_RE.search(text)
-        if rev is None:
-            continue
-        revisions.add(rev.group(1))
-        down = _DOWN_RE.search(text)
-        if down is not None:
-            downs.update(_QUOTED_RE.findall(down.group(1)))
-    return frozenset(revisions - downs)
+    return frozenset(script_revisions(script_location)[1])
 
 
 def read_only_uri(path: Path) -> str:
@@ -80,12 +68,7 @@ def read_only_uri(path: Path) -> str:
 
 
 def _stamped(conn: sqlite3.Connection) -> frozenset[str]:
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-    ).fetchone()
-    if not has_table:
-        return frozenset()
-    return frozenset(str(row[0]) for row in conn.execute("SELECT version_num FROM alembic_version"))
+    return frozenset(current_revisions(conn))
 
 
 def _staff_count(conn: sqlite3.Connection) -> int:
