@@ -21,6 +21,7 @@ import contextlib
 import io
 import os
 import sqlite3
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -28,7 +29,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import keyring
-from keyring.backend import KeyringBackend
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests/
+
 
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.db import migrate
@@ -36,25 +39,9 @@ from ireti_till.adapters.db.engine import make_engine
 from ireti_till.adapters.db.staff_repo import SqlStaffUnitOfWorkFactory
 from ireti_till.domain.audit import seal
 from ireti_till.services.audit import AuditLog
+from tests.fixtures.memory_keyring import MemoryKeyring
 
 KINDS = ("sign_in", "drawer_open", "override_approved", "refund", "void", "sign_out")
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 def build(data_dir: Path, entries: int, key: bytes) -> None:

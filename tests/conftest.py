@@ -14,28 +14,9 @@ os.environ.setdefault("QT_OPENGL", "software")
 os.environ.pop("IRETI_DATA_DIR", None)
 
 import keyring
-from keyring.backend import KeyringBackend
 
 from tests.fixtures.emulator import *  # noqa: F403  (emulator, gateway and contract fixtures)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in memory for one test (DESIGN §13: no real keyring in CI)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
+from tests.fixtures.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
