@@ -90,16 +90,28 @@ def fake_window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
                         receipts_dir=tmp_path / "receipts")
     return show(qtbot, MainWindow(service, ctx))
 
-
-@pytest.fixture
-def real_till(qtbot: QtBot, data_dir: Path) -> Iterator[object]:
+def open_till(qtbot: QtBot, data_dir: Path, *, products: bool = True,
+              background: bool = False, **build: Any) -> Iterator[Any]:
+    """The real till (training) on ``data_dir``: demo products, window shown; with
+    ``background`` the late wiring (ops, payments) starts too. Closed afterwards."""
     from ireti_till.app import build_till
 
-    till = build_till(data_dir, force_training=True, cashier="Ada", seed_demo=False)
-    with till.ledger.uow_factory() as uow:
-        uow.catalog.upsert_many(demo_products(till.config.store.currency))
-        uow.commit()
-    show(qtbot, till.window)
+    till = build_till(data_dir, force_training=True, seed_demo=False, **build)
+    if products:
+        with till.ledger.uow_factory() as uow:
+            uow.catalog.upsert_many(demo_products(till.config.store.currency))
+            uow.commit()
+    qtbot.addWidget(till.window)
+    till.window.show()
+    qtbot.waitExposed(till.window)
+    till.window.activateWindow()
+    if background:
+        till.start_background()
     yield till
     till.window.close()
     till.close()
+
+
+@pytest.fixture
+def real_till(qtbot: QtBot, data_dir: Path) -> Iterator[object]:
+    yield from open_till(qtbot, data_dir, cashier="Ada")

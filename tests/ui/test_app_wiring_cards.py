@@ -14,27 +14,13 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ireti_till.domain.payment import AttemptState
-from tests.fakes import demo_products
-from tests.ui.conftest import Keyboard, gtin, wait_closed, wait_dialog
+from tests.ui.conftest import Keyboard, gtin, open_till, wait_closed, wait_dialog
 from tests.ui.test_app_wiring import CASHIER_PIN, SUPERVISOR_PIN, sign_in
 
 
 @pytest.fixture
 def till(qtbot: QtBot, data_dir: Path) -> Iterator[Any]:
-    from ireti_till.app import build_till
-
-    till = build_till(data_dir, force_training=True, seed_demo=False)
-    with till.ledger.uow_factory() as uow:
-        uow.catalog.upsert_many(demo_products(till.config.store.currency))
-        uow.commit()
-    qtbot.addWidget(till.window)
-    till.window.show()
-    qtbot.waitExposed(till.window)
-    till.window.activateWindow()
-    till.start_background()
-    yield till
-    till.window.close()
-    till.close()
+    yield from open_till(qtbot, data_dir, background=True)
 
 
 def wait_modal(qtbot: QtBot, name: str) -> Any:

@@ -15,21 +15,13 @@ from ireti_till.adapters.instance_lock import InstanceLock
 from ireti_till.services.staff_ports import AuditFilter
 from ireti_till.ui import error_screen
 from ireti_till.ui.error_screen import ErrorWindow, StartupProblem
+from tests.ui.conftest import open_till
 from tests.ui.test_app_wiring import ADMIN_PIN, CASHIER_PIN, SUPERVISOR_PIN, sign_in
 
 
 @pytest.fixture
 def till(qtbot: QtBot, data_dir: Path) -> Iterator[Any]:
-    from ireti_till.app import build_till
-
-    till = build_till(data_dir, force_training=True, seed_demo=False)
-    qtbot.addWidget(till.window)
-    till.window.show()
-    qtbot.waitExposed(till.window)
-    till.start_background()
-    yield till
-    till.window.close()
-    till.close()
+    yield from open_till(qtbot, data_dir, products=False, background=True)
 
 
 def test_a_second_till_on_the_same_data_dir_is_refused(
