@@ -69,6 +69,7 @@ class FastStartOpener(LedgerOpener):
         """``FastReads`` when the ledger can be read as it is; else start opening it now."""
         verdict = self._preflight.result()
         if verdict.ready:
+            self.checked = True  # the pre-flight's quick_check stands for the full open
             self.reads = FastReads(verdict.path)
             return self.reads
         self.start_now()

@@ -48,6 +48,8 @@ class LedgerOpener(threading.Thread):
         super().__init__(name="open-ledger", daemon=True)
         self.data_dir = data_dir
         self._prepare = prepare
+        #: the file passed ``quick_check`` in this process's pre-flight (skip a second one)
+        self.checked = False
         self._ledger: Ledger | None = None
         self._error: BaseException | None = None
 
@@ -55,7 +57,7 @@ class LedgerOpener(threading.Thread):
         try:
             from ireti_till.adapters.db.ledger import open_ledger
 
-            ledger = open_ledger(self.data_dir)
+            ledger = open_ledger(self.data_dir, checked=self.checked)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
             self._error = exc
             return

@@ -83,6 +83,14 @@ class Ledger:
         self.engine.dispose()
 
 
+def _stamped_revisions(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return migrate.current_revisions(conn)
+    finally:
+        conn.close()
+
+
 def _quick_check(path: Path, backups: Path) -> set[str]:
     """Return the stamped revisions of the existing file at ``path`` after it passes."""
     damaged = LedgerError(
@@ -109,7 +117,12 @@ def open_ledger(
     *,
     script_location: Path = migrate.MIGRATIONS_DIR,
     on_backup: Callable[[Path], None] | None = None,
+    checked: bool = False,
 ) -> Ledger:
+    """Open (checking, backing up and migrating as needed) the ledger in ``data_dir``.
+
+    ``checked``: this process's pre-flight ran ``quick_check`` on the file moments ago and
+    holds the instance lock, so it is not run a second time (it reads the whole file)."""
     path = data_dir / DB_FILENAME
     backups = data_dir / BACKUP_DIRNAME
     if not os.access(data_dir, os.W_OK | os.X_OK):
@@ -125,7 +138,12 @@ def open_ledger(
             "access to it (and to its folder), or start the till with --data-dir pointing "
             "to a writable folder.", code="IT-202",
         )
-    current = _quick_check(path, backups) if exists else set()
+    if not exists:
+        current: set[str] = set()
+    elif checked:
+        current = _stamped_revisions(path)
+    else:
+        current = _quick_check(path, backups)
     known, heads = migrate.script_revisions(script_location)
     if current - known:
         raise LedgerError(
