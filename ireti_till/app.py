@@ -83,12 +83,12 @@ def setup_logging(data_dir: Path) -> Path | None:
 
 def qt_app() -> QApplication:
     """The QApplication with the shipped fonts and theme (see ireti_till.ui.application)."""
-    from ireti_till.bootstrap.late import _drop_source_cache
+    from ireti_till.bootstrap.late import drop_pyside_source_cache
     from ireti_till.ui.application import qt_app as make
 
     # As soon as PySide6 is loaded, stop its import hook keeping every later module's
     # source in memory (PYSIDE-2029, 10-25 MB), before the ledger thread loads SQLAlchemy.
-    _drop_source_cache()
+    drop_pyside_source_cache()
     return make()
 
 

@@ -39,7 +39,7 @@ def attach_late(till: Any) -> None:
         log.exception("refund screen not wired")
 
 
-def _drop_source_cache() -> None:
+def drop_pyside_source_cache() -> None:
     """Free the source text PySide6 read at start-up and stop it keeping more (~10-25 MB).
 
     PySide6's import hook (PYSIDE-2029, ``shibokensupport.feature._mod_uses_pyside``)
@@ -77,7 +77,7 @@ def start_soon(till: Any) -> None:
     relay.imported.connect(till.start_background)  # queued: runs on the GUI thread
 
     def prefetch() -> None:
-        _drop_source_cache()
+        drop_pyside_source_cache()
         for name in LATE_MODULES:
             try:
                 importlib.import_module(name)

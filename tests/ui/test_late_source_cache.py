@@ -18,8 +18,8 @@ def test_the_hook_gives_the_same_answer_without_caching_the_source() -> None:
     feature = sys.modules.get("shibokensupport.feature")
     if getattr(feature, "_mod_uses_pyside", None) is None:
         pytest.skip("this PySide6 has no feature import hook")
-    late._drop_source_cache()
-    late._drop_source_cache()  # idempotent: wraps once
+    late.drop_pyside_source_cache()
+    late.drop_pyside_source_cache()  # idempotent: wraps once
     check = feature._mod_uses_pyside  # type: ignore[union-attr]
     assert getattr(check, "ireti_uncached", False)
     assert linecache.cache == {}
