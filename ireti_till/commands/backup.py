@@ -23,10 +23,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     try:
+        policy = RetentionPolicy(args.keep_daily, args.keep_weekly)
         data_dir = open_data_dir(args.data_dir)
         archive = SqliteBackupArchive(ledger_path(data_dir), backups_dir(data_dir))
         service = BackupService(archive, SystemClock().now,
-                                RetentionPolicy(max(1, args.keep_daily), max(0, args.keep_weekly)))
+                                policy)
         record, removed = service.back_up_now()
     except TillError as exc:
         return fail(exc)

@@ -29,6 +29,8 @@ NOT_A_DATABASE = "IT-503"
 TILL_RUNNING = "IT-504"
 WORK_QUEUED = "IT-505"
 VERIFY_FAILED = "IT-506"
+BAD_RETENTION = "IT-540"
+SOURCE_INCOMPLETE = "IT-541"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,30 @@ class BackupRecord:
         return self.integrity == "ok"
 
 
+MAX_DAILY = 3660
+MAX_WEEKLY = 520
+
+
 @dataclass(frozen=True, slots=True)
 class RetentionPolicy:
+    """Keep the newest backup of each of the last ``daily`` days (1..3660) and of each of
+    the last ``weekly`` ISO weeks (0..520); anything else is refused (IT-540), not clamped."""
+
     daily: int = 7
     weekly: int = 4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.daily <= MAX_DAILY or not 0 <= self.weekly <= MAX_WEEKLY:
+            raise OperationsError(
+                f"--keep-daily must be 1..{MAX_DAILY} and --keep-weekly 0..{MAX_WEEKLY} (got "
+                f"{self.daily} and {self.weekly}); nothing was backed up or removed.",
+                code=BAD_RETENTION)
+
+    @property
+    def window(self) -> timedelta:
+        """How far back the policy reaches: backups younger than this are never unknown
+        leftovers to remove."""
+        return max(timedelta(days=self.daily), timedelta(weeks=self.weekly))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +125,10 @@ def choose_kept(records: Iterable[BackupRecord], policy: RetentionPolicy) -> set
     keep: set[str] = set()
     if ordered:
         keep.add(ordered[0].name)
+        # sales are append-only: the copy with the most sales may hold sales no newer copy
+        # has (the ledger lost them); it is never rotated away.
+        most = max(ordered, key=lambda r: (r.sales or 0, r.created))
+        keep.add(most.name)
     days: set[object] = set()
     weeks: set[object] = set()
     for r in ordered:
@@ -142,8 +168,11 @@ class BackupService:
     def rotate(self) -> list[BackupRecord]:
         records = self._archive.records()
         keep = choose_kept(records, self._policy)
-        # Unverified leftovers are removed too; files we did not write are never listed.
-        removed = [r for r in records if r.name not in keep]
+        # A copy without its sidecar (brought back from off-site storage, say) is kept while
+        # it is inside the retention window; older unverified leftovers are removed.
+        horizon = self._clock() - self._policy.window
+        removed = [r for r in records if r.name not in keep
+                   and not (r.integrity == "unverified" and r.created >= horizon)]
         for r in removed:
             self._archive.remove(r)
         return removed
