@@ -294,7 +294,7 @@ class SqliteRestoreTarget:
                                       f"({verdict}); nothing was changed.", code=VERIFY_FAILED)
             _fsync_path(incoming)
             if self.db_path.exists():
-                self.aside_dir.mkdir(parents=True, exist_ok=True)
+                custody.make_private_dir(self.aside_dir)
                 aside = self.aside_dir / f"ledger-before-restore-{stamp}.sqlite3"
                 verdict, _ = copy_database(self.db_path, aside)  # consistent, WAL folded in
                 if verdict != "ok":

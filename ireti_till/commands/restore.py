@@ -11,6 +11,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -40,7 +41,10 @@ def _audit_sink(data_dir: Path) -> AuditSink:
 def _note_history(data_dir: Path, line: dict[str, object]) -> None:
     """A plain record of every restore beside the ledger (survives the restore itself)."""
     try:
-        with (data_dir / "restore-history.jsonl").open("a", encoding="utf-8") as out:
+        fd = os.open(data_dir / "restore-history.jsonl",
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as out:
             out.write(json.dumps(line, default=str) + "\n")
     except OSError:
         log.exception("could not write restore-history.jsonl")

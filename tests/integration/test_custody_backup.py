@@ -172,3 +172,32 @@ def test_rotation_never_removes_the_copy_with_the_most_sales(data_dir: Path) -> 
     conn.close()
     _record, _removed = BackupService(archive, lambda: NOW, RetentionPolicy(1, 0)).back_up_now()
     assert rich.path.exists()
+
+
+@pytest.mark.parametrize("damage", ["zero-byte", "deleted"])
+def test_doctor_fails_for_a_vanished_ledger(
+        data_dir: Path, damage: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from ireti_till.commands import doctor
+
+    _opened(data_dir)
+    db = data_dir / DB_FILENAME
+    for extra in ("-wal", "-shm"):
+        Path(f"{db}{extra}").unlink(missing_ok=True)
+    if damage == "zero-byte":
+        db.write_bytes(b"")
+    else:
+        db.unlink()
+    assert doctor.main(["--data-dir", str(data_dir)]) == 2
+    out = capsys.readouterr().out
+    assert ("IT-221" if damage == "zero-byte" else "IT-220") in out
+    assert "FAIL  database" in out
+
+
+def test_doctor_warns_about_loose_modes(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ireti_till.commands import doctor
+
+    _opened(data_dir)
+    (data_dir / DB_FILENAME).chmod(0o644)
+    doctor.main(["--data-dir", str(data_dir)])
+    out = capsys.readouterr().out
+    assert "IT-226" in out and "ledger.sqlite3 (0644)" in out
