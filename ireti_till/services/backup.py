@@ -31,6 +31,10 @@ WORK_QUEUED = "IT-505"
 VERIFY_FAILED = "IT-506"
 BAD_RETENTION = "IT-540"
 SOURCE_INCOMPLETE = "IT-541"
+FOREIGN_TILL = "IT-542"
+INCOMPLETE_LEDGER = "IT-543"
+AUDIT_MISMATCH = "IT-544"
+NEWER_SCHEMA = "IT-545"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ class CandidateInfo:
     reason: str  # why not, for the person (empty when ok)
     sales: int | None = None
     revision: str | None = None
+    code: str = ""  # the refusal's code (IT-54x); IT-503 when empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +220,7 @@ def restore(
     if not info.ok:
         raise OperationsError(
             f"{candidate.name} cannot be restored: {info.reason}. Nothing was changed; pick a "
-            "file from the backups folder.", code=NOT_A_DATABASE,
+            "file from the backups folder.", code=info.code or NOT_A_DATABASE,
         )
     queued = target.queued_work()
     if queued:
