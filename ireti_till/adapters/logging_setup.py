@@ -86,11 +86,21 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+#: ``extra={SHOWN: True}``: the message was already printed for the person (a command's
+#: error line); it goes to the log file, not to the console a second time.
+SHOWN = "ireti_shown"
+
+
+def _not_shown(record: logging.LogRecord) -> bool:
+    return not getattr(record, SHOWN, False)
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (tests and the GUI swap it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
+        self.addFilter(_not_shown)
 
     @property
     def stream(self) -> Any:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from ireti_till.adapters.db.ledger import DB_FILENAME
-from ireti_till.adapters.logging_setup import configure_logging
+from ireti_till.adapters.instance_lock import InstanceLock
+from ireti_till.adapters.logging_setup import SHOWN, configure_logging
 from ireti_till.adapters.paths import resolve_data_dir
-from ireti_till.domain.errors import TillError
+from ireti_till.domain.errors import OperationsError, TillError
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +33,36 @@ def ledger_path(data_dir: Path) -> Path:
 
 
 def fail(error: TillError | str, status: int = 2) -> int:
-    print(f"ireti-till: {error}", file=sys.stderr)
-    logging.getLogger("ireti_till.commands").error("%s", error)
+    """Print the error once (stderr) and log it to the file only (not to the console again)."""
+    with contextlib.suppress(OSError):  # stderr itself is gone: the log file still has it
+        print(f"ireti-till: {error}", file=sys.stderr)
+    if logging.getLogger().handlers:  # else Python's last-resort handler would print it again
+        logging.getLogger("ireti_till.commands").error("%s", error, extra={SHOWN: True})
     return status
+
+
+def silence_stdout() -> None:
+    """After stdout failed (full disk, closed pipe): point it at /dev/null so the
+    interpreter's final flush does not print a second, raw error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def writer_lock(data_dir: Path, doing: str) -> Iterator[InstanceLock]:
+    """Hold the instance lock while a command changes the ledger; IT-227 when the till or
+    another command holds it (nothing is waited for, nothing is changed)."""
+    lock = InstanceLock(data_dir)
+    if not lock.acquire():
+        pid = lock.owner_pid()
+        who = f" (process {pid})" if pid else ""
+        raise OperationsError(
+            f"The till or another Ireti Till command{who} is using {data_dir} right now, so "
+            f"{doing} was not started and nothing was changed. Let it finish (or close the "
+            "till), then run this again.", code="IT-227")
+    try:
+        yield lock
+    finally:
+        lock.release()

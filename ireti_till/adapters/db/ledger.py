@@ -109,6 +109,8 @@ def _quick_check(path: Path, backups: Path) -> set[str]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if custody.is_disk_full(exc):
+            raise custody.disk_full_error(path.parent, "checking the ledger") from exc
         log.error("cannot read %s: %s", path, exc)
         raise damaged from exc
 
