@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -39,6 +40,11 @@ def build_probe(data_dir: Path, *, api_base: str | None = None) -> tuple[LocalHe
         except ConfigError as exc:
             config_check = CheckResult("config", Status.FAIL, str(exc), "fix config.toml",
                                        "config")
+        except Exception as exc:  # a config that cannot load is a FAIL, whatever broke
+            logging.getLogger(__name__).exception("config.toml could not be loaded")
+            config_check = CheckResult("config", Status.FAIL, f"config.toml cannot be loaded "
+                                       f"({type(exc).__name__}): the till will not start",
+                                       "fix config.toml", "config")
         else:
             mode, reader_id = config.stripe.mode, config.stripe.reader_id
             config_check = CheckResult("config", Status.OK,
