@@ -31,6 +31,7 @@ from ireti_till.adapters.config_sections import (
     parse_rate,
     parse_refunds,
     parse_staff,
+    parse_timezone,
 )
 from ireti_till.domain.catalog import TaxRate
 from ireti_till.domain.errors import ConfigError
@@ -216,7 +217,7 @@ class AppConfig:
 
 _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "store": {"name": str, "address": list, "tax_id": str, "currency": str, "till_id": str,
-              "prices_include_tax": bool, "receipt_footer": str},
+              "prices_include_tax": bool, "receipt_footer": str, "timezone": str},
     "tax_rates": {"code": str, "name": str, "rate": str},
     "stripe": {"mode": str, "location_id": str, "reader_id": str},
     "ui": {"lock_after_minutes": int, "beep": bool},
@@ -293,6 +294,7 @@ def _parse(text: str, path: Path) -> _Parsed:
                                             "(e.g. \"EUR\", \"GBP\", \"USD\")")
     if not _TILL_RE.fullmatch(store["till_id"]):
         raise c.fail(("store", "till_id"), "use 1-16 letters, digits, '-' or '_'")
+    timezone = parse_timezone(c, ("store", "timezone"), store.get("timezone", ""))
     address = store.get("address", [])
     if not all(isinstance(a, str) for a in address):
         raise c.fail(("store", "address"), "every address line must be text in quotes")
@@ -328,6 +330,7 @@ def _parse(text: str, path: Path) -> _Parsed:
             tax_rates=tuple(rates), address_lines=tuple(address),
             tax_id=store.get("tax_id", ""),
             receipt_footer=store.get("receipt_footer", "Thank you for shopping with us"),
+            timezone=timezone,
         ),
         StripeSettings(stripe.get("mode", "training"), stripe.get("location_id", ""),
                        stripe.get("reader_id", "")),

@@ -61,6 +61,22 @@ def parse_rate(checker: _Checker, key: tuple[str | int, ...], text: str) -> Deci
     return Decimal(m.group(1) + (m.group(2) or "")) / 100
 
 
+def parse_timezone(checker: _Checker, key: tuple[str | int, ...], name: str) -> str:
+    """An IANA time zone name ("America/New_York"); "" means this computer's zone."""
+    if not name:
+        return ""
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(name)
+    except (ValueError, OSError, ArithmeticError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise checker.fail(key, f"'{name:.40}' is not a time zone; write it like "
+                                "\"Europe/Paris\" or \"America/New_York\"") from exc
+    except KeyError as exc:
+        raise checker.fail(key, f"'{name:.40}' is not a known time zone") from exc
+    return name
+
+
 def _percent(c: _Checker, key: tuple[str, ...], text: str) -> Decimal:
     body = text.strip().removesuffix("%").strip()
     try:

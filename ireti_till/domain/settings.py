@@ -17,6 +17,7 @@ class StoreSettings:
     address_lines: tuple[str, ...] = ()
     tax_id: str = ""  # VAT / tax registration number printed on receipts
     receipt_footer: str = "Thank you for shopping with us"
+    timezone: str = ""  # IANA zone of the shop (the day's limits reset at its midnight)
     extra: dict[str, str] = field(default_factory=dict)
 
     def tax_rate(self, code: str) -> TaxRate:

@@ -88,3 +88,16 @@ def test_the_loader_never_raises_anything_but_a_config_error(
     # What loads must be usable: the till id is printable on a receipt and a barcode.
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,16}", config.store.till_id)
     assert all(0 <= r.rate <= 1 for r in config.store.tax_rates)
+
+
+@pytest.mark.parametrize(("zone", "ok"), [("America/New_York", True), ("Mars/Olympus", False),
+                                          ("../../etc/passwd", False), ("", True)])
+def test_store_timezone(data_dir: Path, zone: str, ok: bool) -> None:
+    text = DEFAULT_CONFIG.replace('till_id = "T01"', f'till_id = "T01"\ntimezone = "{zone}"', 1)
+    (data_dir / "config.toml").write_text(text, encoding="utf-8")
+    if ok:
+        assert load_config(data_dir).store.timezone == zone
+    else:
+        with pytest.raises(ConfigError) as info:
+            load_config(data_dir)
+        assert info.value.code == "IT-213"
