@@ -34,6 +34,7 @@ from ireti_till.adapters.config_sections import (
     parse_timezone,
 )
 from ireti_till.domain.catalog import TaxRate
+from ireti_till.domain.currencies import ISO_CURRENCIES
 from ireti_till.domain.errors import ConfigError
 from ireti_till.domain.refund_policy import RefundMatrix, default_matrix
 from ireti_till.domain.settings import StoreSettings
@@ -93,17 +94,6 @@ class KeyLines:
         return None
 
 
-#: ISO 4217 codes of currencies in use (a typo like "EUO" is caught, not guessed).
-_CURRENCY_CODES: Final = """
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
-BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
-GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
-KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
-MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
-SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
-UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
-"""
-ISO_CURRENCIES: Final = frozenset(_CURRENCY_CODES.split())
 
 DEFAULT_CONFIG: Final = '''\
 # Ireti Till configuration. Written on first start; edit it and restart the till.
