@@ -31,7 +31,7 @@ from ireti_till.adapters.config_sections import (
     parse_rate,
     parse_refunds,
     parse_staff,
-    parse_timezone,
+    parse_store_limits,
 )
 from ireti_till.domain.catalog import TaxRate
 from ireti_till.domain.currencies import ISO_CURRENCIES
@@ -207,7 +207,8 @@ class AppConfig:
 
 _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "store": {"name": str, "address": list, "tax_id": str, "currency": str, "till_id": str,
-              "prices_include_tax": bool, "receipt_footer": str, "timezone": str},
+              "prices_include_tax": bool, "receipt_footer": str, "timezone": str,
+              "max_basket_lines": int},
     "tax_rates": {"code": str, "name": str, "rate": str},
     "stripe": {"mode": str, "location_id": str, "reader_id": str},
     "ui": {"lock_after_minutes": int, "beep": bool},
@@ -284,7 +285,7 @@ def _parse(text: str, path: Path) -> _Parsed:
                                             "(e.g. \"EUR\", \"GBP\", \"USD\")")
     if not _TILL_RE.fullmatch(store["till_id"]):
         raise c.fail(("store", "till_id"), "use 1-16 letters, digits, '-' or '_'")
-    timezone = parse_timezone(c, ("store", "timezone"), store.get("timezone", ""))
+    timezone, max_lines = parse_store_limits(c, store)
     address = store.get("address", [])
     if not all(isinstance(a, str) for a in address):
         raise c.fail(("store", "address"), "every address line must be text in quotes")
@@ -320,7 +321,7 @@ def _parse(text: str, path: Path) -> _Parsed:
             tax_rates=tuple(rates), address_lines=tuple(address),
             tax_id=store.get("tax_id", ""),
             receipt_footer=store.get("receipt_footer", "Thank you for shopping with us"),
-            timezone=timezone,
+            timezone=timezone, max_basket_lines=max_lines,
         ),
         StripeSettings(stripe.get("mode", "training"), stripe.get("location_id", ""),
                        stripe.get("reader_id", "")),

@@ -61,6 +61,15 @@ def parse_rate(checker: _Checker, key: tuple[str | int, ...], text: str) -> Deci
     return Decimal(m.group(1) + (m.group(2) or "")) / 100
 
 
+def parse_store_limits(c: _Checker, store: dict[str, Any]) -> tuple[str, int]:
+    """``[store] timezone`` (IANA name, "" = this computer's) and ``max_basket_lines``."""
+    zone = parse_timezone(c, ("store", "timezone"), store.get("timezone", ""))
+    lines = store.get("max_basket_lines", 500)
+    if not 1 <= lines <= 5000:
+        raise c.fail(("store", "max_basket_lines"), "must be between 1 and 5000")
+    return zone, lines
+
+
 def parse_timezone(checker: _Checker, key: tuple[str | int, ...], name: str) -> str:
     """An IANA time zone name ("America/New_York"); "" means this computer's zone."""
     if not name:
