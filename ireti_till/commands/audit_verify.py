@@ -22,14 +22,14 @@ from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.db.engine import make_engine
 from ireti_till.adapters.db.staff_repo import SqlStaffUnitOfWorkFactory
 from ireti_till.adapters.secrets import AUDIT_KEY, SecretStore
-from ireti_till.commands.ops_common import add_data_dir, fail, ledger_path, open_data_dir
+from ireti_till.commands.ops_common import add_data_dir, emit, fail, ledger_path, open_data_dir
 from ireti_till.domain.errors import LedgerError, OperationsError, TillError
 from ireti_till.services.audit import AuditLog
 
 
 def _broken(reason: str) -> int:
     """The chain cannot be walked because something that held it is gone: BROKEN (exit 1)."""
-    print(f"BROKEN at entry 1: {reason} (0 checked)")
+    emit(f"BROKEN at entry 1: {reason} (0 checked)")
     return 1
 
 
@@ -83,5 +83,6 @@ def main(argv: list[str]) -> int:
             "the database is damaged.", code="IT-201"))
     except TillError as exc:
         return fail(exc)
-    print(f"{result.describe()} [{elapsed:.2f} s]")
+    if not emit(f"{result.describe()} [{elapsed:.2f} s]"):
+        return 2
     return 0 if result.ok else 1

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
 from ireti_till.adapters.health_probes import LocalHealthProbe
-from ireti_till.commands.ops_common import add_data_dir, open_data_dir
+from ireti_till.commands.ops_common import add_data_dir, emit, open_data_dir
 from ireti_till.domain.errors import ConfigError, TillError
 from ireti_till.services.health import (
     CheckResult,
@@ -100,9 +99,5 @@ def main(argv: list[str]) -> int:
                               datetime.now(UTC))
     else:
         report = run_doctor(data_dir, api_base=args.stripe_api_base)
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
-    else:
-        print(render_text(report))
-    sys.stdout.flush()
-    return report.exit_code
+    text = json.dumps(report.as_dict(), indent=2) if args.json else render_text(report)
+    return report.exit_code if emit(text) else 2

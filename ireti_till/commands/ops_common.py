@@ -66,3 +66,32 @@ def writer_lock(data_dir: Path, doing: str) -> Iterator[InstanceLock]:
         yield lock
     finally:
         lock.release()
+
+
+def emit(text: str) -> bool:
+    """Print ``text`` to stdout; False (after saying so once, IT-547) when stdout is full or
+    closed, so the command can exit non-zero instead of dying with a raw error."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        silence_stdout()
+        fail(OperationsError(f"The output could not be written ({exc.strerror or exc}); "
+                             "free space where it goes or redirect it, then run the command "
+                             "again.", code="IT-547"))
+        return False
+    return True
+
+
+def unexpected(exc: BaseException, doing: str, where: Path | None = None) -> TillError:
+    """A low-level failure (I/O, SQLite) as an error a person can act on: disk full is
+    IT-223 (never "damaged"); anything else IT-500 with its type, details in the log."""
+    from ireti_till.adapters.custody import disk_full_error, is_disk_full
+
+    logging.getLogger("ireti_till.commands").error("%s failed", doing, exc_info=exc,
+                                                   extra={SHOWN: True})
+    if is_disk_full(exc):
+        return disk_full_error(where or Path.cwd(), doing)
+    return OperationsError(f"{doing} failed ({type(exc).__name__}: {str(exc)[:120]}). Nothing "
+                           "was changed that is not said above; see the log and run "
+                           "`ireti-till doctor`.", code="IT-500")

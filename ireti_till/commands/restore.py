@@ -25,7 +25,14 @@ from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
 from ireti_till.adapters.instance_lock import InstanceLock
 from ireti_till.adapters.secrets import AUDIT_KEY, SecretStore
-from ireti_till.commands.ops_common import add_data_dir, fail, ledger_path, open_data_dir
+from ireti_till.commands.ops_common import (
+    add_data_dir,
+    emit,
+    fail,
+    ledger_path,
+    open_data_dir,
+    unexpected,
+)
 from ireti_till.domain.errors import OperationsError, TillError
 from ireti_till.services.backup import TILL_RUNNING, AuditSink, restore
 
@@ -95,14 +102,19 @@ def main(argv: list[str]) -> int:
             lock.release()
     except TillError as exc:
         return fail(exc)
+    except (OSError, sqlite3.Error) as exc:
+        return fail(unexpected(exc, "the restore", Path(args.data_dir or ".")))
     _note_history(data_dir, {"at": datetime.now(UTC).isoformat(), "from": result.restored_from,
                              "aside": result.aside, "sales": result.sales,
                              "audited": result.audited})
-    print(f"restored {result.sales} sales from {result.restored_from}")
+    lines = [f"restored {result.sales} sales from {result.restored_from}"]
     if result.aside:
-        print(f"the previous database is kept at {result.aside}")
+        lines.append(f"the previous database is kept at {result.aside}")
     if not result.audited:
-        print("note: no audit trail is available; the restore is recorded in the log only")
+        lines.append("note: no audit trail is available; the restore is recorded in the log "
+                     "only")
+    if not emit("\n".join(lines)):
+        return 1
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ireti_till.adapters.bundle_sources import LocalBundleSources, ZipBundleWriter
 from ireti_till.adapters.db.ledger import DB_FILENAME
-from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir
+from ireti_till.commands.ops_common import add_data_dir, emit, fail, open_data_dir, unexpected
 from ireti_till.domain.errors import OperationsError, TillError
 from ireti_till.services.support_bundle import Progress, build_bundle
 
@@ -96,5 +96,6 @@ def main(argv: list[str]) -> int:
         path = write_support_bundle(data_dir, args.output)
     except TillError as exc:
         return fail(exc)
-    print(f"support bundle written: {path} ({path.stat().st_size} bytes)")
-    return 0
+    except (OSError, sqlite3.Error) as exc:
+        return fail(unexpected(exc, "the support bundle", args.output))
+    return 0 if emit(f"support bundle written: {path} ({path.stat().st_size} bytes)") else 1
