@@ -102,6 +102,16 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
         self.addFilter(_not_shown)
 
+    def format(self, record: logging.LogRecord) -> str:
+        """One line for the person at the console; the traceback goes to the log file."""
+        if record.exc_info or record.exc_text or record.stack_info:
+            exc = record.exc_info[1] if record.exc_info else None
+            short = logging.makeLogRecord({**record.__dict__, "exc_info": None,
+                                           "exc_text": None, "stack_info": None})
+            text = super().format(short)
+            return f"{text} ({type(exc).__name__}: {exc})" if exc is not None else text
+        return super().format(record)
+
     @property
     def stream(self) -> Any:
         return sys.stderr

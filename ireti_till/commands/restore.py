@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ireti_till.adapters import custody
-from ireti_till.adapters.backup import SqliteRestoreTarget
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
 from ireti_till.adapters.instance_lock import InstanceLock
+from ireti_till.adapters.restore_target import SqliteRestoreTarget
 from ireti_till.adapters.secrets import AUDIT_KEY, SecretStore
 from ireti_till.commands.ops_common import (
     add_data_dir,

@@ -106,6 +106,10 @@ class BackupArchive(Protocol):
 
     def remove(self, record: BackupRecord) -> None: ...
 
+    def sale_ids(self, record: BackupRecord) -> frozenset[str] | None:
+        """The ids of the sales in a backup (None when it cannot be read)."""
+        ...
+
 
 class RestoreTarget(Protocol):
     def inspect(self, candidate: Path) -> CandidateInfo: ...
@@ -171,15 +175,32 @@ class BackupService:
         return record, removed
 
     def rotate(self) -> list[BackupRecord]:
+        """Remove what the policy does not keep, except a copy without its sidecar inside
+        the window (brought back from off-site storage, say) and any backup holding a sale
+        that no kept backup has: rotation never deletes the last copy of a sale."""
         records = self._archive.records()
         keep = choose_kept(records, self._policy)
-        # A copy without its sidecar (brought back from off-site storage, say) is kept while
-        # it is inside the retention window; older unverified leftovers are removed.
         horizon = self._clock() - self._policy.window
-        removed = [r for r in records if r.name not in keep
-                   and not (r.integrity == "unverified" and r.created >= horizon)]
-        for r in removed:
+        candidates = sorted((r for r in records if r.name not in keep
+                             and not (r.integrity == "unverified" and r.created >= horizon)),
+                            key=lambda r: r.created, reverse=True)
+        covered: set[str] | None = None
+        removed: list[BackupRecord] = []
+        for r in candidates:
+            ids = self._archive.sale_ids(r)
+            if ids:
+                if covered is None:
+                    covered = set()
+                    for kept in records:
+                        if kept.name in keep:
+                            covered |= self._archive.sale_ids(kept) or set()
+                if not ids <= covered:
+                    log.warning("backup %s kept beyond the policy: it holds %d sale(s) no "
+                                "kept backup has", r.name, len(ids - covered))
+                    covered |= ids
+                    continue
             self._archive.remove(r)
+            removed.append(r)
         return removed
 
     def back_up_if_due(self, every: timedelta = timedelta(hours=24)) -> BackupRecord | None:

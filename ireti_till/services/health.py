@@ -127,12 +127,13 @@ def check_database(f: DatabaseFacts) -> CheckResult:
         return CheckResult("database", Status.WARN, "no ledger yet (created at first start)",
                            "start the till once to create it", a)
     if f.integrity != "ok":
-        return CheckResult("database", Status.FAIL, f"integrity check failed: {f.integrity}",
+        return CheckResult("database", Status.FAIL,
+                           f"integrity check failed (IT-201): {f.integrity[:200]}",
                            "stop trading; restore the last verified backup", a)
     unknown = f.revisions - f.known
     if unknown:
         return CheckResult("database", Status.FAIL,
-                           f"schema {sorted(unknown)} is newer than this version",
+                           f"schema {sorted(unknown)} is newer than this version (IT-204)",
                            "install the newer Ireti Till again", "schema-version")
     if f.revisions != f.heads:
         return CheckResult("database", Status.WARN,

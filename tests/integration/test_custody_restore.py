@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ireti_till.adapters.backup import SqliteBackupArchive, SqliteRestoreTarget
+from ireti_till.adapters.backup import SqliteBackupArchive
 from ireti_till.adapters.config_file import load_config
 from ireti_till.adapters.db.ledger import DB_FILENAME, open_ledger
+from ireti_till.adapters.restore_target import SqliteRestoreTarget
 from ireti_till.commands import restore as restore_cmd
 from ireti_till.domain.audit import seal
 from ireti_till.domain.errors import OperationsError
