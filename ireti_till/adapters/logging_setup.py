@@ -109,7 +109,7 @@ class _StderrHandler(logging.StreamHandler):
             short = logging.makeLogRecord({**record.__dict__, "exc_info": None,
                                            "exc_text": None, "stack_info": None})
             text = super().format(short)
-            return f"{text} ({type(exc).__name__}: {exc})" if exc is not None else text
+            return f"{text} ({type(exc).__name__}: {redact_text(str(exc))})" if exc else text
         return super().format(record)
 
     @property

@@ -121,3 +121,23 @@ def test_support_bundle_is_private(ledger_dir: Path, tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_console_gets_one_redacted_line_per_error_and_the_file_the_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from ireti_till.adapters.logging_setup import configure_logging
+
+    path = configure_logging(tmp_path / "logs", console_level="ERROR")
+    try:
+        raise OSError(28, "No space left on device, key sk_live_51CONSOLECANARY99")
+    except OSError:
+        logging.getLogger("ireti_till.test").exception("backup failed")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    console = capsys.readouterr().err
+    assert "Traceback" not in console and console.count("\n") == 1
+    assert "backup failed" in console and "OSError" in console
+    assert "CONSOLECANARY" not in console
+    assert "Traceback" in path.read_text()
