@@ -137,6 +137,25 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
             os.fchmod(fd, 0o600)
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log line that cannot be written (full disk) is never a traceback on screen:
+        one line on stderr the first time, then silence until a write works again."""
+        if getattr(self, "_failing", False):
+            return
+        self._failing = True
+        exc = sys.exc_info()[1]
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"ireti-till: the log file {self.baseFilename} cannot be written "
+                             f"({type(exc).__name__}: {exc}); logging to the console only "
+                             "(IT-510)\n")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(record)
+        if getattr(self, "_failing", False) and self.stream is not None:
+            with contextlib.suppress(Exception):
+                self.stream.flush()
+                self._failing = False
+
 
 def _file_handler(log_dir: Path, max_bytes: int, backup_count: int) -> logging.Handler:
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
