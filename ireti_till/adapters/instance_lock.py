@@ -10,6 +10,7 @@ people reading it; the PID is never trusted for the decision.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -54,12 +55,10 @@ class InstanceLock:
             handle.close()
             return False
         # The PID is for people reading the file; a full disk must not cost the lock itself.
-        try:
+        try:  # straight to the file (unbuffered): nothing left to fail at close
             os.fchmod(fd, 0o600)
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         except OSError as exc:
             log.warning("could not write the PID into %s: %s", self.path, exc)
         self._handle = handle
@@ -72,7 +71,8 @@ class InstanceLock:
         try:
             _unlock(handle)
         finally:
-            handle.close()
+            with contextlib.suppress(OSError):
+                handle.close()
 
     def owner_pid(self) -> int | None:
         """The PID written by the holder (informational only)."""

@@ -230,3 +230,21 @@ def test_enospc_at_every_write_of_every_command(golden, tmp_path: Path, command,
     writes = attempt(0, 0).count  # open-ledger on a good ledger writes nothing here
     for fail_at in range(1, writes + 1):
         attempt(fail_at, fail_at)
+    print(f"[custody] {command.name}: ENOSPC injected at each of {writes} writes")
+
+
+def test_the_instance_lock_on_a_full_disk(tmpfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 item 7: the till took a raw OSError [Errno 28] from the lock."""
+    from ireti_till.adapters.instance_lock import InstanceLock
+    from ireti_till.domain.errors import LedgerError
+
+    data = tmpfs / "data"
+    data.mkdir()
+    _fill(tmpfs, 0)
+    lock = InstanceLock(data)
+    assert lock.acquire()  # the PID is informational: a full disk does not cost the lock
+    lock.release()
+    injector = Injector(1)
+    with injected(monkeypatch, injector), pytest.raises(LedgerError) as info:
+        InstanceLock(tmpfs / "other").acquire()
+    assert info.value.code == "IT-223"
