@@ -275,8 +275,22 @@ class FileAnchor:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
+        self._cached: tuple[tuple[int, int, int], list[tuple[int, str]]] | None = None
 
     def history(self) -> list[tuple[int, str]]:
+        """The saved heads, oldest first (re-read only when the file changed)."""
+        try:
+            st = custody_path(self.data_dir).stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = (0, 0, 0)
+        if self._cached is not None and self._cached[0] == stamp:
+            return list(self._cached[1])
+        history = self._read()
+        self._cached = (stamp, history)
+        return list(history)
+
+    def _read(self) -> list[tuple[int, str]]:
         data = read_custody(self.data_dir) or {}
         out: list[tuple[int, str]] = []
         raw = data.get("anchors")
