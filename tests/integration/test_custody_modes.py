@@ -65,3 +65,15 @@ def test_an_empty_data_dir_option_is_refused(tmp_path: Path,
         resolve_data_dir("")
     assert info.value.code == "IT-225"
     assert backup_cmd.main(["--data-dir", ""]) == 2
+
+
+def test_the_pre_migration_copy_is_private(tmp_path: Path, loose_umask: None) -> None:
+    import sqlite3 as sq
+
+    from ireti_till.adapters.db import migrate
+
+    source = tmp_path / "old.sqlite3"
+    sq.connect(source).execute("CREATE TABLE t (x)").connection.close()
+    copy = migrate.backup_copy(source, tmp_path / "backups", "0001_core")
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700
