@@ -56,6 +56,7 @@ INCOMPLETE: Final = "IT-222"
 DISK_FULL: Final = "IT-223"
 CUSTODY_DAMAGED: Final = "IT-224"
 INSECURE: Final = "IT-226"
+FOREIGN: Final = "IT-229"
 
 _RESTORE: Final = ("Do not trade and do not start a new ledger: restore the last good backup "
                    "with `ireti-till restore FILE` (backups are in {backups}), or call support.")
@@ -185,15 +186,48 @@ def _update_custody(data_dir: Path, **changes: object) -> None:
 
 
 def mark_ledger(data_dir: Path) -> None:
-    """Record that this data directory now has a ledger (idempotent; never raises for a
-    full disk: the backups and the keyring anchor are further evidence)."""
+    """Record that this data directory now has a ledger, and (once its audit trail has a
+    first entry) which ledger: the link of audit entry 1, unique to one ledger. Idempotent;
+    never raises for a full disk (the backups and the keyring anchor are more evidence)."""
     try:
         existing = read_custody(data_dir)
-        if existing is not None and not existing.get("damaged"):
+        identity = _first_link(data_dir / DB_FILENAME)
+        if existing is not None and not existing.get("damaged") and (
+                identity is None or existing.get("identity")):
             return
-        _update_custody(data_dir, ledger=DB_FILENAME)
+        changes: dict[str, object] = {"ledger": DB_FILENAME}
+        if identity is not None:
+            changes["identity"] = identity
+        _update_custody(data_dir, **changes)
     except (OSError, LedgerError) as exc:
         log.error("could not write the custody file in %s: %s", data_dir, exc)
+
+
+def _first_link(path: Path) -> str | None:
+    """The link of audit entry 1 (None: no such entry, or the file cannot be read)."""
+    with contextlib.suppress(sqlite3.Error):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            if "audit_log" in table_names(conn):
+                row = conn.execute("SELECT link FROM audit_log WHERE seq = 1").fetchone()
+                return str(row[0]) if row else None
+        finally:
+            conn.close()
+    return None
+
+
+def require_identity(path: Path, data_dir: Path) -> None:
+    """IT-229 when the ledger's audit trail starts with another entry than the one this
+    folder's ledger started with: another till's (or another install's) ledger."""
+    recorded = (read_custody(data_dir) or {}).get("identity")
+    found = _first_link(path) if isinstance(recorded, str) else None
+    if found is not None and found != recorded:
+        raise LedgerError(
+            f"The ledger {path} is not the one this data folder had: its audit trail starts "
+            "with another entry (another till's or another installation's ledger). Do not "
+            "trade: put this till's ledger back, or restore its newest backup with "
+            f"`ireti-till restore FILE` (backups are in {data_dir / 'backups'}).",
+            code=FOREIGN)
 
 
 def has_had_ledger(data_dir: Path) -> bool:
@@ -224,6 +258,7 @@ def require_ledger(data_dir: Path) -> bool:
     if size:
         if has_had_ledger(data_dir):
             require_schema(path, data_dir)
+            require_identity(path, data_dir)
         return True
     if not has_had_ledger(data_dir):
         return False

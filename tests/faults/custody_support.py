@@ -81,6 +81,7 @@ def make_golden(root: Path, till_id: str = "T01") -> tuple[Path, Path, frozenset
             ctx.audit.checkpoint()
         finally:
             ledger.close()
+        open_ledger(data).close()  # a second start: the custody file learns which ledger
         assert backup.main(["--data-dir", str(data)]) == 0
     good = next((data / "backups").glob("ireti-till-*.sqlite3"))
     return data, good, frozenset(ids)

@@ -27,7 +27,8 @@ from tests.faults.custody_support import (
 from tests.integration.ops_helpers import _reset_ops_logging  # noqa: F401
 
 #: Ledgers on which a command that changes the ledger must refuse (not this till's good one).
-MUST_REFUSE = {"zero-byte", "truncated", "bit-flipped", "crafted", "future", "missing"}
+MUST_REFUSE = {"zero-byte", "truncated", "bit-flipped", "crafted", "future", "missing",
+               "foreign"}
 
 
 @pytest.fixture(scope="module")

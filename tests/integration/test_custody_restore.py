@@ -119,3 +119,20 @@ def test_the_command_uses_the_configured_till_id(
     open_ledger(here).close()
     assert restore_cmd.main(["--data-dir", str(here), "--yes", str(other)]) == 2
     assert "IT-542" in capsys.readouterr().err
+
+
+def test_a_foreign_ledger_put_in_place_is_refused_at_start(tmp_path: Path) -> None:
+    from ireti_till.domain.errors import LedgerError
+
+    _ledger_with_audit(tmp_path / "other", b"o" * 32)
+    here = tmp_path / "here"
+    _ledger_with_audit(here, KEY)
+    open_ledger(here).close()  # a later start: the custody file learns which ledger it is
+    (here / DB_FILENAME).write_bytes((tmp_path / "other" / DB_FILENAME).read_bytes())
+    with pytest.raises(LedgerError) as info:
+        open_ledger(here)
+    assert info.value.code == "IT-229"
+    own = next((here / "backups").glob("ireti-till-*.sqlite3"))
+    target = SqliteRestoreTarget(here / DB_FILENAME, audit_key=KEY)
+    restore(target, own, till_running=False, actor="admin", clock=lambda: NOW)
+    open_ledger(here).close()  # this till's own backup is welcome
