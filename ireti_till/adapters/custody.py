@@ -159,15 +159,16 @@ def read_custody(data_dir: Path) -> dict[str, object] | None:
     return data
 
 
-def write_private_json(path: Path, data: object) -> None:
-    """Write ``data`` to ``path`` atomically, 0600, fsynced."""
+def write_private_json(path: Path, data: object, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically, 0600, fsynced unless ``durable=False``."""
     tmp = path.with_name(path.name + ".partial")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
                  FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
         os.write(fd, json.dumps(data, indent=1).encode())
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)
@@ -176,13 +177,14 @@ def write_private_json(path: Path, data: object) -> None:
     tmp.replace(path)
 
 
-def _update_custody(data_dir: Path, **changes: object) -> None:
+def _update_custody(data_dir: Path, changes: dict[str, object], *,
+                    durable: bool = True) -> None:
     current = read_custody(data_dir) or {}
     current.pop("damaged", None)
     current.setdefault("version", 1)
     current.setdefault("created", datetime.now(UTC).isoformat())
     current.update(changes)
-    write_private_json(custody_path(data_dir), current)
+    write_private_json(custody_path(data_dir), current, durable=durable)
 
 
 def mark_ledger(data_dir: Path) -> None:
@@ -198,7 +200,7 @@ def mark_ledger(data_dir: Path) -> None:
         changes: dict[str, object] = {"ledger": DB_FILENAME}
         if identity is not None:
             changes["identity"] = identity
-        _update_custody(data_dir, **changes)
+        _update_custody(data_dir, changes)
     except (OSError, LedgerError) as exc:
         log.error("could not write the custody file in %s: %s", data_dir, exc)
 
@@ -342,8 +344,10 @@ class FileAnchor:
     def save(self, seq: int, link: str) -> None:
         history = [h for h in self.history() if h[0] < seq][-(HISTORY - 1):]
         history.append((seq, link))
-        _update_custody(self.data_dir, ledger=DB_FILENAME,
-                        anchors=[list(h) for h in history])
+        # Not fsynced: after a power cut this copy may lag a little, which only makes it a
+        # weaker anchor (the keyring's is read too); it never makes a good chain look broken.
+        _update_custody(self.data_dir, {"ledger": DB_FILENAME,
+                                        "anchors": [list(h) for h in history]}, durable=False)
 
 
 class ChainedAnchor:
