@@ -106,7 +106,8 @@ class LocalHealthProbe:
     def _loose(self) -> tuple[str, ...]:
         d = self.data_dir
         files = [*custody.ledger_files(d), d / custody.CUSTODY_FILENAME, d / "config.toml",
-                 d / "ireti-till.lock"]
+                 d / "ireti-till.lock", d / "training-secrets.json",
+                 d / "restore-history.jsonl"]
         folders = [d, d / "backups", d / "logs", d / "restore-aside"]
         for folder in folders[1:]:
             with contextlib.suppress(OSError):

@@ -101,3 +101,14 @@ def test_store_timezone(data_dir: Path, zone: str, ok: bool) -> None:
         with pytest.raises(ConfigError) as info:
             load_config(data_dir)
         assert info.value.code == "IT-213"
+
+
+def test_doctor_fails_for_a_config_the_till_cannot_load(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ireti_till.commands import doctor
+
+    text = re.sub(r"\[\[tax_rates\]\].*?(?=\n\[(?!\[tax)|\Z)", "", DEFAULT_CONFIG, flags=re.S)
+    (data_dir / "config.toml").write_text("tax_rates = [1]\n" + text, encoding="utf-8")
+    assert doctor.main(["--data-dir", str(data_dir)]) == 2
+    out = capsys.readouterr().out
+    assert "FAIL  config" in out and "IT-213" in out
