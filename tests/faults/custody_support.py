@@ -38,6 +38,7 @@ from ireti_till.commands import (
     doctor,
     export_sales,
     restore,
+    selftest,
     support_bundle,
 )
 from ireti_till.domain.errors import TillError
@@ -202,7 +203,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("support-bundle", lambda d, g, s: support_bundle.main(
         ["--data-dir", str(d), "-o", str(s / "bundle.zip")])),
     Command("open-ledger", lambda d, g, s: _open(d), writes_ledger=True),
+    Command("selftest", lambda d, g, s: selftest.main(["--data-dir", str(d), "--quiet"]),
+            writes_ledger=True),
 )
+#: The disk-full suites leave the Qt selftest out (it is the till's start, ``open-ledger``).
+STORAGE_COMMANDS = tuple(c for c in COMMANDS if c.name != "selftest")
 
 
 def _open(data: Path) -> int:

@@ -20,8 +20,8 @@ import pytest
 
 from ireti_till.adapters import backup as backup_adapter
 from tests.faults.custody_support import (
-    COMMANDS,
     CSV,
+    STORAGE_COMMANDS,
     check_rule,
     make_golden,
     no_keyring,
@@ -85,7 +85,7 @@ def _fill(mount: Path, leave: int) -> None:
 
 
 @pytest.mark.parametrize("leave", FREE_LEVELS)
-@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+@pytest.mark.parametrize("command", STORAGE_COMMANDS, ids=[c.name for c in STORAGE_COMMANDS])
 def test_every_command_on_a_full_tmpfs(golden, tmpfs: Path, tmp_path: Path, leave: int,
                                        command, memory_keyring,
                                        capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,7 +196,7 @@ def check_output(command: str, data: Path, scratch: Path, good: Path,
 
 
 #: The commands that write somewhere (readers are covered by the tmpfs test).
-WRITERS = [c for c in COMMANDS if c.name not in ("doctor", "audit-verify")]
+WRITERS = [c for c in STORAGE_COMMANDS if c.name not in ("doctor", "audit-verify")]
 
 
 @pytest.mark.parametrize("command", WRITERS, ids=[c.name for c in WRITERS])
