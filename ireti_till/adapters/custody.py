@@ -112,8 +112,8 @@ def ledger_files(data_dir: Path) -> list[Path]:
 
 
 def secure_ledger(data_dir: Path) -> None:
-    """0700 on the data folder, 0600 on the ledger and its -wal/-shm and the custody file."""
-    secure_dir(data_dir)
+    """0600 on the ledger, its -wal/-shm and the custody file (the data folder itself is
+    0700 when the till creates it, and never chmodded when the user chose an existing one)."""
     for path in (*ledger_files(data_dir), data_dir / CUSTODY_FILENAME):
         secure_file(path)
 

@@ -51,7 +51,8 @@ def ensure_writable(path: Path) -> Path:
         if is_disk_full(exc):
             raise disk_full_error(path, "opening the data directory") from exc
         raise _unwritable(path, exc.strerror or type(exc).__name__) from exc
-    secure_dir(path)
+    # A folder created here is 0700 (mkdir's mode); an existing one the user chose (even
+    # /tmp or a home folder) is never chmodded: doctor warns about loose modes (IT-226).
     return path.resolve()
 
 

@@ -115,8 +115,14 @@ def test_backups_alone_prove_the_folder_had_a_ledger(data_dir: Path) -> None:
 
 def test_a_new_data_folder_still_gets_a_ledger_and_a_private_custody_file(
         data_dir: Path) -> None:
+    from ireti_till.adapters.paths import resolve_data_dir
+
+    shared = data_dir.stat().st_mode & 0o777
     old = os.umask(0o022)
     try:
+        _opened(data_dir, 0)  # an existing folder the user chose: never chmodded
+        assert data_dir.stat().st_mode & 0o777 == shared
+        data_dir = resolve_data_dir(str(data_dir / "new"))  # a folder the till creates
         _opened(data_dir, 0)
     finally:
         os.umask(old)

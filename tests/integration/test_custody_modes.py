@@ -77,3 +77,11 @@ def test_the_pre_migration_copy_is_private(tmp_path: Path, loose_umask: None) ->
     copy = migrate.backup_copy(source, tmp_path / "backups", "0001_core")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700
+
+
+def test_an_existing_shared_folder_is_never_chmodded(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp
+    resolve_data_dir(str(shared))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
