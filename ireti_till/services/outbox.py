@@ -245,7 +245,7 @@ class OutboxRunner:
         extra: dict[str, object] = {}
         if info is not None and info.card_brand and not a.card_brand:
             extra = {"card_brand": info.card_brand, "card_last4": info.card_last4}
-        uow.payments.save_attempt(a.moved(target, now, **extra))
+        uow.payments.transition(a.attempt_id, a.state, target, now=now, **extra)
 
     def _find_intent(self, op: Operation) -> Operation:
         """A cancel queued before the PI id was known: find the PI, or prove there is none."""
@@ -361,7 +361,7 @@ class OutboxRunner:
             if op.attempt_id is not None and op.kind is OperationKind.CAPTURE:
                 a = u.payments.get_attempt(op.attempt_id)
                 if a is not None and a.state is S.AUTHORISED:
-                    u.payments.save_attempt(a.moved(S.NEEDS_RECONCILIATION,
-                                                    self.ctx.clock.now(), reason=text))
+                    u.payments.transition(a.attempt_id, a.state, S.NEEDS_RECONCILIATION,
+                                          now=self.ctx.clock.now(), reason=text)
             u.commit()
         return Verdict.SURFACE

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from uuid import UUID
 
 from ireti_till.domain.money import Money
@@ -70,7 +70,12 @@ class PaymentRepository(Protocol):
     # attempts
     def add_attempt(self, attempt: Attempt, create_key: str, params_json: str) -> None: ...
     def get_attempt(self, attempt_id: UUID) -> Attempt | None: ...
-    def save_attempt(self, attempt: Attempt) -> None: ...
+    def transition(self, attempt_id: UUID, expected: AttemptState, target: AttemptState, *,
+                   now: datetime, **changes: Any) -> Attempt:
+        """The only way an attempt's row changes: a compare-and-set on its state, checked
+        against ``domain.payment.check_change``; the attempt as it now is. Raises
+        ``AttemptMoved`` (with ``current``) when the state was not ``expected``."""
+        ...
     def attempts_for_sale(self, sale_id: UUID) -> list[Attempt]: ...
     def attempts_in(self, states: Iterable[AttemptState]) -> list[Attempt]: ...
 

@@ -20,7 +20,7 @@ from ireti_till.adapters.db import models_payments as m
 from ireti_till.adapters.db.sale_codec import sale_from_json, sale_to_json
 from ireti_till.domain.money import Money
 from ireti_till.domain.outbox import Operation, OperationKind, OperationState
-from ireti_till.domain.payment import Attempt, AttemptState
+from ireti_till.domain.payment import Attempt, AttemptMoved, AttemptState, check_change
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.services.payment_store_port import CashPart, TenderSale, TenderSaleState
 
@@ -136,10 +136,26 @@ class SqlPaymentRepository:
             select(attempts_t).where(attempts_t.c.attempt_id == str(attempt_id))).first()
         return None if r is None else _attempt(r)
 
-    def save_attempt(self, attempt: Attempt) -> None:
-        self._c.execute(update(attempts_t)
-                        .where(attempts_t.c.attempt_id == str(attempt.attempt_id))
-                        .values(**_attempt_values(attempt)))
+    def transition(self, attempt_id: UUID, expected: AttemptState, target: AttemptState, *,
+                   now: datetime, **changes: Any) -> Attempt:
+        """Move the attempt ``expected`` -> ``target`` (writing ``changes``) in one
+        ``UPDATE ... WHERE attempt_id = :id AND state = :expected``; the row as it now is.
+
+        The move is checked against the domain state machine first (``IllegalTransition``);
+        if the row was not in ``expected`` nothing is written and ``AttemptMoved`` carries
+        the attempt as it is, so a late writer can never undo someone else's move."""
+        check_change(expected, target, set(changes))
+        values: dict[str, Any] = {"state": target.value, "updated_at": now, **changes}
+        if values.get("reason"):
+            values["reason"] = str(values["reason"])[:500]
+        row = self._c.execute(
+            update(attempts_t)
+            .where(attempts_t.c.attempt_id == str(attempt_id),
+                   attempts_t.c.state == expected.value)
+            .values(**values).returning(*attempts_t.c)).first()
+        if row is None:
+            raise AttemptMoved(attempt_id, expected, target, self.get_attempt(attempt_id))
+        return _attempt(row)
 
     def attempts_for_sale(self, sale_id: UUID) -> list[Attempt]:
         rows = self._c.execute(select(attempts_t).where(attempts_t.c.sale_id == str(sale_id))
