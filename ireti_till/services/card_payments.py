@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from ireti_till.domain.errors import InputError, NotFoundError, PaymentError
@@ -39,6 +38,7 @@ from ireti_till.domain.payment import (
 )
 from ireti_till.domain.payment_errors import DECLINES, ReaderOffline
 from ireti_till.services.card_calls import attempt_call_patiently, capture_before_of
+from ireti_till.services.card_status import CardStatus, card_status
 from ireti_till.services.outbox import OutboxRunner
 from ireti_till.services.payment_context import PaymentContext, log
 from ireti_till.services.payment_port import IntentInfo
@@ -50,39 +50,15 @@ from ireti_till.services.tendering import (
     progress_of,
 )
 
+__all__ = ["CardPayments", "CardStatus"]  # CardStatus lives in card_status.py
+
 S = AttemptState
-_PHASE = {S.PLANNED: "creating", S.INTENT_CREATED: "ready", S.ON_READER: "waiting_for_card",
-          S.DECLINED: "declined", S.AUTHORISED: "approved", S.CAPTURED: "approved",
-          S.CANCELLED: "cancelled", S.NEEDS_RECONCILIATION: "needs_reconciliation"}
 _ABANDON_LOOKS = 4
 _READER_STOPS = {
     "customer_canceled": "The customer cancelled on the reader. Try again or take cash.",
     "canceled": "The payment was cancelled on the reader. Try again or take cash.",
     "reader_timeout": "No card was presented in time. Try again or take cash.",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CardStatus:
-    """What the card dialog shows (frozen; carried by signals)."""
-
-    attempt_id: UUID
-    sale_id: UUID
-    state: AttemptState
-    phase: str
-    message: str
-    amount: Money
-    error_code: str | None = None
-    decline_code: str | None = None
-    card_brand: str | None = None
-    card_last4: str | None = None
-    sale_completed: bool = False
-    remaining: Money | None = None
-
-    @property
-    def settled(self) -> bool:
-        """The poller may stop: nothing more happens without the cashier."""
-        return self.state is not S.ON_READER and self.state is not S.PLANNED
 
 
 def _current(lost: AttemptMoved) -> Attempt:
@@ -403,16 +379,4 @@ class CardPayments:
         return self.ctx.move(a, a.state, reason=reason)
 
     def _status(self, a: Attempt) -> CardStatus:
-        prog = self.tender.progress(a.sale_id)
-        message = a.reason or {
-            "creating": "Contacting Stripe…", "ready": "Ready to send to the reader.",
-            "waiting_for_card": "Present card on the reader.",
-            "approved": "Approved.", "cancelled": "Card payment cancelled.",
-            "declined": "The card was declined.",
-            "needs_reconciliation": "This payment needs a supervisor to check it.",
-        }[_PHASE[a.state]]
-        code = DECLINES.get(a.decline_code or "", (None, "", False))[0] if a.decline_code else None
-        return CardStatus(a.attempt_id, a.sale_id, a.state, _PHASE[a.state], message, a.amount,
-                          code, a.decline_code, a.card_brand, a.card_last4, prog.completed,
-                          prog.remaining)
-
+        return card_status(a, self.tender.progress(a.sale_id))
