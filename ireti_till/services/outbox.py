@@ -217,8 +217,10 @@ class OutboxRunner:
         else:
             new = replace(op, state=OS.FAILED, tries=tries, last_error=outcome.describe())
         with self.ctx.uow() as u:
-            u.payments.save_operation(new)
-            if verdict is Verdict.DONE:
+            if not u.payments.save_operation(new, expected=op):  # resolved meanwhile: stands
+                log.warning("outbox %s %s changed while it was sent; left as it is",
+                            op.kind, op.op_id)
+            if verdict is Verdict.DONE:  # Stripe's answer is evidence either way
                 self._settle_attempt(u, op, info, now)
             u.commit()
         if op.kind is OperationKind.CAPTURE and verdict is Verdict.DONE:
@@ -277,14 +279,14 @@ class OutboxRunner:
             elif not found:
                 new = replace(op, state=OS.DONE, last_error="no PaymentIntent was ever created")
                 with self.ctx.uow() as u:
-                    u.payments.save_operation(new)
+                    u.payments.save_operation(new, expected=op)
                     u.commit()
                 return new
         new = replace(op, intent_id=found_id)
         with self.ctx.uow() as u:
-            u.payments.save_operation(new)
+            wrote = u.payments.save_operation(new, expected=op)
             u.commit()
-        return new
+        return new if wrote else replace(op, intent_id=None)  # moved on: do not send
 
     def _replay_create(self, op: Operation, params: IntentParams) -> str | None:
         self.pace()
@@ -295,7 +297,8 @@ class OutboxRunner:
             # The create key holds a stored failure and search finds nothing: no PI.
             with self.ctx.uow() as u:
                 u.payments.save_operation(replace(
-                    op, state=OS.DONE, last_error="create failed at Stripe; no PaymentIntent"))
+                    op, state=OS.DONE, last_error="create failed at Stripe; no PaymentIntent"),
+                    expected=op)
                 u.commit()
             return None
         if info is None:
@@ -323,7 +326,7 @@ class OutboxRunner:
         with self.ctx.uow() as u:
             u.payments.save_operation(replace(
                 op, state=OS.PENDING, key=regenerated(base, gen), key_generation=gen,
-                next_at=self.ctx.clock.now(), tries=0, last_error=why))
+                next_at=self.ctx.clock.now(), tries=0, last_error=why), expected=op)
             u.commit()
 
     def _get_fresh(self, op: Operation) -> Operation:
@@ -357,7 +360,8 @@ class OutboxRunner:
         text = (f"PaymentIntent is {info.status}: the {op.kind.value} cannot happen; "
                 "a supervisor must check this sale")
         with self.ctx.uow() as u:
-            u.payments.save_operation(replace(op, state=OS.FAILED, last_error=text))
+            u.payments.save_operation(replace(op, state=OS.FAILED, last_error=text),
+                                      expected=op)
             if op.attempt_id is not None and op.kind is OperationKind.CAPTURE:
                 a = u.payments.get_attempt(op.attempt_id)
                 if a is not None and a.state is S.AUTHORISED:

@@ -179,9 +179,17 @@ class SqlPaymentRepository:
             params_json=json.dumps([list(p) for p in op.params]),
             created_at=op.created_at, updated_at=op.created_at, **_op_values(op)))
 
-    def save_operation(self, op: Operation) -> None:
-        self._c.execute(update(outbox_t).where(outbox_t.c.op_id == str(op.op_id))
-                        .values(**_op_values(op)))
+    def save_operation(self, op: Operation, expected: Operation | None = None) -> bool:
+        """Write ``op``; with ``expected`` only if the row still has its state, tries and
+        key generation (a compare-and-set for writes made after a network call). False if
+        nothing was written because the row had moved on (a supervisor resolved it...)."""
+        cond = [outbox_t.c.op_id == str(op.op_id)]
+        if expected is not None:
+            cond += [outbox_t.c.state == expected.state.value,
+                     outbox_t.c.tries == expected.tries,
+                     outbox_t.c.key_generation == expected.key_generation]
+        done = self._c.execute(update(outbox_t).where(*cond).values(**_op_values(op)))
+        return bool(done.rowcount)
 
     def get_operation(self, op_id: UUID) -> Operation | None:
         r = self._c.execute(select(outbox_t).where(outbox_t.c.op_id == str(op_id))).first()
