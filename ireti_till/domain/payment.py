@@ -31,6 +31,10 @@ already has instead of doing the thing twice. From this follow the rules the cod
    ``capture_before``.
 5. *Final means final.* ``captured`` and ``cancelled`` have no way out. Refunds are their
    own records with their own keys; they never move an attempt backwards.
+6. *One compare-and-set per change.* The ledger changes an attempt only through
+   ``PaymentRepository.transition``: from the state the actor saw, to a target this module
+   allows (``check_change``). Someone who saw an older state loses (``AttemptMoved``) and
+   writes nothing, so a late answer can never undo a cashier's Esc or the worker's capture.
 
 This module is pure: it decides, the services act and the ledger remembers.
 """
