@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID, uuid4
 
 from ireti_till.domain.errors import InputError, NotFoundError, PaymentError
@@ -216,7 +217,7 @@ class CardPayments:
             return self._move(a, S.NEEDS_RECONCILIATION, intent_id=info.id,
                               reason="PaymentIntent does not match the attempt")
         reader = self.reader_id()
-        steps: list[tuple[AttemptState, dict[str, object]]] = [
+        steps: list[tuple[AttemptState, dict[str, Any]]] = [
             (S.INTENT_CREATED, {"intent_id": info.id})]
         if reader:  # one commit for "PI known" and "going to the reader, try 1"
             steps.append((S.ON_READER, {"reader_id": reader, "reader_try": 1, "reason": None}))
@@ -358,7 +359,7 @@ class CardPayments:
         """Compare-and-set from ``a.state``; if someone else moved it, theirs wins."""
         return self.ctx.move(a, target, **changes)
 
-    def _move_chain(self, a: Attempt, steps: list[tuple[AttemptState, dict[str, object]]]
+    def _move_chain(self, a: Attempt, steps: list[tuple[AttemptState, dict[str, Any]]]
                     ) -> Attempt:
         """Several compare-and-set moves committed as one transaction (all or none)."""
         now = self.ctx.clock.now()

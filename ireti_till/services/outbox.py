@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from ireti_till.domain.errors import InputError, NotFoundError
@@ -244,7 +245,7 @@ class OutboxRunner:
         except IllegalTransition:  # logged, never forced
             log.error("attempt %s cannot go %s -> %s", a.attempt_id, a.state, target)
             return
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if info is not None and info.card_brand and not a.card_brand:
             extra = {"card_brand": info.card_brand, "card_last4": info.card_last4}
         uow.payments.transition(a.attempt_id, a.state, target, now=now, **extra)

@@ -65,10 +65,11 @@ class PaymentContext:
         ``PaymentRepository.transition``). When someone else moved the attempt first, their
         move stands and the attempt is returned as it now is: the caller acts on that."""
         now = self.clock.now()
+        pin = a.reader_try if a.state is AttemptState.ON_READER else None
         try:
             with self.uow() as u:
                 moved = u.payments.transition(a.attempt_id, a.state, target, now=now,
-                                              **changes)
+                                              expected_try=pin, **changes)
                 u.commit()
         except AttemptMoved as lost:
             if lost.current is None:

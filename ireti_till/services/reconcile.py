@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from ireti_till.domain.errors import NotFoundError
@@ -56,7 +57,7 @@ class Reconciler:
         return self._state(attempt_id)
 
     @staticmethod
-    def _evidence(info: IntentInfo) -> dict[str, object]:
+    def _evidence(info: IntentInfo) -> dict[str, Any]:
         if info.status == "requires_capture":
             return {"intent_id": info.id, "card_brand": info.card_brand,
                     "card_last4": info.card_last4, "capture_before": capture_before_of(info)}

@@ -157,3 +157,20 @@ def test_many_connections_racing_one_move_have_exactly_one_winner(
     winners = [i for i in range(len(engines))
                if final.intent_id == f"pi_{i}" or final.reason == f"racer {i}"]
     assert len(winners) == 1 and final.state is targets[winners[0]]
+
+
+def test_a_conclusion_about_one_reader_try_does_not_land_on_the_next(
+        ledger) -> None:  # type: ignore[no-untyped-def]
+    _, uow, clock = ledger
+    a = planned(uow, clock)
+    ctx = PaymentContext(uow, None, clock, "T1")  # type: ignore[arg-type]
+    try1 = ctx.move(ctx.move(a, S.INTENT_CREATED, intent_id="pi_t"), S.ON_READER,
+                    reader_id="tmr_1", reader_try=1)
+    declined = ctx.move(try1, S.DECLINED, decline_code="card_declined")
+    try2 = ctx.move(declined, S.ON_READER, reader_try=2)
+    # A poll that read the reader during try 1 concludes "the customer cancelled" late:
+    late = ctx.move(try1, S.INTENT_CREATED, reason="The customer cancelled on the reader.")
+    assert late == try2 == stored(uow, a.attempt_id)
+    with uow() as u, pytest.raises(AttemptMoved):
+        u.payments.transition(a.attempt_id, S.ON_READER, S.INTENT_CREATED, now=clock.now(),
+                              expected_try=1)

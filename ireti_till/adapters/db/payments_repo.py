@@ -137,22 +137,24 @@ class SqlPaymentRepository:
         return None if r is None else _attempt(r)
 
     def transition(self, attempt_id: UUID, expected: AttemptState, target: AttemptState, *,
-                   now: datetime, **changes: Any) -> Attempt:
+                   now: datetime, expected_try: int | None = None, **changes: Any) -> Attempt:
         """Move the attempt ``expected`` -> ``target`` (writing ``changes``) in one
         ``UPDATE ... WHERE attempt_id = :id AND state = :expected``; the row as it now is.
 
         The move is checked against the domain state machine first (``IllegalTransition``);
         if the row was not in ``expected`` nothing is written and ``AttemptMoved`` carries
-        the attempt as it is, so a late writer can never undo someone else's move."""
+        the attempt as it is, so a late writer can never undo someone else's move.
+        ``expected_try`` also pins the reader try (on_reader -> on_reader is a move, so a
+        conclusion about try n must not land on try n+1)."""
         check_change(expected, target, set(changes))
         values: dict[str, Any] = {"state": target.value, "updated_at": now, **changes}
         if values.get("reason"):
             values["reason"] = str(values["reason"])[:500]
-        row = self._c.execute(
-            update(attempts_t)
-            .where(attempts_t.c.attempt_id == str(attempt_id),
-                   attempts_t.c.state == expected.value)
-            .values(**values).returning(*attempts_t.c)).first()
+        cond = [attempts_t.c.attempt_id == str(attempt_id), attempts_t.c.state == expected.value]
+        if expected_try is not None:
+            cond.append(attempts_t.c.reader_try == expected_try)
+        row = self._c.execute(update(attempts_t).where(*cond).values(**values)
+                              .returning(*attempts_t.c)).first()
         if row is None:
             raise AttemptMoved(attempt_id, expected, target, self.get_attempt(attempt_id))
         return _attempt(row)
