@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -28,10 +29,11 @@ from ireti_till.services.payment_context import PaymentContext
 from tests.faults.support import StepClock, migrated_engine, sale_template
 
 S = AttemptState
+Ledger = tuple[Path, SqlPaymentUnitOfWorkFactory, StepClock]
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[tuple[Path, SqlPaymentUnitOfWorkFactory, StepClock]]:
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
     engine = migrated_engine(tmp_path / "ledger.sqlite3")
     yield tmp_path / "ledger.sqlite3", SqlPaymentUnitOfWorkFactory(engine), StepClock()
     engine.dispose()
@@ -56,7 +58,7 @@ def stored(uow: SqlPaymentUnitOfWorkFactory, aid: UUID) -> Attempt:
     return a
 
 
-def test_a_move_returns_the_row_as_it_now_is(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_returns_the_row_as_it_now_is(ledger: Ledger) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     later = clock.advance(seconds=2)
@@ -69,7 +71,7 @@ def test_a_move_returns_the_row_as_it_now_is(ledger) -> None:  # type: ignore[no
     assert moved.updated_at == later and moved.created_at == a.created_at
 
 
-def test_the_loser_of_a_race_writes_nothing_and_sees_the_winner(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_loser_of_a_race_writes_nothing_and_sees_the_winner(ledger: Ledger) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     with uow() as u:
@@ -91,8 +93,8 @@ def test_the_loser_of_a_race_writes_nothing_and_sees_the_winner(ledger) -> None:
     (S.PLANNED, S.PLANNED, {"intent_id": "pi_9"}),  # a stay only carries a note
 ])
 def test_an_illegal_move_is_refused_before_anything_is_written(
-        ledger, expected: AttemptState, target: AttemptState,  # type: ignore[no-untyped-def]
-        changes: dict[str, object]) -> None:
+        ledger: Ledger, expected: AttemptState, target: AttemptState,
+        changes: dict[str, Any]) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     with uow() as u, pytest.raises(IllegalTransition):
@@ -100,7 +102,7 @@ def test_an_illegal_move_is_refused_before_anything_is_written(
     assert stored(uow, a.attempt_id) == a
 
 
-def test_a_cancelled_attempt_never_goes_back_to_planned(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_attempt_never_goes_back_to_planned(ledger: Ledger) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     ctx = PaymentContext(uow, None, clock, "T1")  # type: ignore[arg-type]
@@ -112,7 +114,7 @@ def test_a_cancelled_attempt_never_goes_back_to_planned(ledger) -> None:  # type
     assert stored(uow, a.attempt_id) == cancelled
 
 
-def test_write_once_fields_cannot_change(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_write_once_fields_cannot_change(ledger: Ledger) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     with uow() as u, pytest.raises(ValueError, match="amount"):
@@ -121,7 +123,7 @@ def test_write_once_fields_cannot_change(ledger) -> None:  # type: ignore[no-unt
     assert stored(uow, a.attempt_id) == a
 
 
-def test_a_note_stays_in_the_state_even_when_final(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_stays_in_the_state_even_when_final(ledger: Ledger) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     ctx = PaymentContext(uow, None, clock, "T1")  # type: ignore[arg-type]
@@ -131,7 +133,7 @@ def test_a_note_stays_in_the_state_even_when_final(ledger) -> None:  # type: ign
 
 
 def test_many_connections_racing_one_move_have_exactly_one_winner(
-        ledger) -> None:  # type: ignore[no-untyped-def]
+        ledger: Ledger) -> None:
     path, uow, clock = ledger
     a = planned(uow, clock)
     engines = [migrated_engine(path) for _ in range(6)]
@@ -160,7 +162,7 @@ def test_many_connections_racing_one_move_have_exactly_one_winner(
 
 
 def test_a_conclusion_about_one_reader_try_does_not_land_on_the_next(
-        ledger) -> None:  # type: ignore[no-untyped-def]
+        ledger: Ledger) -> None:
     _, uow, clock = ledger
     a = planned(uow, clock)
     ctx = PaymentContext(uow, None, clock, "T1")  # type: ignore[arg-type]
