@@ -31,6 +31,10 @@ already has instead of doing the thing twice. From this follow the rules the cod
    ``capture_before``.
 5. *Final means final.* ``captured`` and ``cancelled`` have no way out. Refunds are their
    own records with their own keys; they never move an attempt backwards.
+6. *One compare-and-set per change.* The ledger changes an attempt only through
+   ``PaymentRepository.transition``: from the state the actor saw, to a target this module
+   allows (``check_change``). Someone who saw an older state loses (``AttemptMoved``) and
+   writes nothing, so a late answer can never undo a cashier's Esc or the worker's capture.
 
 This module is pure: it decides, the services act and the ledger remembers.
 """
@@ -103,6 +107,55 @@ def check_transition(current: AttemptState, target: AttemptState) -> AttemptStat
             "changed; call a supervisor if this repeats."
         )
     return target
+
+
+#: The fields a state change may set besides ``state`` and ``updated_at``. Identity, amount
+#: and creation time are written once, when the attempt is planned, and never again.
+MUTABLE_FIELDS: Final = frozenset({"intent_id", "reader_id", "reader_try", "card_brand",
+                                   "card_last4", "decline_code", "reason", "capture_before"})
+#: What may change while the state stays put (a move to the same state that is not in
+#: ``TRANSITIONS``): a note about what happened, never evidence.
+STAY_FIELDS: Final = frozenset({"reason"})
+
+
+def check_change(expected: AttemptState, target: AttemptState,
+                 fields: frozenset[str] | set[str]) -> None:
+    """Allow a compare-and-set from ``expected`` to ``target`` writing ``fields``, or raise.
+
+    Unknown or write-once fields are a bug (``ValueError``). A move must be in
+    ``TRANSITIONS``; staying in the same state (when that is not itself a move, like a new
+    reader try) must change something, and only ``STAY_FIELDS``."""
+    unknown = set(fields) - MUTABLE_FIELDS
+    if unknown:
+        raise ValueError(f"an attempt's {', '.join(sorted(unknown))} cannot be changed")
+    if target is expected and target not in TRANSITIONS[expected]:
+        if not fields or set(fields) - STAY_FIELDS:
+            raise IllegalTransition(
+                f"A card payment in {expected.value} can only get a note without moving. "
+                "Nothing was changed; call a supervisor if this repeats.")
+        return
+    check_transition(expected, target)
+
+
+class AttemptMoved(PaymentError):
+    """A compare-and-set lost the race: the attempt was no longer in the expected state.
+
+    Someone else (the worker, recovery, the cashier) moved it first and their move stands;
+    ``current`` is the attempt as it now is (``None`` if there is no such attempt)."""
+
+    code = "IT-391"
+
+    def __init__(self, attempt_id: UUID, expected: AttemptState, target: AttemptState,
+                 current: Attempt | None) -> None:
+        now = "missing" if current is None else current.state.value
+        super().__init__(
+            f"This card payment changed while the till was working on it (it is now {now}, "
+            f"not {expected.value}). Nothing was overwritten; look at the payment again "
+            "before doing anything else.")
+        self.attempt_id = attempt_id
+        self.expected = expected
+        self.target = target
+        self.current = current
 
 
 # ---------------------------------------------------------------------------------------
@@ -266,6 +319,8 @@ class Attempt:
         return IntentParams(self.amount, self.sale_id, self.attempt_id, self.till_id)
 
     def moved(self, target: AttemptState, now: datetime, **changes: object) -> Attempt:
-        """A copy in ``target`` (checked) with ``changes`` applied."""
-        check_transition(self.state, target)
+        """A copy in ``target`` (checked like ``transition``) with ``changes`` applied.
+
+        Only a value: the ledger changes through ``PaymentRepository.transition``."""
+        check_change(self.state, target, set(changes))
         return replace(self, state=target, updated_at=now, **changes)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import Any
 from uuid import UUID, uuid4
 
 from ireti_till.domain.errors import InputError, NotFoundError, PaymentError
@@ -29,6 +29,7 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.outbox import Verdict, decide
 from ireti_till.domain.payment import (
     Attempt,
+    AttemptMoved,
     AttemptState,
     IntentParams,
     cancel_action_key,
@@ -38,6 +39,7 @@ from ireti_till.domain.payment import (
 )
 from ireti_till.domain.payment_errors import DECLINES, ReaderOffline
 from ireti_till.services.card_calls import attempt_call_patiently, capture_before_of
+from ireti_till.services.card_status import CardStatus, card_status
 from ireti_till.services.outbox import OutboxRunner
 from ireti_till.services.payment_context import PaymentContext, log
 from ireti_till.services.payment_port import IntentInfo
@@ -49,10 +51,10 @@ from ireti_till.services.tendering import (
     progress_of,
 )
 
+__all__ = ["CardPayments", "CardStatus"]  # CardStatus lives in card_status.py
+
 S = AttemptState
-_PHASE = {S.PLANNED: "creating", S.INTENT_CREATED: "ready", S.ON_READER: "waiting_for_card",
-          S.DECLINED: "declined", S.AUTHORISED: "approved", S.CAPTURED: "approved",
-          S.CANCELLED: "cancelled", S.NEEDS_RECONCILIATION: "needs_reconciliation"}
+_ABANDON_LOOKS = 4
 _READER_STOPS = {
     "customer_canceled": "The customer cancelled on the reader. Try again or take cash.",
     "canceled": "The payment was cancelled on the reader. Try again or take cash.",
@@ -60,27 +62,10 @@ _READER_STOPS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CardStatus:
-    """What the card dialog shows (frozen; carried by signals)."""
-
-    attempt_id: UUID
-    sale_id: UUID
-    state: AttemptState
-    phase: str
-    message: str
-    amount: Money
-    error_code: str | None = None
-    decline_code: str | None = None
-    card_brand: str | None = None
-    card_last4: str | None = None
-    sale_completed: bool = False
-    remaining: Money | None = None
-
-    @property
-    def settled(self) -> bool:
-        """The poller may stop: nothing more happens without the cashier."""
-        return self.state is not S.ON_READER and self.state is not S.PLANNED
+def _current(lost: AttemptMoved) -> Attempt:
+    if lost.current is None:
+        raise lost
+    return lost.current
 
 
 class CardPayments:
@@ -158,30 +143,37 @@ class CardPayments:
         return self.poll(attempt_id)
 
     def abandon(self, attempt_id: UUID, reason: str = "abandoned") -> CardStatus:
-        """Give up on this card (cashier takes cash instead): cancel the PaymentIntent."""
-        a = self._load(attempt_id)
-        if a.state is S.ON_READER:
-            self.cancel(attempt_id)
+        """Give up on this card (cashier takes cash instead): cancel the PaymentIntent.
+
+        Runs beside the dialog's worker thread (Esc while a call hangs): the cancel is a
+        compare-and-set on the state read here, and if the other thread moved the attempt
+        meanwhile, the abandon looks again from where it now is."""
+        for _ in range(_ABANDON_LOOKS):
             a = self._load(attempt_id)
             if a.state is S.ON_READER:
-                raise PaymentError("The reader is still waiting for the card; cancel on the "
-                                   "reader first.", code="IT-374")
-        if a.state in (S.CAPTURED, S.CANCELLED, S.NEEDS_RECONCILIATION):
-            return self._status(a)
-        if a.state is S.AUTHORISED and self.tender.progress(a.sale_id).completed:
-            raise PaymentError("This card paid for a completed sale: refund it instead.",
-                               code="IT-362")
-        now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(attempt_id)
-            assert fresh is not None
-            moved = fresh.moved(S.CANCELLED, now, reason=reason[:500])
-            u.payments.save_attempt(moved)
-            u.payments.enqueue(cancel_op(fresh, now, "abandoned"))
-            u.commit()
-        self.ctx.point("cancel.queued")
-        self.outbox.run_for_attempt(attempt_id)
-        return self._status(moved)
+                self.cancel(attempt_id)
+                a = self._load(attempt_id)
+                if a.state is S.ON_READER:
+                    raise PaymentError("The reader is still waiting for the card; cancel on "
+                                       "the reader first.", code="IT-374")
+            if a.state in (S.CAPTURED, S.CANCELLED, S.NEEDS_RECONCILIATION):
+                return self._status(a)
+            if a.state is S.AUTHORISED and self.tender.progress(a.sale_id).completed:
+                raise PaymentError("This card paid for a completed sale: refund it instead.",
+                                   code="IT-362")
+            now = self.ctx.clock.now()
+            try:
+                with self.ctx.uow() as u:
+                    moved = u.payments.transition(attempt_id, a.state, S.CANCELLED, now=now,
+                                                  reason=reason[:500])
+                    u.payments.enqueue(cancel_op(moved, now, "abandoned"))
+                    u.commit()
+            except AttemptMoved:
+                continue  # the worker thread moved it first: look again
+            self.ctx.point("cancel.queued")
+            self.outbox.run_for_attempt(attempt_id)
+            return self._status(moved)
+        return self._status(self._load(attempt_id))
 
     def void_sale(self, sale_id: UUID, reason: str) -> TenderProgress:
         """Void an open sale: stop any reader action, then cancel every card on it."""
@@ -225,7 +217,7 @@ class CardPayments:
             return self._move(a, S.NEEDS_RECONCILIATION, intent_id=info.id,
                               reason="PaymentIntent does not match the attempt")
         reader = self.reader_id()
-        steps: list[tuple[AttemptState, dict[str, object]]] = [
+        steps: list[tuple[AttemptState, dict[str, Any]]] = [
             (S.INTENT_CREATED, {"intent_id": info.id})]
         if reader:  # one commit for "PI known" and "going to the reader, try 1"
             steps.append((S.ON_READER, {"reader_id": reader, "reader_try": 1, "reason": None}))
@@ -250,17 +242,15 @@ class CardPayments:
             return self._move(a, S.NEEDS_RECONCILIATION,
                               reason=f"{len(found)} PaymentIntents carry this attempt id")
         now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(a.attempt_id)
-            assert fresh is not None
-            if fresh.state is not a.state:
-                return fresh
-            moved = fresh.moved(S.CANCELLED, now, reason=(
-                "Stripe failed this card request; nothing was charged. Press Card again "
-                f"to retry. ({why[:200]})"))
-            u.payments.save_attempt(moved)
-            u.payments.enqueue(cancel_op(fresh, now, "abandoned"))
-            u.commit()
+        try:
+            with self.ctx.uow() as u:
+                moved = u.payments.transition(a.attempt_id, a.state, S.CANCELLED, now=now, reason=(
+                    "Stripe failed this card request; nothing was charged. Press Card again "
+                    f"to retry. ({why[:200]})"))
+                u.payments.enqueue(cancel_op(moved, now, "abandoned"))
+                u.commit()
+        except AttemptMoved as lost:
+            return _current(lost)
         return moved
 
     def _process(self, a: Attempt) -> Attempt:
@@ -331,23 +321,22 @@ class CardPayments:
     def _authorised(self, a: Attempt, info: IntentInfo) -> Attempt:
         self.ctx.point("auth.seen")
         now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(a.attempt_id)
-            assert fresh is not None
-            if fresh.state in (S.AUTHORISED, S.CAPTURED):
-                return fresh
-            moved = fresh.moved(S.AUTHORISED, now, card_brand=info.card_brand,
-                                card_last4=info.card_last4,
-                                capture_before=capture_before_of(info), reason=None)
-            u.payments.save_attempt(moved)
-            sale = complete_if_paid(u, a.sale_id, now)
-            to_capture = [] if sale is None else [
-                o.attempt_id for o in u.payments.attempts_for_sale(a.sale_id)
-                if o.state is S.AUTHORISED]
-            u.commit()
+        try:
+            with self.ctx.uow() as u:
+                moved = u.payments.transition(
+                    a.attempt_id, a.state, S.AUTHORISED, now=now, card_brand=info.card_brand,
+                    card_last4=info.card_last4, capture_before=capture_before_of(info),
+                    reason=None)
+                sale = complete_if_paid(u, a.sale_id, now)
+                to_capture = [] if sale is None else [
+                    o.attempt_id for o in u.payments.attempts_for_sale(a.sale_id)
+                    if o.state is S.AUTHORISED]
+                u.commit()
+        except AttemptMoved as lost:  # authorised already, or cancelled meanwhile: theirs
+            return _current(lost)
         self.ctx.point("auth.stored")
         self.ctx.metric("card_approved", 1)
-        self.ctx.metric("tender_ms", (now - fresh.created_at).total_seconds() * 1000)
+        self.ctx.metric("tender_ms", (now - moved.created_at).total_seconds() * 1000)
         for attempt_id in to_capture:  # capture right after authorisation
             self.outbox.run_for_attempt(attempt_id)
         return self._load(a.attempt_id) if to_capture else moved
@@ -367,51 +356,28 @@ class CardPayments:
         return a
 
     def _move(self, a: Attempt, target: AttemptState, **changes: object) -> Attempt:
-        now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(a.attempt_id)
-            assert fresh is not None
-            if fresh.state is not a.state:  # someone else moved it: theirs wins
-                return fresh
-            moved = fresh.moved(target, now, **changes)
-            u.payments.save_attempt(moved)
-            u.commit()
-        return moved
+        """Compare-and-set from ``a.state``; if someone else moved it, theirs wins."""
+        return self.ctx.move(a, target, **changes)
 
-    def _move_chain(self, a: Attempt, steps: list[tuple[AttemptState, dict[str, object]]]
+    def _move_chain(self, a: Attempt, steps: list[tuple[AttemptState, dict[str, Any]]]
                     ) -> Attempt:
-        """Several checked moves committed as one transaction."""
+        """Several compare-and-set moves committed as one transaction (all or none)."""
         now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(a.attempt_id)
-            assert fresh is not None
-            if fresh.state is not a.state:
-                return fresh
-            moved = fresh
-            for target, changes in steps:
-                moved = moved.moved(target, now, **changes)
-            u.payments.save_attempt(moved)
-            u.commit()
+        try:
+            with self.ctx.uow() as u:
+                moved = a
+                for target, changes in steps:
+                    moved = u.payments.transition(a.attempt_id, moved.state, target, now=now,
+                                                  **changes)
+                u.commit()
+        except AttemptMoved as lost:
+            return _current(lost)
         return moved
 
     def _save_reason(self, a: Attempt, reason: str) -> Attempt:
-        with self.ctx.uow() as u:
-            new = replace(a, reason=reason)
-            u.payments.save_attempt(new)
-            u.commit()
-        return new
+        """A note on the attempt, only if it is still where ``a`` saw it (the cashier's
+        Esc may have cancelled it while the call failed: the cancel stands)."""
+        return self.ctx.move(a, a.state, reason=reason)
 
     def _status(self, a: Attempt) -> CardStatus:
-        prog = self.tender.progress(a.sale_id)
-        message = a.reason or {
-            "creating": "Contacting Stripe…", "ready": "Ready to send to the reader.",
-            "waiting_for_card": "Present card on the reader.",
-            "approved": "Approved.", "cancelled": "Card payment cancelled.",
-            "declined": "The card was declined.",
-            "needs_reconciliation": "This payment needs a supervisor to check it.",
-        }[_PHASE[a.state]]
-        code = DECLINES.get(a.decline_code or "", (None, "", False))[0] if a.decline_code else None
-        return CardStatus(a.attempt_id, a.sale_id, a.state, _PHASE[a.state], message, a.amount,
-                          code, a.decline_code, a.card_brand, a.card_last4, prog.completed,
-                          prog.remaining)
-
+        return card_status(a, self.tender.progress(a.sale_id))

@@ -97,7 +97,7 @@ class EventsSweep:
                     uow.payments.save_operation(replace(
                         op, state=OperationState.DONE, last_error="confirmed by event"))
             if a.state in (S.AUTHORISED, S.NEEDS_RECONCILIATION):
-                uow.payments.save_attempt(a.moved(S.CAPTURED, now))
+                uow.payments.transition(a.attempt_id, a.state, S.CAPTURED, now=now)
                 return True
         elif ev.type == "payment_intent.canceled":
             for op in uow.payments.operations_for_attempt(a.attempt_id):
@@ -108,9 +108,9 @@ class EventsSweep:
                 sale = uow.payments.get_sale(a.sale_id)
                 if sale is not None and sale.state.value == "completed":
                     # The sale counts this card as paid but Stripe released the money.
-                    uow.payments.save_attempt(a.moved(
-                        S.NEEDS_RECONCILIATION, now,
-                        reason="Stripe cancelled the authorisation before capture"))
+                    uow.payments.transition(
+                        a.attempt_id, a.state, S.NEEDS_RECONCILIATION, now=now,
+                        reason="Stripe cancelled the authorisation before capture")
                     log.error("attempt %s: authorisation cancelled at Stripe", a.attempt_id)
                     return True
         return False

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from ireti_till.domain.errors import InputError, NotFoundError
@@ -217,8 +218,10 @@ class OutboxRunner:
         else:
             new = replace(op, state=OS.FAILED, tries=tries, last_error=outcome.describe())
         with self.ctx.uow() as u:
-            u.payments.save_operation(new)
-            if verdict is Verdict.DONE:
+            if not u.payments.save_operation(new, expected=op):  # resolved meanwhile: stands
+                log.warning("outbox %s %s changed while it was sent; left as it is",
+                            op.kind, op.op_id)
+            if verdict is Verdict.DONE:  # Stripe's answer is evidence either way
                 self._settle_attempt(u, op, info, now)
             u.commit()
         if op.kind is OperationKind.CAPTURE and verdict is Verdict.DONE:
@@ -242,10 +245,10 @@ class OutboxRunner:
         except IllegalTransition:  # logged, never forced
             log.error("attempt %s cannot go %s -> %s", a.attempt_id, a.state, target)
             return
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if info is not None and info.card_brand and not a.card_brand:
             extra = {"card_brand": info.card_brand, "card_last4": info.card_last4}
-        uow.payments.save_attempt(a.moved(target, now, **extra))
+        uow.payments.transition(a.attempt_id, a.state, target, now=now, **extra)
 
     def _find_intent(self, op: Operation) -> Operation:
         """A cancel queued before the PI id was known: find the PI, or prove there is none."""
@@ -277,14 +280,14 @@ class OutboxRunner:
             elif not found:
                 new = replace(op, state=OS.DONE, last_error="no PaymentIntent was ever created")
                 with self.ctx.uow() as u:
-                    u.payments.save_operation(new)
+                    u.payments.save_operation(new, expected=op)
                     u.commit()
                 return new
         new = replace(op, intent_id=found_id)
         with self.ctx.uow() as u:
-            u.payments.save_operation(new)
+            wrote = u.payments.save_operation(new, expected=op)
             u.commit()
-        return new
+        return new if wrote else replace(op, intent_id=None)  # moved on: do not send
 
     def _replay_create(self, op: Operation, params: IntentParams) -> str | None:
         self.pace()
@@ -295,7 +298,8 @@ class OutboxRunner:
             # The create key holds a stored failure and search finds nothing: no PI.
             with self.ctx.uow() as u:
                 u.payments.save_operation(replace(
-                    op, state=OS.DONE, last_error="create failed at Stripe; no PaymentIntent"))
+                    op, state=OS.DONE, last_error="create failed at Stripe; no PaymentIntent"),
+                    expected=op)
                 u.commit()
             return None
         if info is None:
@@ -323,7 +327,7 @@ class OutboxRunner:
         with self.ctx.uow() as u:
             u.payments.save_operation(replace(
                 op, state=OS.PENDING, key=regenerated(base, gen), key_generation=gen,
-                next_at=self.ctx.clock.now(), tries=0, last_error=why))
+                next_at=self.ctx.clock.now(), tries=0, last_error=why), expected=op)
             u.commit()
 
     def _get_fresh(self, op: Operation) -> Operation:
@@ -357,11 +361,12 @@ class OutboxRunner:
         text = (f"PaymentIntent is {info.status}: the {op.kind.value} cannot happen; "
                 "a supervisor must check this sale")
         with self.ctx.uow() as u:
-            u.payments.save_operation(replace(op, state=OS.FAILED, last_error=text))
+            u.payments.save_operation(replace(op, state=OS.FAILED, last_error=text),
+                                      expected=op)
             if op.attempt_id is not None and op.kind is OperationKind.CAPTURE:
                 a = u.payments.get_attempt(op.attempt_id)
                 if a is not None and a.state is S.AUTHORISED:
-                    u.payments.save_attempt(a.moved(S.NEEDS_RECONCILIATION,
-                                                    self.ctx.clock.now(), reason=text))
+                    u.payments.transition(a.attempt_id, a.state, S.NEEDS_RECONCILIATION,
+                                          now=self.ctx.clock.now(), reason=text)
             u.commit()
         return Verdict.SURFACE

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
+from ireti_till.domain.payment import Attempt, AttemptMoved, AttemptState
 from ireti_till.services.payment_port import PaymentGateway
 from ireti_till.services.payment_store_port import PaymentUnitOfWorkFactory
 from ireti_till.services.ports import Clock
@@ -58,3 +59,22 @@ class PaymentContext:
                 self.observe(name, value, labels)
             except Exception:
                 log.debug("metric %s not recorded", name, exc_info=True)
+
+    def move(self, a: Attempt, target: AttemptState, **changes: object) -> Attempt:
+        """One committed compare-and-set from ``a.state`` to ``target`` (see
+        ``PaymentRepository.transition``). When someone else moved the attempt first, their
+        move stands and the attempt is returned as it now is: the caller acts on that."""
+        now = self.clock.now()
+        pin = a.reader_try if a.state is AttemptState.ON_READER else None
+        try:
+            with self.uow() as u:
+                moved = u.payments.transition(a.attempt_id, a.state, target, now=now,
+                                              expected_try=pin, **changes)
+                u.commit()
+        except AttemptMoved as lost:
+            if lost.current is None:
+                raise
+            log.info("attempt %s: %s -> %s not done, it is already %s", a.attempt_id,
+                     a.state.value, target.value, lost.current.state.value)
+            return lost.current
+        return moved

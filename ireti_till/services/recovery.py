@@ -34,6 +34,7 @@ from ireti_till.domain.outbox import KEY_SAFE_AGE, Verdict, decide
 from ireti_till.domain.payment import (
     IN_FLIGHT_STATES,
     Attempt,
+    AttemptMoved,
     AttemptState,
     cancel_action_key,
     create_key,
@@ -105,7 +106,10 @@ class Recovery:
             if info is None:
                 return self._load(a.attempt_id).state
             a = self._move(a, S.INTENT_CREATED, intent_id=info.id)
-        assert a.intent_id is not None
+            if a.state is not S.INTENT_CREATED:  # someone else moved it first
+                return a.state
+        if a.intent_id is None:
+            return a.state
         intent_id = a.intent_id
         info, _ = attempt_call(lambda: self.ctx.gateway.retrieve_intent(intent_id))
         if info is None:
@@ -182,13 +186,14 @@ class Recovery:
 
     def _cancel(self, a: Attempt, reason: str) -> AttemptState:
         now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(a.attempt_id)
-            if fresh is None or fresh.state is not a.state:
-                return fresh.state if fresh else a.state
-            u.payments.save_attempt(fresh.moved(S.CANCELLED, now, reason=reason))
-            u.payments.enqueue(cancel_op(fresh, now, "abandoned"))
-            u.commit()
+        try:
+            with self.ctx.uow() as u:
+                moved = u.payments.transition(a.attempt_id, a.state, S.CANCELLED, now=now,
+                                              reason=reason)
+                u.payments.enqueue(cancel_op(moved, now, "abandoned"))
+                u.commit()
+        except AttemptMoved as lost:  # the cashier or the worker moved it: theirs stands
+            return a.state if lost.current is None else lost.current.state
         self.ctx.point("cancel.queued")
         return S.CANCELLED
 
@@ -219,14 +224,8 @@ class Recovery:
         return a
 
     def _move(self, a: Attempt, target: AttemptState, **changes: object) -> Attempt:
-        now = self.ctx.clock.now()
-        with self.ctx.uow() as u:
-            fresh = u.payments.get_attempt(a.attempt_id)
-            assert fresh is not None
-            if fresh.state is not a.state or target is fresh.state:
-                return fresh
-            moved = fresh.moved(target, now, **changes)
-            u.payments.save_attempt(moved)
-            u.commit()
-        log.info("recovery: attempt %s %s -> %s", a.attempt_id, a.state, target)
+        """The card service's compare-and-set (``PaymentContext.move``), logged."""
+        moved = self.ctx.move(a, target, **changes)
+        if moved.state is target:
+            log.info("recovery: attempt %s %s -> %s", a.attempt_id, a.state, target)
         return moved

@@ -374,8 +374,8 @@ class RefundService:
         if attempt is None:
             raise RefundRefused("The card payment's record is missing", code="IT-440")
         if leg.action is LegAction.CARD_CANCEL:
-            u.payments.save_attempt(attempt.moved(AttemptState.CANCELLED, now,
-                                                  reason=f"refund {leg.leg_id}"))
+            u.payments.transition(attempt.attempt_id, attempt.state, AttemptState.CANCELLED,
+                                  now=now, reason=f"refund {leg.leg_id}")
             return cancel_op(attempt, now, STRIPE_REASON)
         assert leg.leg_id is not None
         return refund_op(leg.leg_id, attempt, leg.amount, STRIPE_REASON, now)

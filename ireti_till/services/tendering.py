@@ -128,8 +128,8 @@ def void_in(u: PaymentUnitOfWork, sale_id: UUID, reason: str, now: datetime) -> 
     for a in attempts:
         if a.state.final or a.state is S.NEEDS_RECONCILIATION:
             continue
-        moved = a.moved(S.CANCELLED, now, reason=f"sale voided: {reason}"[:500])
-        u.payments.save_attempt(moved)
+        moved = u.payments.transition(a.attempt_id, a.state, S.CANCELLED, now=now,
+                                      reason=f"sale voided: {reason}"[:500])
         u.payments.enqueue(cancel_op(a, now, "requested_by_customer"))
         cancelled.append(moved)
     cash = sum(c.amount.minor for c in ts.cash)

@@ -61,7 +61,9 @@ def test_attempt_sale_and_outbox_round_trip(tmp_path: Path) -> None:
         assert got == attempt
         moved = attempt.moved(AttemptState.INTENT_CREATED, clock.advance(seconds=1),
                               intent_id="pi_123")
-        u.payments.save_attempt(moved)
+        stored = u.payments.transition(aid, AttemptState.PLANNED, AttemptState.INTENT_CREATED,
+                                       now=moved.updated_at, intent_id="pi_123")
+        assert stored == moved
         op = Operation(uuid4(), OperationKind.CAPTURE, aid, sale.sale_id, "pi_123",
                        Money(1250, "EUR"), (("amount_to_capture", "1250"),), capture_key(aid),
                        0, OperationState.PENDING, 0, clock.now(), clock.now())

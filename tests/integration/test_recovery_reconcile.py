@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from ireti_till.adapters.clock import SystemClock
@@ -30,8 +29,8 @@ def test_needs_reconciliation_is_listed_noted_and_rechecked(tmp_path: Path) -> N
         with core.ctx.uow() as u:  # as if the evidence had been ambiguous
             a = u.payments.get_attempt(st.attempt_id)
             assert a is not None
-            u.payments.save_attempt(replace(a, state=S.NEEDS_RECONCILIATION,
-                                            reason="PaymentIntent processing at recovery"))
+            u.payments.transition(a.attempt_id, a.state, S.NEEDS_RECONCILIATION,
+                                  now=a.updated_at, reason="PaymentIntent processing at recovery")
             u.commit()
         summary = core.queue_summary()
         assert summary.needs_reconciliation == 1

@@ -20,7 +20,7 @@ from ireti_till.adapters.db import models_payments as m
 from ireti_till.adapters.db.sale_codec import sale_from_json, sale_to_json
 from ireti_till.domain.money import Money
 from ireti_till.domain.outbox import Operation, OperationKind, OperationState
-from ireti_till.domain.payment import Attempt, AttemptState
+from ireti_till.domain.payment import Attempt, AttemptMoved, AttemptState, check_change
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.services.payment_store_port import CashPart, TenderSale, TenderSaleState
 
@@ -136,10 +136,28 @@ class SqlPaymentRepository:
             select(attempts_t).where(attempts_t.c.attempt_id == str(attempt_id))).first()
         return None if r is None else _attempt(r)
 
-    def save_attempt(self, attempt: Attempt) -> None:
-        self._c.execute(update(attempts_t)
-                        .where(attempts_t.c.attempt_id == str(attempt.attempt_id))
-                        .values(**_attempt_values(attempt)))
+    def transition(self, attempt_id: UUID, expected: AttemptState, target: AttemptState, *,
+                   now: datetime, expected_try: int | None = None, **changes: Any) -> Attempt:
+        """Move the attempt ``expected`` -> ``target`` (writing ``changes``) in one
+        ``UPDATE ... WHERE attempt_id = :id AND state = :expected``; the row as it now is.
+
+        The move is checked against the domain state machine first (``IllegalTransition``);
+        if the row was not in ``expected`` nothing is written and ``AttemptMoved`` carries
+        the attempt as it is, so a late writer can never undo someone else's move.
+        ``expected_try`` also pins the reader try (on_reader -> on_reader is a move, so a
+        conclusion about try n must not land on try n+1)."""
+        check_change(expected, target, set(changes))
+        values: dict[str, Any] = {"state": target.value, "updated_at": now, **changes}
+        if values.get("reason"):
+            values["reason"] = str(values["reason"])[:500]
+        cond = [attempts_t.c.attempt_id == str(attempt_id), attempts_t.c.state == expected.value]
+        if expected_try is not None:
+            cond.append(attempts_t.c.reader_try == expected_try)
+        row = self._c.execute(update(attempts_t).where(*cond).values(**values)
+                              .returning(*attempts_t.c)).first()
+        if row is None:
+            raise AttemptMoved(attempt_id, expected, target, self.get_attempt(attempt_id))
+        return _attempt(row)
 
     def attempts_for_sale(self, sale_id: UUID) -> list[Attempt]:
         rows = self._c.execute(select(attempts_t).where(attempts_t.c.sale_id == str(sale_id))
@@ -163,9 +181,17 @@ class SqlPaymentRepository:
             params_json=json.dumps([list(p) for p in op.params]),
             created_at=op.created_at, updated_at=op.created_at, **_op_values(op)))
 
-    def save_operation(self, op: Operation) -> None:
-        self._c.execute(update(outbox_t).where(outbox_t.c.op_id == str(op.op_id))
-                        .values(**_op_values(op)))
+    def save_operation(self, op: Operation, expected: Operation | None = None) -> bool:
+        """Write ``op``; with ``expected`` only if the row still has its state, tries and
+        key generation (a compare-and-set for writes made after a network call). False if
+        nothing was written because the row had moved on (a supervisor resolved it...)."""
+        cond = [outbox_t.c.op_id == str(op.op_id)]
+        if expected is not None:
+            cond += [outbox_t.c.state == expected.state.value,
+                     outbox_t.c.tries == expected.tries,
+                     outbox_t.c.key_generation == expected.key_generation]
+        done = self._c.execute(update(outbox_t).where(*cond).values(**_op_values(op)))
+        return bool(done.rowcount)
 
     def get_operation(self, op_id: UUID) -> Operation | None:
         r = self._c.execute(select(outbox_t).where(outbox_t.c.op_id == str(op_id))).first()
