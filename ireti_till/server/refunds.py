@@ -1,0 +1,134 @@
+"""Cross-till refunds: find a sale of the store, reserve its lines before refunding.
+
+A reservation is taken under an advisory lock per sale inside one transaction, so two tills
+asking at once are serialised: the second sees the first's reservation and is refused if the
+line would be refunded beyond what was sold. ``refund_ref`` (the refunding till's own refund
+id) makes a retried reservation idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, select, text, update
+from sqlalchemy.engine import Connection
+
+from ireti_till.domain.errors import BackofficeError
+from ireti_till.server.schema import feed_items, refund_reservations, tills
+
+LIVE = ("reserved", "confirmed")
+
+
+def _sale_row(conn: Connection, store_id: str, sale_id: str | None, till: str | None,
+              receipt_no: str | None) -> Any:
+    q = select(feed_items.c.till_id, feed_items.c.payload).join(
+        tills, tills.c.id == feed_items.c.till_id).where(
+        tills.c.store_id == store_id, feed_items.c.kind == "sale", feed_items.c.status == "ok")
+    if sale_id:
+        q = q.where(feed_items.c.item_key == f"sale:{sale_id}")
+    elif till and receipt_no and receipt_no.isdigit():
+        q = q.where(feed_items.c.till_id == till,
+                    feed_items.c.payload["receipt_no"].astext == str(int(receipt_no)))
+    else:
+        raise BackofficeError("Give a sale id, or a till and a receipt number.", code="IT-704")
+    row = conn.execute(q).first()
+    if row is None:
+        raise BackofficeError("No sale with that receipt in this store has reached the back "
+                              "office. Check the receipt, or refund it on the till that sold "
+                              "it.", code="IT-710")
+    return row
+
+
+def _items(conn: Connection, kind: str, field: str, value: str) -> list[dict[str, Any]]:
+    rows = conn.execute(select(feed_items.c.payload).where(
+        feed_items.c.kind == kind, feed_items.c.status == "ok",
+        feed_items.c.payload[field].astext == value)).scalars().all()
+    return [dict(r) for r in rows]
+
+
+def _taken(conn: Connection, sale_id: str) -> dict[int, int]:
+    """Quantity per line already reserved, or refunded on a till without a reservation."""
+    taken: dict[int, int] = {}
+    refs = set(conn.execute(select(refund_reservations.c.refund_ref).where(
+        refund_reservations.c.sale_id == sale_id)).scalars())
+    for line_no, qty in conn.execute(select(
+            refund_reservations.c.line_no, func.sum(refund_reservations.c.quantity)).where(
+            refund_reservations.c.sale_id == sale_id, refund_reservations.c.state.in_(LIVE))
+            .group_by(refund_reservations.c.line_no)):
+        taken[int(line_no)] = int(qty)
+    for refund in _items(conn, "refund", "sale_id", sale_id):
+        if refund["id"] in refs:
+            continue
+        for line in _items(conn, "refund_line", "refund_id", refund["id"]):
+            taken[int(line["line_no"])] = taken.get(int(line["line_no"]), 0) + int(
+                line["quantity"])
+    return taken
+
+
+def find_sale(engine: Engine, store_id: str, sale_id: str | None, till: str | None,
+              receipt_no: str | None) -> dict[str, Any]:
+    with engine.connect() as conn:
+        till_id, sale = _sale_row(conn, store_id, sale_id, till, receipt_no)
+        lines = sorted(_items(conn, "sale_line", "sale_id", sale["id"]),
+                       key=lambda r: int(r["line_no"]))
+        tenders = sorted(_items(conn, "sale_tender", "sale_id", sale["id"]),
+                         key=lambda r: int(r["seq"]))
+        taken = _taken(conn, sale["id"])
+    for line in lines:
+        line["refundable"] = 0 if line.get("voided") else max(
+            0, int(line["quantity"]) - taken.get(int(line["line_no"]), 0))
+    return {"till_id": till_id, "sale": dict(sale), "lines": lines, "tenders": tenders}
+
+
+def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, Any]:
+    if not (isinstance(body, dict) and isinstance(body.get("refund_ref"), str)
+            and isinstance(body.get("sale_id"), str) and isinstance(body.get("lines"), list)
+            and 0 < len(body["lines"]) <= 500 and len(body["refund_ref"]) <= 64):
+        raise BackofficeError("A reservation needs refund_ref, sale_id and lines.",
+                              code="IT-704")
+    wanted: dict[int, int] = {}
+    for line in body["lines"]:
+        n, q = (line.get("line_no"), line.get("quantity")) if isinstance(line, dict) else (0, 0)
+        if not (isinstance(n, int) and isinstance(q, int) and n > 0 and q > 0):
+            raise BackofficeError("Each line needs a line_no and a positive quantity.",
+                                  code="IT-704")
+        wanted[n] = wanted.get(n, 0) + q
+    ref, sale_id = body["refund_ref"], body["sale_id"]
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": sale_id})
+        _sale_row(conn, store_id, sale_id, None, None)
+        mine = dict(conn.execute(select(refund_reservations.c.line_no,
+                                        refund_reservations.c.quantity).where(
+            refund_reservations.c.refund_ref == ref)).all())
+        if mine:
+            if mine != wanted:
+                raise BackofficeError("This refund was already reserved with other lines.",
+                                      code="IT-711")
+            return {"refund_ref": ref, "reserved": wanted, "replayed": True}
+        sold = {int(r["line_no"]): (0 if r.get("voided") else int(r["quantity"]))
+                for r in _items(conn, "sale_line", "sale_id", sale_id)}
+        taken = _taken(conn, sale_id)
+        for n, q in wanted.items():
+            if taken.get(n, 0) + q > sold.get(n, 0):
+                raise BackofficeError(
+                    f"Line {n} of this sale is already refunded or reserved by another till "
+                    f"({taken.get(n, 0)} of {sold.get(n, 0)}). Nothing was reserved.",
+                    code="IT-711")
+        conn.execute(insert(refund_reservations), [
+            {"store_id": store_id, "sale_id": sale_id, "line_no": n, "quantity": q,
+             "refund_ref": ref, "till_id": till_id, "state": "reserved"}
+            for n, q in wanted.items()])
+    return {"refund_ref": ref, "reserved": wanted, "replayed": False}
+
+
+def settle(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, Any]:
+    outcome = body.get("outcome") if isinstance(body, dict) else None
+    ref = body.get("refund_ref") if isinstance(body, dict) else None
+    if outcome not in ("confirmed", "released") or not isinstance(ref, str):
+        raise BackofficeError("settle needs refund_ref and outcome confirmed|released.",
+                              code="IT-704")
+    with engine.begin() as conn:
+        res = conn.execute(update(refund_reservations).where(and_(
+            refund_reservations.c.refund_ref == ref, refund_reservations.c.till_id == till_id,
+            refund_reservations.c.store_id == store_id,
+            refund_reservations.c.state == "reserved")).values(state=outcome))
+    return {"refund_ref": ref, "outcome": outcome, "changed": int(res.rowcount or 0)}
