@@ -90,7 +90,7 @@ class BackofficeSync:
             if not items:
                 break
             waiting, _oldest = self._store.waiting()
-            result = api.post_batch(items, self._stamp(), waiting)
+            result = api.post_batch(items, self._stamp(), max(0, waiting - len(items)))
             sent += len(items)
             dups += result.duplicates
             flagged += result.flagged

@@ -91,15 +91,18 @@ def _up(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def thread_server(engine: Engine, **kw: object) -> Iterator[str]:
+def thread_server(engine: Engine, tls: tuple[Path, Path] | None = None,
+                  **kw: object) -> Iterator[str]:
     """The app on uvicorn in a thread of this process, on a free loopback port."""
     port = free_port()
     config = uvicorn.Config(create_app(engine, **kw), host="127.0.0.1", port=port,  # type: ignore[arg-type]
-                            log_level="warning", lifespan="off")
+                            log_level="warning", lifespan="off",
+                            ssl_certfile=str(tls[0]) if tls else None,
+                            ssl_keyfile=str(tls[1]) if tls else None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     wait_for(lambda: _up(url), what="server start")
     try:
         yield url
