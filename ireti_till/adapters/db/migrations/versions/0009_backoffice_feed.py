@@ -38,7 +38,7 @@ def upgrade() -> None:
     op.create_table(
         "bo_state",
         sa.Column("name", sa.String(64), primary_key=True),
-        sa.Column("value", sa.String(500), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
     )
     op.execute("CREATE TRIGGER bo_feed_no_delete BEFORE DELETE ON bo_feed BEGIN "
                "SELECT RAISE(ABORT, 'bo_feed is append-only: DELETE refused'); END")
