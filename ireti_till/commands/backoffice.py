@@ -40,9 +40,9 @@ def main(argv: list[str]) -> int:
             sync, factory = wiring.make_sync(ledger.engine, secrets)
             if args.action == "sync":
                 run = sync.run_once(force=True)
-                print(run)
                 if run.error_code:
-                    return 1
+                    return fail(f"{run.error} ({run.error_code})", 1)
+                print(f"sent {run.sent}, acknowledged {run.acked}")
             print(sync.status(factory.enrolled()).text())
             return 0
         finally:

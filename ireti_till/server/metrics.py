@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine, func, select, text
 
@@ -28,7 +28,17 @@ def render(engine: Engine) -> str:
     flags = Gauge("ireti_feed_flagged_total", "Feed items flagged (payload mismatch)",
                   registry=reg)
     up = Gauge("ireti_backoffice_database_up", "1 if the database answered", registry=reg)
+    card = Histogram("ireti_store_card_latency_seconds", "Card attempt created -> decided on "
+                     "the reader, from the tills' feeds (last 24 h)", ["store"], registry=reg,
+                     buckets=(1, 2, 3, 5, 8, 13, 20, 30, 60, 120))
     with engine.connect() as conn:
+        for store, secs in conn.execute(text(
+                "SELECT t.store_id, extract(epoch FROM (f.payload->>'updated_at')::timestamptz"
+                " - (f.payload->>'created_at')::timestamptz) FROM feed_items f JOIN tills t "
+                "ON t.id = f.till_id WHERE f.kind = 'card_attempt' AND f.status = 'ok' AND "
+                "f.payload->>'state' IN ('authorised', 'declined') AND "
+                "f.received_at > now() - interval '24 hours' LIMIT 200000")):
+            card.labels(store).observe(max(0.0, float(secs)))
         for t in conn.execute(select(tills)).mappings():
             lv = (t["id"], t["store_id"])
             if t["last_seen_at"] is not None:

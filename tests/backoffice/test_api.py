@@ -136,3 +136,57 @@ def test_tls_with_a_pinned_certificate(db_url, server_engine: Engine, tmp_path: 
             ledger.close()
     finally:
         server.stop()
+
+
+def test_metrics_forward_card_latency_and_decline_rate(make_till, server_url) -> None:
+    till = make_till("T01", server_url)
+    with till.ledger.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO tender_sales (sale_id, till_id, currency, total_minor, state, sale_json,"
+            " created_at, updated_at) VALUES ('s1', 'T01', 'EUR', 500, 'open', '{}', :t, :t)"),
+            {"t": "2026-12-04T10:00:00.000000Z"})
+        for n, outcome in ((1, "authorised"), (2, "declined"), (3, "authorised"),
+                           (4, "authorised")):
+            conn.execute(text(
+                "INSERT INTO card_attempts (attempt_id, sale_id, till_id, amount_minor, "
+                "currency, state, create_key, params_json, reader_try, created_at, updated_at)"
+                " VALUES (:a, 's1', 'T01', 500, 'EUR', 'planned', :a, '{}', 0, :t, :t)"),
+                {"a": f"a{n}", "t": "2026-12-04T10:00:00.000000Z"})
+            conn.execute(text("UPDATE card_attempts SET state = :s, updated_at = :t WHERE "
+                              "attempt_id = :a"),
+                         {"s": outcome, "a": f"a{n}", "t": f"2026-12-04T10:00:0{n}.000000Z"})
+    till.sync.run_once()
+    body = httpx.get(server_url + "/metrics").text
+    assert 'ireti_store_card_decline_ratio{store="S1"} 0.25' in body
+    assert 'ireti_store_card_latency_seconds_count{store="S1"} 4.0' in body
+    assert 'ireti_store_card_latency_seconds_bucket{le="2.0",store="S1"} 2.0' in body
+
+
+def test_server_and_till_commands(db_url, tmp_path: Path, capsys, monkeypatch) -> None:
+    from ireti_till.commands import backoffice as till_cmd
+    from ireti_till.commands import server as server_cmd
+    from ireti_till.server import db
+    from tests.backoffice.helpers import thread_server
+
+    assert server_cmd.main(["--database-url", db_url, "migrate"]) == 0
+    monkeypatch.setenv("IRETI_SERVER_DATABASE_URL", db_url)
+    assert server_cmd.main(["enrol", "T07", "--store", "S3"]) == 0
+    code = capsys.readouterr().out.split("one-time code ")[1].split()[0]
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("long enough password\n"))
+    assert server_cmd.main(["user", "add", "ade"]) == 0
+    assert server_cmd.main(["run", "--host", "0.0.0.0"]) == 2  # plain HTTP off loopback
+    assert "IT-708" in capsys.readouterr().err
+    engine = db.make_engine(db_url, pool_size=2)
+    try:
+        with thread_server(engine) as url:
+            data = str(tmp_path / "till")
+            Path(data).mkdir()
+            assert till_cmd.main(["--data-dir", data, "enrol", url, "T07", code]) == 0
+            assert till_cmd.main(["--data-dir", data, "status"]) == 0
+            assert "back office: up to date" in capsys.readouterr().out
+            assert server_cmd.main(["revoke", "T07"]) == 0
+            assert till_cmd.main(["--data-dir", data, "sync"]) == 1
+            assert "IT-701" in capsys.readouterr().err
+        assert server_cmd.main(["revoke", "T99"]) == 2
+    finally:
+        engine.dispose()
