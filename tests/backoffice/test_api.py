@@ -190,3 +190,20 @@ def test_server_and_till_commands(db_url, tmp_path: Path, capsys, monkeypatch) -
         assert server_cmd.main(["revoke", "T99"]) == 2
     finally:
         engine.dispose()
+
+
+def test_a_known_record_with_other_contents_is_flagged_never_overwritten(
+        make_till, server_url, server_engine: Engine) -> None:
+    till = make_till("T01", server_url)
+    sale = ring(till.ledger, "T01", 1)[0]
+    till.sync.run_once()
+    key = f"sale:{sale.sale_id}"
+    forged = {"seq": 6, "kind": "sale", "key": key, "at": "2026-12-04T10:00:00Z",
+              "payload": {"id": str(sale.sale_id), "total_minor": 1}}
+    r = httpx.post(server_url + "/v1/feed", headers=_auth(till), json={"items": [forged]})
+    assert r.json()["flagged"] == 1 and r.json()["acked_through"] == 6
+    with server_engine.connect() as conn:
+        rows = conn.execute(text("SELECT status, payload->>'total_minor' FROM feed_items "
+                                 "WHERE item_key = :k ORDER BY seq"), {"k": key}).all()
+    assert rows == [("ok", str(sale.total.minor)), ("flagged", "1")]
+    assert "ireti_feed_flagged_total 1.0" in httpx.get(server_url + "/metrics").text
