@@ -208,3 +208,32 @@ def test_a_revoked_till_is_refused_and_keeps_its_records(make_till, server_url,
     wiring.enrol_till(till.ledger.engine, till.secrets, server_url, "T01", code, None)
     _drain(till)
     _exactly_once(till, server_engine)
+
+
+def test_till_process_sigkilled_mid_sync_loses_and_duplicates_nothing(
+        make_till, server_url, server_engine: Engine) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    till = make_till("T01", server_url)
+    ring(till.ledger, "T01", 200)  # 1000 feed rows, batches of 10 in the child
+    child = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("sync_child.py"))],
+        env={**os.environ, "DATA_DIR": str(till.ledger.path.parent),
+             "TOKEN": till.secrets.get(wiring.TOKEN_NAME) or ""},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: server_counts(server_engine, "T01").get("ok", 0) >= 200,
+                 timeout=60, what="the child sending")
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+    assert feed_rows(till.ledger) - server_counts(server_engine, "T01")["ok"] > 0
+    till.new_sync()
+    _drain(till)
+    _exactly_once(till, server_engine)
