@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -15,8 +16,11 @@ from ireti_till.adapters.backoffice_client import BackofficeClient, fetch_pinned
 from ireti_till.adapters.backoffice_feed import SqlFeedStore
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.domain.errors import BackofficeError
+from ireti_till.domain.feed import SyncStatus
+from ireti_till.services.backoffice_catalog import BackofficeCatalog
+from ireti_till.services.backoffice_refunds import CrossTillRefunds
 from ireti_till.services.backoffice_sync import BackofficeSync
-from ireti_till.services.ports import Clock
+from ireti_till.services.ports import Clock, UnitOfWorkFactory
 
 TOKEN_NAME = "backoffice_token"  # noqa: S105 - the keyring entry's name
 
@@ -77,6 +81,34 @@ def make_sync(engine: Engine, secrets: Secrets, clock: Clock | None = None,
     factory = ClientFactory(engine, secrets)
     sync = BackofficeSync(SqlFeedStore(engine), factory, clock or SystemClock(), **options)
     return sync, factory
+
+
+@dataclass(frozen=True)
+class Backoffice:
+    """Everything the till needs from the back office, built once by the composition root.
+
+    Register ``jobs()`` with the worker (``scheduler.add_periodic(name, func, every_s)``);
+    show ``status()`` in the status bar and the queue panel; give ``refunds`` to the refund
+    screen for sales of other tills."""
+
+    sync: BackofficeSync
+    catalog: BackofficeCatalog
+    refunds: CrossTillRefunds
+    factory: ClientFactory
+
+    def jobs(self) -> list[tuple[str, Callable[[], object], float]]:
+        return [("backoffice-sync", self.sync.run_once, 5.0),
+                ("backoffice-catalog", self.catalog.run_once, 300.0)]
+
+    def status(self) -> SyncStatus:
+        return self.sync.status(self.factory.enrolled())
+
+
+def make_backoffice(engine: Engine, secrets: Secrets, uow: UnitOfWorkFactory,
+                    clock: Clock | None = None) -> Backoffice:
+    sync, factory = make_sync(engine, secrets, clock)
+    return Backoffice(sync, BackofficeCatalog(factory, uow, SqlFeedStore(engine)),
+                      CrossTillRefunds(factory), factory)
 
 
 def require(factory: Callable[[], BackofficeClient | None]) -> BackofficeClient:

@@ -35,6 +35,14 @@ class BackofficeCatalog:
                  state: FeedStore) -> None:
         self._api, self._uow, self._state = api, uow, state
 
+    def run_once(self) -> CatalogPull | None:
+        """The periodic job: ``pull_once`` that logs instead of raising when offline."""
+        try:
+            return self.pull_once()
+        except BackofficeError as exc:
+            log.warning("catalog pull skipped: %s", exc)
+            return None
+
     def pull_once(self) -> CatalogPull | None:
         """Apply the changes since the last pull; None when the till is not enrolled."""
         api = self._api()

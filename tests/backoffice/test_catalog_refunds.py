@@ -93,3 +93,29 @@ def test_offline_cross_till_refund_says_so(make_till, server_url) -> None:
     with pytest.raises(BackofficeError) as e:
         CrossTillRefunds(till.factory).find(till="T01", receipt_no=1)
     assert e.value.code == "IT-712"
+
+
+def test_the_composition_bundle_runs_its_jobs_enrolled_or_not(make_till, server_url,
+                                                              tmp_path) -> None:
+    from ireti_till.adapters.backoffice_wiring import make_backoffice
+    from ireti_till.adapters.db.ledger import open_ledger
+    from tests.backoffice.conftest import Secrets
+
+    till = make_till("T01", server_url)
+    bo = make_backoffice(till.ledger.engine, till.secrets, till.ledger.uow_factory)
+    ring(till.ledger, "T01", 1)
+    assert bo.status().waiting == 5
+    for _name, job, every in bo.jobs():
+        job()
+        assert every > 0
+    assert bo.status().text() == "back office: up to date"
+    d = tmp_path / "alone"
+    d.mkdir()
+    alone = open_ledger(d)
+    try:
+        lone = make_backoffice(alone.engine, Secrets(), alone.uow_factory)
+        assert [job() for _n, job, _e in lone.jobs()][1] is None
+        assert lone.sync.run_once().skipped == "not enrolled"
+        assert lone.status().text() == "back office: not enrolled"
+    finally:
+        alone.close()
