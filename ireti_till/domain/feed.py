@@ -49,7 +49,32 @@ class FeedItem:
 
     def to_wire(self) -> dict[str, Any]:
         return {"seq": self.seq, "kind": self.kind, "key": self.key, "at": self.at,
-                "payload": self.payload}
+                "payload": wire_payload(self.payload)}
+
+    def wire_size(self) -> int:
+        return len(canonical_json(self.to_wire()).encode("utf-8"))
+
+
+def wire_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as sent: one over the per-item cap is replaced by a marker with its hash
+    and size (deterministic, so a resend matches); the full record stays in the ledger."""
+    text = canonical_json(payload)
+    size = len(text.encode("utf-8"))
+    if size <= MAX_PAYLOAD_BYTES:
+        return payload
+    return {"oversize": True, "bytes": size, "sha256": payload_hash(payload)}
+
+
+def fit_batch(items: list[FeedItem], max_bytes: int = MAX_BODY_BYTES // 2) -> list[FeedItem]:
+    """The longest prefix of ``items`` whose wire form stays under ``max_bytes`` (at least
+    one item: a single item is always under the body cap)."""
+    total, out = 0, list[FeedItem]()
+    for it in items:
+        total += it.wire_size() + 1
+        if out and total > max_bytes:
+            break
+        out.append(it)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,8 @@ def render(engine: Engine) -> str:
                 " - (f.payload->>'created_at')::timestamptz) FROM feed_items f JOIN tills t "
                 "ON t.id = f.till_id WHERE f.kind = 'card_attempt' AND f.status = 'ok' AND "
                 "f.payload->>'state' IN ('authorised', 'declined') AND "
+                "f.payload->>'created_at' ~ '^\\d{4}-\\d\\d-\\d\\dT' AND "
+                "f.payload->>'updated_at' ~ '^\\d{4}-\\d\\d-\\d\\dT' AND "
                 "f.received_at > now() - interval '24 hours' LIMIT 200000")):
             card.labels(store).observe(max(0.0, float(secs)))
         for t in conn.execute(select(tills)).mappings():

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ireti_till.domain.errors import BackofficeError
-from ireti_till.domain.feed import SyncStatus
+from ireti_till.domain.feed import SyncStatus, fit_batch
 from ireti_till.services.backoffice_ports import BackofficeApi, FeedStore
 from ireti_till.services.ports import Clock
 
@@ -86,7 +86,7 @@ class BackofficeSync:
             self._floor = api.high_water()
         sent = acked = dups = flagged = renumbers = 0
         for _ in range(self.max_batches):
-            items = self._store.next_batch(self.batch_size, self._floor)
+            items = fit_batch(self._store.next_batch(self.batch_size, self._floor))
             if not items:
                 break
             waiting, _oldest = self._store.waiting()

@@ -46,3 +46,25 @@ def test_status_counts_what_is_waiting(make_till, server_url) -> None:
     assert status.text().startswith("back office: 10 waiting, oldest ")
     till.sync.run_once()
     assert till.sync.status().text() == "back office: up to date"
+
+
+def test_large_records_are_split_into_batches_and_an_oversize_one_is_marked(
+        make_till, server_url, server_engine: Engine) -> None:
+    till = make_till("T01", server_url)
+    with till.ledger.engine.begin() as conn:
+        for i in range(1, 61):  # 60 x 40 KB: well over one request's body cap
+            conn.execute(text("INSERT INTO audit_log (seq, at, kind, actor, details, link) "
+                              "VALUES (:i, '2026-12-04T10:00:00Z', 'k', 'a', :d, 'l')"),
+                         {"i": i, "d": "x" * 40_000})
+        conn.execute(text("INSERT INTO audit_log (seq, at, kind, actor, details, link) "
+                          "VALUES (61, '2026-12-04T10:00:00Z', 'k', 'a', :d, 'l')"),
+                     {"d": "y" * 300_000})
+    run = till.sync.run_once()
+    assert run.error is None and run.acked == 61
+    assert server_counts(server_engine, "T01") == {"ok": 61, "ok_keys": 61}
+    with server_engine.connect() as conn:
+        marker = conn.execute(text("SELECT payload FROM feed_items WHERE item_key = "
+                                   "'audit:61'")).scalar_one()
+        batches = conn.execute(text("SELECT count(DISTINCT received_at) FROM feed_items"))
+        assert batches.scalar_one() >= 3
+    assert marker["oversize"] is True and marker["bytes"] > 300_000
