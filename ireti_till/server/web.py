@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,20 @@ from ireti_till.server import auth, catalog, dashboard
 from ireti_till.server.schema import sessions, stores, users
 
 COOKIE, PRE = "bo_session", "bo_pre"
+MAX_FAILURES, LOCK_S = 5, 300
+_failures: dict[str, list[float]] = {}
+_failures_lock = threading.Lock()
+
+
+def _locked_out(name: str, failed: bool = False) -> bool:
+    """Five wrong passwords for a name within five minutes lock it for five minutes."""
+    now = time.monotonic()
+    with _failures_lock:
+        recent = [t for t in _failures.get(name, []) if now - t < LOCK_S]
+        if failed:
+            recent.append(now)
+        _failures[name] = recent
+        return len(recent) >= MAX_FAILURES
 SESSION_TTL = timedelta(hours=12)
 _env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                    autoescape=select_autoescape(["html"]))
@@ -86,9 +102,14 @@ async def login(request: Request) -> Response:
     token, cookie = str(form.get("csrf", "")), request.cookies.get(PRE, "")
     if not cookie or not hmac.compare_digest(token, cookie):
         return await login_form(request, "The form expired; sign in again. (IT-721)")
-    sid = await run_in_threadpool(_sign_in, _engine(request), str(form.get("name", ""))[:64],
+    name = str(form.get("name", ""))[:64]
+    if _locked_out(name):
+        return await login_form(request, "Too many wrong passwords for this name: wait five "
+                                "minutes, or ask an admin to reset it. (IT-720)")
+    sid = await run_in_threadpool(_sign_in, _engine(request), name,
                                   str(form.get("password", ""))[:200])
     if sid is None:
+        _locked_out(name, failed=True)
         return await login_form(request, "Wrong name or password. (IT-720)")
     resp = RedirectResponse("/", status_code=303)
     _cookie(request, resp, COOKIE, sid, int(SESSION_TTL.total_seconds()))

@@ -207,3 +207,20 @@ def test_a_known_record_with_other_contents_is_flagged_never_overwritten(
                                  "WHERE item_key = :k ORDER BY seq"), {"k": key}).all()
     assert rows == [("ok", str(sale.total.minor)), ("flagged", "1")]
     assert "ireti_feed_flagged_total 1.0" in httpx.get(server_url + "/metrics").text
+
+
+def test_sign_in_locks_a_name_after_five_wrong_passwords(server_url,
+                                                         server_engine: Engine) -> None:
+    auth.add_user(server_engine, "lockme", "the right password")
+    with httpx.Client(base_url=server_url) as web:
+        def attempt(password: str) -> httpx.Response:
+            web.get("/login")
+            return web.post("/login", data={"csrf": web.cookies.get("bo_pre"),
+                                            "name": "lockme", "password": password})
+        for _ in range(5):
+            assert "Wrong name or password" in attempt("wrong!").text
+        r = attempt("the right password")
+        assert r.status_code == 401 and "Too many wrong passwords" in r.text
+        assert "bo_session" not in web.cookies
+        r = web.post("/login", data={"csrf": "forged", "name": "x", "password": "y"})
+        assert "IT-721" in r.text
