@@ -97,3 +97,37 @@ def test_numbers_are_assigned_above_the_floor_and_kept(ledger: Ledger) -> None:
     assert store.waiting()[0] == 1
     store.renumber()
     assert [it.seq for it in store.next_batch(5, floor_seq=100)] == [101]
+
+
+def test_trading_day_tables_like_0008_are_fed_when_0009_runs_after_it(ledger: Ledger) -> None:
+    """Mimics h5's 0008_trading_day (shifts without updated_at; sales stamped with shift_id
+    by an AFTER INSERT trigger), then installs the feed triggers as 0009 would after it."""
+    from tests.backoffice.helpers import make_sale
+
+    live = "SELECT id FROM shifts WHERE till_id = NEW.till_id AND state IN ('open', 'closing')"
+    with ledger.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE shifts (id TEXT PRIMARY KEY, till_id TEXT, state TEXT, "
+                          "opened_at TEXT, closed_at TEXT)"))
+        conn.execute(text("ALTER TABLE sales ADD COLUMN shift_id TEXT"))
+        conn.execute(text("DROP TRIGGER sales_no_update"))
+        conn.execute(text(f"CREATE TRIGGER sales_stamp_shift AFTER INSERT ON sales WHEN "
+                          f"NEW.shift_id IS NULL AND EXISTS ({live}) BEGIN UPDATE sales SET "
+                          f"shift_id = ({live}) WHERE id = NEW.id; END"))
+        for table in ("shifts", "sales"):
+            triggers.uninstall(conn, table)
+            assert triggers.install(conn, table)
+        conn.execute(text("INSERT INTO shifts VALUES ('sh1', 'T01', 'open', :t, NULL)"),
+                     {"t": TS})
+    with ledger.uow_factory() as uow:
+        sale = uow.sales.add(make_sale("T01"))
+        uow.commit()
+    with ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE shifts SET state = 'closing'"))
+        conn.execute(text("UPDATE shifts SET state = 'closed', closed_at = :t"), {"t": TS})
+    feed = _feed(ledger)
+    shifts = [(key, p["state"]) for kind, key, p in feed if kind == "shift"]
+    assert shifts == [("shift:sh1:open", "open"), ("shift:sh1:closing", "closing"),
+                      ("shift:sh1:closed", "closed")]
+    stamps = [(key, p) for kind, key, p in feed if kind == "sale_shift_id"]
+    assert stamps == [(f"sale_shift_id:{sale.sale_id}:sh1",
+                       {"id": str(sale.sale_id), "shift_id": "sh1"})]
