@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ireti-till server", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--database-url", default=None)
+    p.add_argument("--config", type=Path, default=None,
+                   help="TOML file with [server] database_url, host, port, cert, key")
     sub = p.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="serve the back office")
     run.add_argument("--host", default="127.0.0.1")
@@ -69,7 +71,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     from ireti_till.server import auth, db
 
-    engine = db.make_engine(db.database_url(args.database_url), pool_size=2)
+    config = _config(args.config)
+    for name in ("host", "port", "cert", "key"):
+        if name in config and getattr(args, name, None) in (None, "127.0.0.1", 8470):
+            value = config[name]
+            setattr(args, name, Path(str(value)) if name in ("cert", "key") else value)
+    from_file = config.get("database_url")
+    engine = db.make_engine(db.database_url(args.database_url, str(from_file) if from_file
+                                            else None), pool_size=2)
     if args.action == "migrate":
         db.migrate(engine)
         print(f"back-office database at {db.head()}")
@@ -91,6 +100,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.action == "run":
         return _run(args, engine)
     return 0
+
+
+def _config(path: Path | None) -> dict[str, object]:
+    if path is None:
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TillError(f"The server configuration {path} cannot be read ({exc}).",
+                        code="IT-713") from exc
+    server = data.get("server", {})
+    return dict(server) if isinstance(server, dict) else {}
 
 
 def _run(args: argparse.Namespace, engine: object) -> int:

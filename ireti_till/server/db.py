@@ -20,8 +20,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 ENV_URL = "IRETI_SERVER_DATABASE_URL"
 
 
-def database_url(configured: str | None = None) -> str:
-    url = configured or os.environ.get(ENV_URL)
+def database_url(configured: str | None = None, from_file: str | None = None) -> str:
+    """The URL from the command line, else the environment, else the config file."""
+    url = configured or os.environ.get(ENV_URL) or from_file
     if not url:
         raise BackofficeError(
             f"No database for the back office: set {ENV_URL} (e.g. "

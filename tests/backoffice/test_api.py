@@ -168,7 +168,9 @@ def test_server_and_till_commands(db_url, tmp_path: Path, capsys, monkeypatch) -
     from ireti_till.server import db
     from tests.backoffice.helpers import thread_server
 
-    assert server_cmd.main(["--database-url", db_url, "migrate"]) == 0
+    conf = tmp_path / "server.toml"
+    conf.write_text(f'[server]\ndatabase_url = "{db_url}"\n', encoding="utf-8")
+    assert server_cmd.main(["--config", str(conf), "migrate"]) == 0
     monkeypatch.setenv("IRETI_SERVER_DATABASE_URL", db_url)
     assert server_cmd.main(["enrol", "T07", "--store", "S3"]) == 0
     code = capsys.readouterr().out.split("one-time code ")[1].split()[0]
