@@ -133,9 +133,12 @@ class BackofficeClient:
     def find_sale(self, **query: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/sales/find", params=query))
 
-    def reserve(self, refund_ref: str, sale_id: str, lines: dict[int, int]) -> dict[str, Any]:
+    def reserve(self, refund_ref: str, sale_id: str, lines: dict[int, int],
+                legs: dict[int, int] | None = None) -> dict[str, Any]:
         body = {"refund_ref": refund_ref, "sale_id": sale_id,
-                "lines": [{"line_no": n, "quantity": q} for n, q in sorted(lines.items())]}
+                "lines": [{"line_no": n, "quantity": q} for n, q in sorted(lines.items())],
+                "legs": [{"tender_seq": n, "amount_minor": a}
+                         for n, a in sorted((legs or {}).items())]}
         return dict(self._call("POST", "/v1/refunds/reserve", json=body))
 
     def settle(self, refund_ref: str, outcome: str) -> dict[str, Any]:

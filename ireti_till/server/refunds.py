@@ -13,7 +13,12 @@ from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from ireti_till.domain.errors import BackofficeError
-from ireti_till.server.schema import feed_items, refund_reservations, tills
+from ireti_till.server.schema import (
+    feed_items,
+    refund_leg_reservations,
+    refund_reservations,
+    tills,
+)
 
 LIVE = ("reserved", "confirmed")
 
@@ -64,6 +69,30 @@ def _taken(conn: Connection, sale_id: str) -> dict[int, int]:
     return taken
 
 
+def _legs_taken(conn: Connection, sale_id: str, tenders: list[dict[str, Any]]) -> dict[int, int]:
+    """Amount per tender already reserved, or refunded to it on a till without a reservation
+    (card legs name the tender's payment reference)."""
+    taken: dict[int, int] = {}
+    refs = set(conn.execute(select(refund_leg_reservations.c.refund_ref).where(
+        refund_leg_reservations.c.sale_id == sale_id)).scalars())
+    for seq, amount in conn.execute(select(
+            refund_leg_reservations.c.tender_seq,
+            func.sum(refund_leg_reservations.c.amount_minor)).where(
+            refund_leg_reservations.c.sale_id == sale_id,
+            refund_leg_reservations.c.state.in_(LIVE)).group_by(
+            refund_leg_reservations.c.tender_seq)):
+        taken[int(seq)] = int(amount)
+    by_ref = {str(t["reference"]): int(t["seq"]) for t in tenders if t.get("reference")}
+    for refund in _items(conn, "refund", "sale_id", sale_id):
+        if refund["id"] in refs:
+            continue
+        for leg in _items(conn, "refund_leg", "refund_id", refund["id"]):
+            seq = by_ref.get(str(leg.get("payment_ref")))
+            if seq is not None:
+                taken[seq] = taken.get(seq, 0) + int(leg["amount_minor"])
+    return taken
+
+
 def find_sale(engine: Engine, store_id: str, sale_id: str | None, till: str | None,
               receipt_no: str | None) -> dict[str, Any]:
     with engine.connect() as conn:
@@ -73,9 +102,13 @@ def find_sale(engine: Engine, store_id: str, sale_id: str | None, till: str | No
         tenders = sorted(_items(conn, "sale_tender", "sale_id", sale["id"]),
                          key=lambda r: int(r["seq"]))
         taken = _taken(conn, sale["id"])
+        legs = _legs_taken(conn, sale["id"], tenders)
     for line in lines:
         line["refundable"] = 0 if line.get("voided") else max(
             0, int(line["quantity"]) - taken.get(int(line["line_no"]), 0))
+    for tender in tenders:
+        tender["refundable_minor"] = max(0, int(tender["amount_minor"])
+                                         - legs.get(int(tender["seq"]), 0))
     return {"till_id": till_id, "sale": dict(sale), "lines": lines, "tenders": tenders}
 
 
@@ -92,6 +125,18 @@ def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str,
             raise BackofficeError("Each line needs a line_no and a positive quantity.",
                                   code="IT-704")
         wanted[n] = wanted.get(n, 0) + q
+    legs: dict[int, int] = {}
+    raw_legs = body.get("legs") or []
+    if not isinstance(raw_legs, list) or len(raw_legs) > 20:
+        raise BackofficeError("legs must be a list of tender_seq and amount_minor.",
+                              code="IT-704")
+    for leg in raw_legs:
+        n, a = (leg.get("tender_seq"), leg.get("amount_minor")) if isinstance(leg, dict) \
+            else (0, 0)
+        if not (isinstance(n, int) and isinstance(a, int) and n > 0 and a > 0):
+            raise BackofficeError("Each leg needs a tender_seq and a positive amount_minor.",
+                                  code="IT-704")
+        legs[n] = legs.get(n, 0) + a
     ref, sale_id = body["refund_ref"], body["sale_id"]
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": sale_id})
@@ -99,11 +144,14 @@ def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str,
         mine = dict(conn.execute(select(refund_reservations.c.line_no,
                                         refund_reservations.c.quantity).where(
             refund_reservations.c.refund_ref == ref)).all())
-        if mine:
-            if mine != wanted:
+        mine_legs = dict(conn.execute(select(refund_leg_reservations.c.tender_seq,
+                                             refund_leg_reservations.c.amount_minor).where(
+            refund_leg_reservations.c.refund_ref == ref)).all())
+        if mine or mine_legs:
+            if mine != wanted or mine_legs != legs:
                 raise BackofficeError("This refund was already reserved with other lines.",
                                       code="IT-711")
-            return {"refund_ref": ref, "reserved": wanted, "replayed": True}
+            return {"refund_ref": ref, "reserved": wanted, "legs": legs, "replayed": True}
         sold = {int(r["line_no"]): (0 if r.get("voided") else int(r["quantity"]))
                 for r in _items(conn, "sale_line", "sale_id", sale_id)}
         taken = _taken(conn, sale_id)
@@ -113,11 +161,25 @@ def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str,
                     f"Line {n} of this sale is already refunded or reserved by another till "
                     f"({taken.get(n, 0)} of {sold.get(n, 0)}). Nothing was reserved.",
                     code="IT-711")
+        tenders = {int(t["seq"]): t for t in _items(conn, "sale_tender", "sale_id", sale_id)}
+        taken_legs = _legs_taken(conn, sale_id, list(tenders.values()))
+        for n, a in legs.items():
+            paid = int(tenders[n]["amount_minor"]) if n in tenders else 0
+            if taken_legs.get(n, 0) + a > paid:
+                raise BackofficeError(
+                    f"Payment {n} of this sale has only {paid - taken_legs.get(n, 0)} (minor "
+                    "units) left to refund: another till reserved or refunded the rest. "
+                    "Nothing was reserved.", code="IT-711")
+        if legs:
+            conn.execute(insert(refund_leg_reservations), [
+                {"store_id": store_id, "sale_id": sale_id, "tender_seq": n, "amount_minor": a,
+                 "refund_ref": ref, "till_id": till_id, "state": "reserved"}
+                for n, a in legs.items()])
         conn.execute(insert(refund_reservations), [
             {"store_id": store_id, "sale_id": sale_id, "line_no": n, "quantity": q,
              "refund_ref": ref, "till_id": till_id, "state": "reserved"}
             for n, q in wanted.items()])
-    return {"refund_ref": ref, "reserved": wanted, "replayed": False}
+    return {"refund_ref": ref, "reserved": wanted, "legs": legs, "replayed": False}
 
 
 def settle(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, Any]:
@@ -131,4 +193,8 @@ def settle(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, 
             refund_reservations.c.refund_ref == ref, refund_reservations.c.till_id == till_id,
             refund_reservations.c.store_id == store_id,
             refund_reservations.c.state == "reserved")).values(state=outcome))
+        t = refund_leg_reservations.c
+        conn.execute(update(refund_leg_reservations).where(and_(
+            t.refund_ref == ref, t.till_id == till_id, t.store_id == store_id,
+            t.state == "reserved")).values(state=outcome))
     return {"refund_ref": ref, "outcome": outcome, "changed": int(res.rowcount or 0)}

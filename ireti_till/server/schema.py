@@ -105,6 +105,22 @@ refund_reservations = sa.Table(
     sa.CheckConstraint("state IN ('reserved', 'confirmed', 'released')", name="state"),
 )
 
+refund_leg_reservations = sa.Table(
+    "refund_leg_reservations", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("store_id", sa.String(32), nullable=False),
+    sa.Column("sale_id", sa.String(36), nullable=False),
+    sa.Column("tender_seq", sa.Integer, nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("refund_ref", sa.String(64), nullable=False),
+    sa.Column("till_id", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("refund_ref", "tender_seq", name="uq_refund_leg_reservations_ref_seq"),
+    sa.CheckConstraint("amount_minor > 0", name="amount"),
+    sa.CheckConstraint("state IN ('reserved', 'confirmed', 'released')", name="state"),
+)
+
 users = sa.Table(
     "users", metadata,
     sa.Column("name", sa.String(64), primary_key=True),

@@ -4,9 +4,10 @@ The refund screen calls, in this order:
 
 1. ``find(till=..., receipt_no=...)`` (or ``sale_id=``) when the receipt is not in this
    till's ledger: the sale as the server holds it, with what is still refundable per line.
-2. ``reserve(refund_id, sale_id, {line_no: quantity})`` *before* committing the local refund:
-   the server refuses (IT-711) if another till reserved or refunded the same units. Retrying
-   with the same ``refund_id`` is safe.
+2. ``reserve(refund_id, sale_id, {line_no: quantity}, {tender_seq: amount_minor})``
+   *before* committing the local refund: the server refuses (IT-711) if another till reserved
+   or refunded the same units, or more than is left on a payment. Retrying with the same
+   ``refund_id`` is safe.
 3. ``confirm(refund_id)`` after the local refund is committed, or ``release(refund_id)`` if it
    was abandoned, so the units become refundable again.
 """
@@ -35,6 +36,17 @@ class RemoteLine:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteTender:
+    seq: int
+    kind: str
+    amount_minor: int
+    refundable_minor: int
+    reference: str | None
+    card_brand: str | None
+    card_last4: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RemoteSale:
     till_id: str
     sale_id: str
@@ -43,7 +55,7 @@ class RemoteSale:
     total_minor: int
     completed_at: str
     lines: tuple[RemoteLine, ...]
-    tender_kinds: tuple[str, ...]
+    tenders: tuple[RemoteTender, ...]
 
 
 class CrossTillRefunds:
@@ -78,10 +90,14 @@ class CrossTillRefunds:
             lines=tuple(RemoteLine(int(ln["line_no"]), str(ln["sku"]), str(ln["name"]),
                                    int(ln["quantity"]), int(ln["refundable"]),
                                    int(ln["total_minor"])) for ln in data["lines"]),
-            tender_kinds=tuple(str(t["kind"]) for t in data["tenders"]))
+            tenders=tuple(RemoteTender(
+                int(t["seq"]), str(t["kind"]), int(t["amount_minor"]),
+                int(t["refundable_minor"]), t.get("reference"), t.get("card_brand"),
+                t.get("card_last4")) for t in data["tenders"]))
 
-    def reserve(self, refund_id: UUID, sale_id: str, lines: dict[int, int]) -> None:
-        self._call(lambda api: api.reserve(str(refund_id), sale_id, lines))
+    def reserve(self, refund_id: UUID, sale_id: str, lines: dict[int, int],
+                legs: dict[int, int] | None = None) -> None:
+        self._call(lambda api: api.reserve(str(refund_id), sale_id, lines, legs))
 
     def confirm(self, refund_id: UUID) -> None:
         self._call(lambda api: api.settle(str(refund_id), "confirmed"))

@@ -119,3 +119,24 @@ def test_the_composition_bundle_runs_its_jobs_enrolled_or_not(make_till, server_
         assert lone.status().text() == "back office: not enrolled"
     finally:
         alone.close()
+
+
+def test_payment_legs_are_reserved_so_a_payment_is_never_refunded_twice(make_till,
+                                                                        server_url) -> None:
+    t1, t2, t3 = (make_till(t, server_url) for t in ("T01", "T02", "T03"))
+    sale = ring(t1.ledger, "T01", 1, lines=2, qty=1)[0]  # 3.00 paid in cash (tender 1)
+    t1.sync.run_once()
+    r2, r3 = CrossTillRefunds(t2.factory), CrossTillRefunds(t3.factory)
+    found = r2.find(sale_id=str(sale.sale_id))
+    assert [(t.seq, t.kind, t.refundable_minor) for t in found.tenders] == [(1, "cash", 300)]
+    r2.reserve(uuid.uuid4(), found.sale_id, {1: 1}, {1: 150})
+    with pytest.raises(BackofficeError) as e:  # line 2 is free, but only 1.50 is left to pay
+        r3.reserve(uuid.uuid4(), found.sale_id, {2: 1}, {1: 200})
+    assert e.value.code == "IT-711"
+    ref = uuid.uuid4()
+    r3.reserve(ref, found.sale_id, {2: 1}, {1: 150})
+    assert [t.refundable_minor for t in r3.find(sale_id=found.sale_id).tenders] == [0]
+    r3.release(ref)  # abandoned: the line and the money are free again
+    after = r3.find(sale_id=found.sale_id)
+    assert [t.refundable_minor for t in after.tenders] == [150]
+    assert [ln.refundable for ln in after.lines] == [0, 1]

@@ -63,6 +63,24 @@ def upgrade() -> None:
                        name=op.f('pk_refund_reservations')),
     sa.UniqueConstraint('refund_ref', 'line_no', name='uq_refund_reservations_ref_line')
     )
+    op.create_table('refund_leg_reservations',
+    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('store_id', sa.String(length=32), nullable=False),
+    sa.Column('sale_id', sa.String(length=36), nullable=False),
+    sa.Column('tender_seq', sa.Integer(), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('refund_ref', sa.String(length=64), nullable=False),
+    sa.Column('till_id', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('created_at', TS, server_default=NOW, nullable=False),
+    sa.CheckConstraint('amount_minor > 0',
+                       name=op.f('ck_refund_leg_reservations_amount')),
+    sa.CheckConstraint("state IN ('reserved', 'confirmed', 'released')",
+                       name=op.f('ck_refund_leg_reservations_state')),
+    sa.PrimaryKeyConstraint('id',
+                       name=op.f('pk_refund_leg_reservations')),
+    sa.UniqueConstraint('refund_ref', 'tender_seq', name='uq_refund_leg_reservations_ref_seq')
+    )
     op.create_table('stores',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -171,6 +189,7 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('stores')
     op.drop_table('refund_reservations')
+    op.drop_table('refund_leg_reservations')
     op.drop_table('feed_flags')
     op.drop_table('audit')
     op.execute(sa.schema.DropSequence(sa.Sequence("catalog_version_seq")))
