@@ -28,6 +28,9 @@ def _sale_row(conn: Connection, store_id: str, sale_id: str | None, till: str | 
     q = select(feed_items.c.till_id, feed_items.c.payload).join(
         tills, tills.c.id == feed_items.c.till_id).where(
         tills.c.store_id == store_id, feed_items.c.kind == "sale", feed_items.c.status == "ok")
+    if (sale_id and len(sale_id) > 36) or (till and len(till) > 16) or (
+            receipt_no and len(receipt_no) > 9):
+        raise BackofficeError("The sale id, till or receipt number is too long.", code="IT-704")
     if sale_id:
         q = q.where(feed_items.c.item_key == f"sale:{sale_id}")
     elif till and receipt_no and receipt_no.isdigit():
