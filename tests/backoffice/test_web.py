@@ -19,6 +19,8 @@ from ireti_till.services.backoffice_refunds import CrossTillRefunds
 from tests.backoffice.helpers import ROOT, ring, thread_server
 
 os.environ.setdefault("SE_AVOID_STATS", "true")
+# Screenshots go to a temp dir; to refresh the committed ones in docs/images run with
+# IRETI_SCREENSHOTS=1.
 IMAGES = ROOT / "docs" / "images"
 
 
@@ -76,15 +78,17 @@ def _fleet(make_till, server_url: str) -> None:
 
 
 def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tls_url,
-                                              server_engine: Engine) -> None:
+                                              server_engine: Engine, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
+
+    images = IMAGES if os.environ.get("IRETI_SCREENSHOTS") else tmp_path
 
     d = browser
     auth.add_user(server_engine, "ngozi", "correct horse battery")
     _fleet(make_till, server_url)
     d.get(tls_url + "/")
     assert d.current_url.endswith("/login")
-    d.save_screenshot(str(IMAGES / "back-office-sign-in.png"))
+    d.save_screenshot(str(images / "back-office-sign-in.png"))
     d.find_element(By.ID, "name").send_keys("ngozi")
     d.find_element(By.ID, "password").send_keys("wrong password!")
     d.find_element(By.ID, "sign-in").click()
@@ -99,7 +103,7 @@ def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tl
     assert "S1 2 of 2 5 €21.00" in stores and "S2 0 of 1 0" in stores
     assert "pending" in d.find_element(By.ID, "refunds").text
     assert "T03" in d.find_element(By.ID, "alerts").text
-    d.save_screenshot(str(IMAGES / "back-office.png"))
+    d.save_screenshot(str(images / "back-office.png"))
     cookie = d.get_cookie("bo_session")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
 
@@ -114,7 +118,7 @@ def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tl
     d.find_element(By.ID, "price").send_keys("4.50")
     d.find_element(By.ID, "save").click()
     _text(d, "message", "IT-730")
-    d.save_screenshot(str(IMAGES / "back-office-products.png"))
+    d.save_screenshot(str(images / "back-office-products.png"))
     with server_engine.connect() as conn:
         actions = conn.execute(text("SELECT actor FROM audit WHERE action='catalog.product'"))
         assert list(actions.scalars()) == ["web:ngozi"]
