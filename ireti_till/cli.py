@@ -27,6 +27,8 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("restore",): ("ireti_till.commands.restore", "restore the ledger from a backup"),
     ("stripe-key",): ("ireti_till.commands.stripe_key",
                       "set, check or remove the Stripe key (keyring)"),
+    ("server",): ("ireti_till.commands.server", "the back-office server (run, migrate, enrol)"),
+    ("backoffice",): ("ireti_till.commands.backoffice", "join the back office, sync now, status"),
 }
 
 USAGE = """usage: ireti-till [--data-dir DIR] [--version] [COMMAND ...]

@@ -9,6 +9,7 @@ screen: what happened and what to do next. Areas:
 - ``IT-3xx`` card payments, Stripe, readers
 - ``IT-4xx`` staff, PINs, overrides, refunds, audit
 - ``IT-5xx`` operations: backups, bundles, health
+- ``IT-7xx`` back office and sync (server, enrolment, feed, catalog, cross-till refunds)
 
 Modules raise ``TillError`` subclasses; the UI shows ``str(error)``, which includes the code.
 """
@@ -71,3 +72,9 @@ class OperationsError(TillError):
     """A backup, export, bundle or health check failed."""
 
     code = "IT-500"
+
+
+class BackofficeError(TillError):
+    """The back-office server or the sync with it could not do what was asked."""
+
+    code = "IT-700"
