@@ -87,9 +87,7 @@ class CardTenderUi(QObject):
         signals.connectivity.connect(self._on_connectivity)
         signals.queue.connect(self._on_queue)
         signals.failed.connect(lambda _what, message: window.messages.warn(message))
-        window.controller.card_handler = self.card
-        window.controller.cash_handler = self.cash_part
-        window.controller.edit_lock = self.edit_lock
+        window.controller.attach_tenders(self)
         window.controller.dialog_closed.connect(self._dialog_closed)
         #: the sale with a card authorised on it and more to pay (None: no such sale)
         self.open_tender: UUID | None = None
@@ -162,16 +160,16 @@ class CardTenderUi(QObject):
         c = self.window.controller
         core, worker = self.core, self.worker
         if core is None or worker is None:
-            c._unavailable(self.card_reason or STARTING)
+            c.unavailable(self.card_reason or STARTING)
             return
         if c.service.view().is_empty:
-            c._refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
+            c.refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
         try:
             draft = c.service.draft_sale()
             progress = core.tender.begin(draft)  # committed before any network call
         except TillError as exc:
-            c._refuse(exc)
+            c.refuse(exc)
             return
         sale_id = draft.sale_id
         self.last_sale_id = sale_id
@@ -196,27 +194,27 @@ class CardTenderUi(QObject):
         try:
             progress = core.tender.progress(sale_id)
         except TillError as exc:
-            c._refuse(exc)
+            c.refuse(exc)
             return
         if progress.completed and progress.sale is not None:
             self.open_tender = None
             c.service.completed_elsewhere(progress.sale)
-            c._paid(progress.sale)
+            c.show_paid(progress.sale)
             return
         if status is not None and status.phase == "approved":
             self.open_tender = sale_id
-            c.p.messages.info(f"Card approved; {progress.remaining.format()} still to pay")
+            c.inform(f"Card approved; {progress.remaining.format()} still to pay")
             return
         if any(a.state.value in ("authorised", "captured") for a in progress.cards):
             self.open_tender = sale_id
-            c.p.messages.warn(f"A card is authorised on this sale: pay the remaining "
+            c.warn(f"A card is authorised on this sale: pay the remaining "
                               f"{progress.remaining.format()} by card (F5) or cash (F4)")
             return
         # Nothing was taken: void the tender record (after the worker released the reader)
         # and let the basket carry on under a new sale id.
         worker.void_sale(sale_id, "card not taken; basket kept")
         c.service.renew_sale_id()
-        c.p.messages.warn("Card not taken: the basket is kept. F5 to try again, F4 for cash")
+        c.warn("Card not taken: the basket is kept. F5 to try again, F4 for cash")
 
     # split tender: cash part, void --------------------------------------------------------
     def _open_progress(self) -> TenderProgress | None:
@@ -265,7 +263,7 @@ class CardTenderUi(QObject):
             if dialog.sale is not None:
                 self.open_tender = None
                 c.service.completed_elsewhere(dialog.sale)
-                c._paid(dialog.sale)
+                c.show_paid(dialog.sale)
 
         c.open_dialog(dialog, paid)
         return True

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
@@ -59,7 +59,24 @@ class SaleScreenParts:
     pad: ActionPad
 
 
+class TenderHooks(Protocol):
+    """What card payments add to the sale screen (``ui.card_tender.CardTenderUi``)."""
+
+    def card(self) -> None:
+        """F5."""
+
+    def cash_part(self) -> bool:
+        """F4 with a card already on this sale: True if it took the cash part."""
+
+    def edit_lock(self) -> str | None:
+        """Why the basket may not change now (a card holds part of it), or None."""
+
+
 class SaleController(QObject):
+    """The sale screen's keys. Public API: the signals, the key handlers, ``set_gate``,
+    ``attach_tenders``, ``enable_refunds``, ``set_service``, ``set_enabled``,
+    ``open_dialog``, ``show_paid``, ``refuse``, ``unavailable``, ``inform``, ``warn``."""
+
     basket_changed = Signal(object)  # BasketView
     sale_completed = Signal(object)  # CompletedSale (committed)
     dialog_opened = Signal(object)  # the QDialog
@@ -74,19 +91,13 @@ class SaleController(QObject):
         self.receipts_dir = receipts_dir
         self.dialog: QDialog | None = None
         self.enabled = True  # False while another page (lock screen, admin) is shown
-        #: supervisor overrides and the audit trail (set by the composition root once staff
-        #: sign-in is wired; None: no overrides asked, nothing audited, as in unit tests)
-        self.gate: OverrideGate | None = None
-        #: the card key's handler (set when card payments are wired)
-        self.card_handler: Callable[[], None] | None = None
-        #: F4 when card payments are wired: True if it took over (a card is already on
-        #: this sale, so its cash part goes to the payments core, not ``pay_cash``)
-        self.cash_handler: Callable[[], bool] | None = None
-        #: F8 when refunds are wired (ui/refunds/attach.py); available on an empty basket
-        self.refund_handler: Callable[[], None] | None = None
-        #: why the basket may not change right now (a card is already authorised for part
-        #: of this sale: its amount is frozen, so the lines must be too), or None
-        self.edit_lock: Callable[[], str | None] | None = None
+        #: supervisor PINs and the audit trail (``set_gate``, once staff sign-in is wired;
+        #: None: nobody to ask, as in unit tests and benchmarks)
+        self._gate: OverrideGate | None = None
+        #: card payments (``attach_tenders``); None: the card key says why it is off
+        self._tenders: TenderHooks | None = None
+        #: F8 (``enable_refunds``); available on an empty basket
+        self._refund: Callable[[], None] | None = None
         pad = parts.pad
         edits = {"find", "quantity", "discount", "price", "void"}
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
@@ -96,7 +107,7 @@ class SaleController(QObject):
             pad.bind(key, self._guarded(self._unlocked(handler) if key in edits else handler))
         pad.set_available("card", False, CARD_UNAVAILABLE)
         pad.set_available("refund", False, REFUND_UNAVAILABLE)
-        pad.unavailable.connect(self._unavailable)
+        pad.unavailable.connect(self.unavailable)
         parts.scan.submitted.connect(self.on_scan)
         parts.scan.prefix_typed.connect(self.on_prefix)
         parts.scan.field.navigate.connect(parts.table.move_selection)
@@ -114,9 +125,9 @@ class SaleController(QObject):
 
     def _locked(self) -> bool:
         """Refuse a basket change while a card holds part of this sale (says why)."""
-        reason = self.edit_lock() if self.edit_lock is not None else None
+        reason = self._tenders.edit_lock() if self._tenders is not None else None
         if reason:
-            self._refuse(InputError(reason, code="IT-373"))
+            self.refuse(InputError(reason, code="IT-373"))
         return bool(reason)
 
     def _unlocked(self, handler: Callable[[], None]) -> Callable[[], None]:
@@ -156,18 +167,33 @@ class SaleController(QObject):
         has_lines = not basket.is_empty
         for key in ("quantity", "discount", "price", "void", "cancel_sale", "cash"):
             self.p.pad.set_available(key, has_lines, "Scan an item first")
-        if self.refund_handler is not None:
+        if self._refund is not None:
             self.p.pad.set_available("refund", not has_lines, REFUND_BASKET)
 
-    def _refuse(self, error: TillError) -> None:
+    def refuse(self, error: TillError) -> None:
+        """Show a refused action on the message strip (code and beep), focus back."""
         self.p.messages.error(error)
         self.restore_focus()
 
-    def _unavailable(self, reason: str) -> None:
+    def unavailable(self, reason: str) -> None:
         if reason == CARD_UNAVAILABLE:
             reason = self._card_advice(reason)
         self.p.messages.warn(reason or "Not available now")
         self.restore_focus()
+
+    def inform(self, text: str) -> None:
+        self.p.messages.info(text)
+
+    def warn(self, text: str) -> None:
+        self.p.messages.warn(text)
+
+    def set_gate(self, gate: OverrideGate) -> None:
+        """Staff sign-in is wired: supervisor PINs are asked, voids audited."""
+        self._gate = gate
+
+    def attach_tenders(self, tenders: TenderHooks) -> None:
+        """Card payments are wired: F5, the cash part of a split tender, the edit lock."""
+        self._tenders = tenders
 
     # scanning --------------------------------------------------------------------------
     def on_prefix(self, text: str) -> None:
@@ -177,7 +203,7 @@ class SaleController(QObject):
             quantity, _rest = self.service.parse_quantity_prefix(text)
         except TillError as exc:
             self.p.scan.field.clear()
-            self._refuse(exc)
+            self.refuse(exc)
             return
         self.p.scan.field.clear()
         self.p.scan.set_pending_quantity(quantity)
@@ -200,11 +226,11 @@ class SaleController(QObject):
                 quantity = scan.pending_quantity
             result = self.service.scan(code, quantity)
         except TillError as exc:
-            self._refuse(exc)
+            self.refuse(exc)
             return
         except Exception as exc:  # a storage fault: the basket is unchanged, say so
             log.exception("scan failed")
-            self._refuse(unexpected(exc))
+            self.refuse(unexpected(exc))
             return
         scan.set_pending_quantity(None)
         self.show_basket(result.basket, result.line_no)
@@ -242,7 +268,7 @@ class SaleController(QObject):
     def _need_line(self) -> LineView | None:
         line = self._line()
         if line is None:
-            self._refuse(InputError("The basket is empty: scan an item first", code="IT-151"))
+            self.refuse(InputError("The basket is empty: scan an item first", code="IT-151"))
         return line
 
     def find(self) -> None:
@@ -255,11 +281,11 @@ class SaleController(QObject):
             try:
                 result = self.service.add_product(dialog.chosen.sku, quantity)
             except TillError as exc:
-                self._refuse(exc)
+                self.refuse(exc)
                 return
             except Exception as exc:  # a storage fault: the basket is unchanged
                 log.exception("add from search failed")
-                self._refuse(unexpected(exc))
+                self.refuse(unexpected(exc))
                 return
             self.p.scan.set_pending_quantity(None)
             self.show_basket(result.basket, result.line_no)
@@ -287,14 +313,14 @@ class SaleController(QObject):
             return
 
         def apply(scope: str, percent: Decimal | None, amount: Money | None) -> BasketView:
-            if self.gate is not None:
+            if self._gate is not None:
                 view = self.service.view()
                 base = (line.total + line.discount if scope == "line" and line is not None
                         else view.subtotal)
-                if self.gate.discount_needs_approval(percent, amount, base):
+                if self._gate.discount_needs_approval(percent, amount, base):
                     off = amount if amount is not None else Money(
                         int(base.minor * (percent or Decimal(0)) / 100), base.currency)
-                    self.gate.require(OverrideKind.DISCOUNT_ABOVE_THRESHOLD, off, "",
+                    self._gate.require(OverrideKind.DISCOUNT_ABOVE_THRESHOLD, off, "",
                                       self.service.sale_id)
             if scope == "line" and line is not None:
                 return self.service.line_discount(line.line_no, percent=percent, amount=amount)
@@ -309,8 +335,8 @@ class SaleController(QObject):
         if line is None:
             return
         def apply(price: Money, why: str) -> BasketView:
-            if self.gate is not None:
-                self.gate.require(OverrideKind.PRICE_OVERRIDE, price, why,
+            if self._gate is not None:
+                self._gate.require(OverrideKind.PRICE_OVERRIDE, price, why,
                                   self.service.sale_id)
             return self.service.override_price(line.line_no, price, why)
 
@@ -328,10 +354,10 @@ class SaleController(QObject):
         try:
             basket = self.service.void_line(line.line_no)
         except TillError as exc:
-            self._refuse(exc)
+            self.refuse(exc)
             return
-        if self.gate is not None:
-            self.gate.audit("void", {
+        if self._gate is not None:
+            self._gate.audit("void", {
                 "sale_id": str(self.service.sale_id), "scope": "line",
                 "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
                 "amount_minor": line.total.minor, "currency": line.total.currency})
@@ -340,24 +366,24 @@ class SaleController(QObject):
         self.restore_focus()
 
     def card(self) -> None:
-        if self.card_handler is not None:
-            self.card_handler()
+        if self._tenders is not None:
+            self._tenders.card()
             return
-        self._unavailable(CARD_UNAVAILABLE)
+        self.unavailable(CARD_UNAVAILABLE)
 
     def no_sale(self) -> None:
         """Open the drawer without a sale: a supervisor approves, the audit trail records."""
         if not self.enabled or self.dialog is not None:
             return
-        if self.gate is None:
-            self._unavailable("No sale needs staff sign-in, which is not set up")
+        if self._gate is None:
+            self.unavailable("No sale needs staff sign-in, which is not set up")
             return
         try:
-            approval = self.gate.require(OverrideKind.NO_SALE_DRAWER, None, "")
+            approval = self._gate.require(OverrideKind.NO_SALE_DRAWER, None, "")
         except TillError as exc:
-            self._refuse(exc)
+            self.refuse(exc)
             return
-        self.gate.audit("drawer_open", {"override_id": str(approval.override_id),
+        self._gate.audit("drawer_open", {"override_id": str(approval.override_id),
                                         "approver": approval.approver_id, "sale": "none"})
         self.p.messages.info(f"No sale: the drawer may be opened (approved by "
                              f"{approval.approver_name}, recorded)")
@@ -367,30 +393,31 @@ class SaleController(QObject):
         return f"{reason}: take cash (F4), or ask a supervisor to set up the card reader"
 
     def refund(self) -> None:
-        if self.refund_handler is None:
-            self._unavailable(REFUND_UNAVAILABLE)
+        if self._refund is None:
+            self.unavailable(REFUND_UNAVAILABLE)
         elif not self.service.view().is_empty:
-            self._unavailable(REFUND_BASKET)
+            self.unavailable(REFUND_BASKET)
         else:
-            self.refund_handler()
+            self._refund()
 
     def enable_refunds(self, handler: Callable[[], None]) -> None:
         """Wire F8 (the refund screen); the key follows the basket from now on."""
-        self.refund_handler = handler
+        self._refund = handler
         self._update_pad(self.service.view())
 
     # paying ----------------------------------------------------------------------------
     def cash(self) -> None:
-        if self.cash_handler is not None and self.cash_handler():
+        if self._tenders is not None and self._tenders.cash_part():
             return
         if self.service.view().is_empty:
-            self._refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
+            self.refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
         dialog = CashTenderDialog(self.service.amount_due(), self.service.quick_cash(),
                                   self.service.pay_cash, self.p.window)
-        self.open_dialog(dialog, lambda: self._paid(dialog.sale))
+        self.open_dialog(dialog, lambda: self.show_paid(dialog.sale))
 
-    def _paid(self, sale: CompletedSale | None) -> None:
+    def show_paid(self, sale: CompletedSale | None) -> None:
+        """The open sale was paid and committed: the receipt, then the next sale."""
         if sale is None:
             return
         self.show_basket(self.service.view())
@@ -423,14 +450,15 @@ class SaleController(QObject):
             "cancel_sale_dialog", "Cancel this sale?",
             f"{view.item_count} item(s), {view.total.format()}, will be removed. "
             "Nothing has been paid.", "Cancel sale", "Keep selling", self.p.window)
-        self.open_dialog(dialog, self._cancel_sale)
+        self.open_dialog(dialog, self.cancel_sale)
 
-    def _cancel_sale(self) -> None:
+    def cancel_sale(self) -> None:
+        """Drop the open (unpaid) sale now (Esc Esc, confirmed)."""
         view = self.service.view()
         sale_id = self.service.sale_id
         basket = self.service.cancel_sale()
-        if self.gate is not None and not view.is_empty:
-            self.gate.audit("void", {
+        if self._gate is not None and not view.is_empty:
+            self._gate.audit("void", {
                 "sale_id": str(sale_id), "scope": "sale", "lines": len(view.lines),
                 "amount_minor": view.total.minor, "currency": view.total.currency})
         self.p.scan.clear()

@@ -43,7 +43,7 @@ def sign_in(qtbot: QtBot, till: Any, pin: str, who: str = "Anyone") -> None:
 
 
 def audit(till: Any, kind: str) -> list[Any]:
-    found = till.staff.services.audit.search(AuditFilter(kind=kind))
+    found = till.staff.services.audit.get().search(AuditFilter(kind=kind))
     return sorted(found, key=lambda e: e.seq)
 
 
@@ -153,12 +153,12 @@ def test_voids_are_audited_with_ids_and_amounts(
     amount = service.view().lines[-1].total.minor
     keyboard.press(Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: len(service.view().lines) == 1)
-    till.window.controller._cancel_sale()
+    till.window.controller.cancel_sale()
     voids = [e.details for e in audit(till, "void")]
     assert voids[0]["scope"] == "line" and voids[0]["amount_minor"] == amount
     assert voids[0]["sale_id"] == sale_id
     assert voids[1]["scope"] == "sale" and voids[1]["sale_id"] == sale_id
-    assert till.staff.services.audit.verify().ok
+    assert till.staff.services.audit.get().verify().ok
 
 
 def test_staff_menus_follow_the_role(qtbot: QtBot, till: Any) -> None:
@@ -188,7 +188,7 @@ def test_close_records_stop(qtbot: QtBot, data_dir: Path) -> None:
     from ireti_till.app import build_till
 
     till = build_till(data_dir, force_training=True, seed_demo=False)
-    audit_log = till.staff.services.audit
+    audit_log = till.staff.services.audit.get()
     till.window.close()
     till.close()
     assert [e.kind for e in audit_log.search(AuditFilter(kind="stop"))] == ["stop"]
@@ -223,7 +223,7 @@ def test_sign_out_needs_an_empty_basket_and_a_supervisor_with_unsent_work(
     keyboard.scan(gtin(1))
     assert not staff.sign_out()  # the basket is not empty
     assert "Finish or cancel" in till.window.messages.text()
-    till.window.controller._cancel_sale()
+    till.window.controller.cancel_sale()
     staff.unsent_work = lambda: 2
     answer_override(qtbot, None)()  # nobody approves
     assert not staff.sign_out() and staff.current is not None

@@ -27,6 +27,7 @@ from ireti_till.domain.errors import TillError
 from ireti_till.domain.overrides import OverrideKind, OverrideRules
 from ireti_till.domain.staff import Permission, Role, StaffMember, has_permission
 from ireti_till.services.audit import AuditLog
+from ireti_till.services.deferred import Deferred
 from ireti_till.services.overrides import OverrideService
 from ireti_till.services.selling import SaleService
 from ireti_till.services.staff import StaffService
@@ -45,9 +46,12 @@ CHECKPOINT_MS = 5 * 60_000
 
 @dataclass(frozen=True, slots=True)
 class StaffServices:
+    """The audit log and the override service exist once the ledger is open (on a fast
+    start, shortly after the sign-in screen is shown): ``get()`` waits for them."""
+
     staff: StaffService
-    audit: AuditLog
-    overrides: OverrideService
+    audit: Deferred[AuditLog]
+    overrides: Deferred[OverrideService]
     rules: OverrideRules
 
 
@@ -67,7 +71,7 @@ class StaffUi(QObject):
         self.session.locked.connect(self._on_locked)
         self.gate = OverrideGate(OverridePrompt(services.overrides, lambda: self.session.current),
                                  services.rules, lambda: window, self.record)
-        window.controller.gate = self.gate
+        window.controller.set_gate(self.gate)
         self.idle: IdleWatcher | None = None
         if idle_minutes > 0:
             self.idle = IdleWatcher(idle_minutes, self)
@@ -126,7 +130,7 @@ class StaffUi(QObject):
         if member is None or controller.dialog is not None:
             return False
         if not controller.service.view().is_empty:
-            controller._unavailable("Finish or cancel the sale before signing out "
+            controller.unavailable("Finish or cancel the sale before signing out "
                                     "(Lock till, Ctrl+L, keeps it for you)")
             return False
         unsent = self.unsent_work()
@@ -135,7 +139,7 @@ class StaffUi(QObject):
                 self.gate.require(OverrideKind.SIGN_OUT_UNSENT, None,
                                   f"{unsent} card operation(s) not sent yet")
             except TillError as exc:
-                controller._refuse(exc)
+                controller.refuse(exc)
                 return False
         self.session.sign_out(member)
         self.sign_in.lock(None)  # a plain sign-in screen, nobody preselected
@@ -153,13 +157,13 @@ class StaffUi(QObject):
     def record(self, kind: str, details: Mapping[str, str | int]) -> None:
         member = self.session.current
         try:
-            self.services.audit.record(kind, member.user_id if member else "system", details)
+            self.services.audit.get().record(kind, member.user_id if member else "system", details)
         except TillError as exc:  # the action happened: say so in the log, keep trading
             log.error("audit %s not recorded: %s", kind, exc)
 
     def _checkpoint(self) -> None:
         try:
-            self.services.audit.checkpoint()
+            self.services.audit.get().checkpoint()
         except Exception:
             log.exception("audit checkpoint failed")
 
@@ -168,8 +172,8 @@ class StaffUi(QObject):
         app = QApplication.instance()
         if self.idle is not None and app is not None:
             app.removeEventFilter(self.idle)
-        self.services.audit.record("stop", "system", details)
-        self.services.audit.checkpoint()
+        self.services.audit.get().record("stop", "system", details)
+        self.services.audit.get().checkpoint()
 
     # menus ----------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, object_name: str, keys: str | None,
@@ -238,7 +242,7 @@ class StaffUi(QObject):
         return self._open(lambda m: UsersScreen(self.services.staff, actor=m), "Users")
 
     def open_audit(self) -> QWidget | None:
-        return self._open(lambda m: AuditViewer(self.services.audit, self.services.staff,
+        return self._open(lambda m: AuditViewer(self.services.audit.get(), self.services.staff,
                                                 actor=m), "Audit log")
 
 
