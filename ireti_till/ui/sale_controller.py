@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
@@ -24,7 +24,10 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.overrides import OverrideKind
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.domain.settings import StoreSettings
+from ireti_till.domain.tender import quick_cash
+from ireti_till.services.checkout import CardQueue, CheckoutService
 from ireti_till.services.selling import BasketView, LineView, SaleService
+from ireti_till.services.tendering import TenderService
 from ireti_till.ui.action_pad import ActionPad
 from ireti_till.ui.basket_table import BasketTable
 from ireti_till.ui.dialogs.base import unexpected
@@ -59,22 +62,10 @@ class SaleScreenParts:
     pad: ActionPad
 
 
-class TenderHooks(Protocol):
-    """What card payments add to the sale screen (``ui.card_tender.CardTenderUi``)."""
-
-    def card(self) -> None:
-        """F5."""
-
-    def cash_part(self) -> bool:
-        """F4 with a card already on this sale: True if it took the cash part."""
-
-    def edit_lock(self) -> str | None:
-        """Why the basket may not change now (a card holds part of it), or None."""
-
-
 class SaleController(QObject):
-    """The sale screen's keys. Public API: the signals, the key handlers, ``set_gate``,
-    ``attach_tenders``, ``enable_refunds``, ``set_service``, ``set_enabled``,
+    """The sale screen's keys. Public API: the signals, the key handlers, ``checkout``
+    (the open sale and its tenders, ``services.checkout``), ``set_gate``, ``attach_card``,
+    ``connect_cards``, ``enable_refunds``, ``set_service``, ``set_enabled``,
     ``open_dialog``, ``show_paid``, ``refuse``, ``unavailable``, ``inform``, ``warn``."""
 
     basket_changed = Signal(object)  # BasketView
@@ -85,7 +76,7 @@ class SaleController(QObject):
     def __init__(self, service: SaleService, parts: SaleScreenParts, store: StoreSettings,
                  receipts_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.service = service
+        self.checkout = CheckoutService(service)
         self.p = parts
         self.store = store
         self.receipts_dir = receipts_dir
@@ -94,8 +85,8 @@ class SaleController(QObject):
         #: supervisor PINs and the audit trail (``set_gate``, once staff sign-in is wired;
         #: None: nobody to ask, as in unit tests and benchmarks)
         self._gate: OverrideGate | None = None
-        #: card payments (``attach_tenders``); None: the card key says why it is off
-        self._tenders: TenderHooks | None = None
+        #: F5 once card payments are wired (``attach_card``); None: the key says why not
+        self._card: Callable[[], None] | None = None
         #: F8 (``enable_refunds``); available on an empty basket
         self._refund: Callable[[], None] | None = None
         pad = parts.pad
@@ -125,7 +116,7 @@ class SaleController(QObject):
 
     def _locked(self) -> bool:
         """Refuse a basket change while a card holds part of this sale (says why)."""
-        reason = self._tenders.edit_lock() if self._tenders is not None else None
+        reason = self.checkout.edit_lock()
         if reason:
             self.refuse(InputError(reason, code="IT-373"))
         return bool(reason)
@@ -143,9 +134,14 @@ class SaleController(QObject):
         if enabled:
             self.restore_focus()
 
+    @property
+    def service(self) -> SaleService:
+        """The open sale's basket (checkout's sale service)."""
+        return self.checkout.sales
+
     def set_service(self, service: SaleService) -> None:
         """Hand the screen another cashier's sale service (their parked basket)."""
-        self.service = service
+        self.checkout.switch_sales(service)
         self.p.scan.clear()
         self.show_basket(service.view())
 
@@ -191,9 +187,13 @@ class SaleController(QObject):
         """Staff sign-in is wired: supervisor PINs are asked, voids audited."""
         self._gate = gate
 
-    def attach_tenders(self, tenders: TenderHooks) -> None:
-        """Card payments are wired: F5, the cash part of a split tender, the edit lock."""
-        self._tenders = tenders
+    def attach_card(self, handler: Callable[[], None]) -> None:
+        """Card payments are wired: F5 runs ``handler`` (``CardTenderUi.card``)."""
+        self._card = handler
+
+    def connect_cards(self, tender: TenderService, queue: CardQueue) -> None:
+        """Card payments have started: checkout takes cards and split tenders from now."""
+        self.checkout.connect_cards(tender, queue)
 
     # scanning --------------------------------------------------------------------------
     def on_prefix(self, text: str) -> None:
@@ -366,8 +366,8 @@ class SaleController(QObject):
         self.restore_focus()
 
     def card(self) -> None:
-        if self._tenders is not None:
-            self._tenders.card()
+        if self._card is not None:
+            self._card()
             return
         self.unavailable(CARD_UNAVAILABLE)
 
@@ -407,13 +407,17 @@ class SaleController(QObject):
 
     # paying ----------------------------------------------------------------------------
     def cash(self) -> None:
-        if self._tenders is not None and self._tenders.cash_part():
-            return
-        if self.service.view().is_empty:
+        state = self.checkout.state()
+        if state.basket.is_empty:
             self.refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
-        dialog = CashTenderDialog(self.service.amount_due(), self.service.quick_cash(),
-                                  self.service.pay_cash, self.p.window)
+
+        def pay(tendered: Money) -> CompletedSale:
+            paid = self.checkout.pay_cash(tendered)
+            assert paid.completed is not None
+            return paid.completed
+
+        dialog = CashTenderDialog(state.due, quick_cash(state.due), pay, self.p.window)
         self.open_dialog(dialog, lambda: self.show_paid(dialog.sale))
 
     def show_paid(self, sale: CompletedSale | None) -> None:
@@ -456,11 +460,12 @@ class SaleController(QObject):
         """Drop the open (unpaid) sale now (Esc Esc, confirmed)."""
         view = self.service.view()
         sale_id = self.service.sale_id
-        basket = self.service.cancel_sale()
+        state = self.checkout.cancel()
         if self._gate is not None and not view.is_empty:
             self._gate.audit("void", {
                 "sale_id": str(sale_id), "scope": "sale", "lines": len(view.lines),
                 "amount_minor": view.total.minor, "currency": view.total.currency})
         self.p.scan.clear()
-        self.show_basket(basket)
-        self.p.messages.warn("Sale cancelled")
+        self.show_basket(state.basket)
+        self.p.messages.warn("Sale cancelled: the card authorisation is being cancelled"
+                             if state.card_voided else "Sale cancelled")

@@ -22,8 +22,7 @@ S = AttemptState
 def authorise_part(qtbot: QtBot, till: Any, part_minor: int) -> UUID:  # noqa: F811
     """Ring one item, freeze it for tendering and authorise ``part_minor`` by card."""
     c, core, worker = till.window.controller, till.payments.get().core, till.payments.get().worker
-    draft = c.service.draft_sale()
-    core.tender.begin(draft)
+    draft = c.checkout.begin_card()  # as F5 does
     statuses: list[Any] = []
     till.cards.get().signals.card_status.connect(statuses.append)
     worker.card_start(draft.sale_id, Money(part_minor, draft.total.currency))
@@ -33,7 +32,8 @@ def authorise_part(qtbot: QtBot, till: Any, part_minor: int) -> UUID:  # noqa: F
     qtbot.waitUntil(lambda: any(a.state is S.AUTHORISED
                                 for a in core.tender.progress(draft.sale_id).cards),
                     timeout=15_000)
-    till.cards.get().open_tender = draft.sale_id  # as the card dialog leaves it
+    state = c.checkout.card_closed(draft.sale_id, approved=True)  # as the card dialog does
+    assert state.card_on_sale and state.due.minor == draft.total.minor - part_minor
     return draft.sale_id
 
 
@@ -54,7 +54,7 @@ def test_f4_pays_the_rest_of_a_card_sale_in_cash(
     core = till.payments.get().core
     qtbot.waitUntil(lambda: core.tender.progress(sale_id).cards[0].state is S.CAPTURED,
                     timeout=20_000)
-    assert till.cards.get().open_tender is None
+    assert not till.window.controller.checkout.state().card_on_sale
 
 
 def test_cancelling_a_sale_with_a_card_on_it_voids_it(
