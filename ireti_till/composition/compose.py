@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from ireti_till.adapters.instance_lock import InstanceLock
     from ireti_till.composition.operations import OpsTools
+    from ireti_till.ui.staff.attach import StaffUi
 
 log = logging.getLogger("ireti_till.app")
 
@@ -74,10 +75,16 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         opener = LedgerOpener(data_dir, prepare_ledger(config, training, seed_demo))
     reads = opener.fast_reads()  # phase 1's verdict: None starts the full open now
     clock = SystemClock()
+    staff_ui: StaffUi | None = None
 
     def sale_service(who: object) -> SaleService:
+        """A cashier's sale service; with staff sign-in, approvals are enforced and voids
+        audited under their id."""
+        audit = staff_ui.services.audit.get if staff_ui is not None else None
         return SaleService(opener.uow_factory, config.store, clock,
-                           str(getattr(who, "name", who)), training, read_uow_factory=reads)
+                           str(getattr(who, "name", who)), training, read_uow_factory=reads,
+                           rules=config.staff.overrides if with_staff else None,
+                           audit=audit, actor_id=str(getattr(who, "user_id", "system")))
 
     # phase 2: the first screen, built while the ledger opens (or before it does)
     who = cashier or ("Not signed in" if with_staff else _os_user())

@@ -15,17 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ireti_till.composition.till import OpsWiring
+
 if TYPE_CHECKING:
-    from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
     from ireti_till.composition.till import Till
-    from ireti_till.services.backup import BackupService
     from ireti_till.services.health import HealthReport
-    from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.refunds import RefundService
     from ireti_till.services.support_bundle import Progress
-    from ireti_till.ui.ops.menu import OpsMenu
     from ireti_till.ui.staff.attach import StaffUi
-    from ireti_till.worker.ops_jobs import OpsJobs
 
 log = logging.getLogger("ireti_till.app")
 
@@ -46,15 +43,6 @@ class OpsTools:
     health: Callable[[Path], HealthReport]
     panel: Callable[[Path], HealthReport]
     bundle: Callable[[Path, Path | None, Progress | None], Path]
-
-
-@dataclass(frozen=True, slots=True)
-class OpsWiring:
-    recorder: MetricsRecorder
-    store: SqlMetricsStore
-    backups: BackupService
-    jobs: OpsJobs
-    menu: OpsMenu
 
 
 def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import KEYRING_SERVICE, STRIPE_KEY_USER, AppConfig
+from ireti_till.composition.till import Emulator, PaymentsRuntime
 from ireti_till.domain.errors import TillError
 
 if TYPE_CHECKING:
@@ -37,35 +37,6 @@ TRAINING_API_KEY = "sk_test_ireti_till_emulator"  # = training.DEFAULT_API_KEY
 #: The training emulator runs in a child process (the till keeps ~10 MB less and the child
 #: stops with it); False keeps it in this process (tests that drive the emulator object).
 EMULATOR_IN_CHILD = True
-
-
-class Emulator(Protocol):
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def api_key(self) -> str: ...
-
-    def stop(self) -> None: ...
-
-
-@dataclass
-class PaymentsRuntime:
-    """What the helper thread built; ``close()`` stops it in the right order."""
-
-    core: PaymentsCore | None = None
-    worker: SyncWorker | None = None
-    emulator: Emulator | None = None
-    thread: threading.Thread | None = None
-    closed: threading.Event = field(default_factory=threading.Event)
-
-    def close(self) -> None:
-        self.closed.set()
-        if self.thread is not None and self.thread.is_alive():
-            self.thread.join(timeout=15)
-        if self.worker is not None:
-            self.worker.stop()
-        if self.emulator is not None:
-            self.emulator.stop()
 
 
 def stripe_key(mode: str) -> str | None:

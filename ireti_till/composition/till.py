@@ -11,26 +11,70 @@ its background work with one typed call: ``till.lifecycle.on_start(step)`` /
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ireti_till.adapters.config_file import AppConfig
 from ireti_till.services.deferred import Deferred
 
 if TYPE_CHECKING:
     from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
     from ireti_till.composition.ledger import LedgerOpener
-    from ireti_till.composition.operations import OpsWiring
-    from ireti_till.composition.payments import PaymentsRuntime
+    from ireti_till.services.backup import BackupService
+    from ireti_till.services.metrics import MetricsRecorder
+    from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.card_tender import CardTenderUi
     from ireti_till.ui.main_window import MainWindow
+    from ireti_till.ui.ops.menu import OpsMenu
     from ireti_till.ui.refunds.attach import RefundScreen
     from ireti_till.ui.staff.attach import StaffUi
+    from ireti_till.worker.ops_jobs import OpsJobs
+    from ireti_till.worker.sync import SyncWorker
 
 log = logging.getLogger("ireti_till.app")
+
+
+@dataclass(frozen=True, slots=True)
+class OpsWiring:
+    recorder: MetricsRecorder
+    store: SqlMetricsStore
+    backups: BackupService
+    jobs: OpsJobs
+    menu: OpsMenu
+
+
+class Emulator(Protocol):
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def api_key(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class PaymentsRuntime:
+    """What the helper thread built; ``close()`` stops it in the right order."""
+
+    core: PaymentsCore | None = None
+    worker: SyncWorker | None = None
+    emulator: Emulator | None = None
+    thread: threading.Thread | None = None
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def close(self) -> None:
+        self.closed.set()
+        if self.thread is not None and self.thread.is_alive():
+            self.thread.join(timeout=15)
+        if self.worker is not None:
+            self.worker.stop()
+        if self.emulator is not None:
+            self.emulator.stop()
 
 
 @dataclass

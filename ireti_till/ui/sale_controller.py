@@ -10,20 +10,22 @@ the scan field after every action and whenever a dialog closes. Dialogs are open
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
+from uuid import UUID
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money
-from ireti_till.domain.overrides import OverrideKind
+from ireti_till.domain.overrides import Approval, ApprovalRequired, OverrideKind
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.domain.settings import StoreSettings
+from ireti_till.domain.staff import Role
 from ireti_till.domain.tender import quick_cash
 from ireti_till.services.checkout import CardQueue, CheckoutService
 from ireti_till.services.selling import BasketView, LineView, SaleService
@@ -42,8 +44,7 @@ from ireti_till.ui.receipt_view import ReceiptDialog
 from ireti_till.ui.scan_bar import ScanBar
 from ireti_till.ui.totals_panel import TotalsPanel
 
-if TYPE_CHECKING:
-    from ireti_till.ui.staff.gate import OverrideGate
+EditDialog = DiscountDialog | PriceOverrideDialog
 
 log = logging.getLogger("ireti_till.ui")
 
@@ -60,6 +61,16 @@ class SaleScreenParts:
     totals: TotalsPanel
     messages: MessageStrip
     pad: ActionPad
+
+
+class ApprovalGate(Protocol):
+    """Asks for a supervisor's PIN (``ui.staff.gate.ApprovalGate``)."""
+
+    def ask(self, need: ApprovalRequired, reason: str, sale_id: UUID | None,
+            then: Callable[[Approval], None], refused: Callable[[TillError], None]) -> None:
+        ...
+
+    def audit(self, kind: str, details: Mapping[str, str | int]) -> None: ...
 
 
 class SaleController(QObject):
@@ -84,7 +95,7 @@ class SaleController(QObject):
         self.enabled = True  # False while another page (lock screen, admin) is shown
         #: supervisor PINs and the audit trail (``set_gate``, once staff sign-in is wired;
         #: None: nobody to ask, as in unit tests and benchmarks)
-        self._gate: OverrideGate | None = None
+        self._gate: ApprovalGate | None = None
         #: F5 once card payments are wired (``attach_card``); None: the key says why not
         self._card: Callable[[], None] | None = None
         #: F8 (``enable_refunds``); available on an empty basket
@@ -183,7 +194,7 @@ class SaleController(QObject):
     def warn(self, text: str) -> None:
         self.p.messages.warn(text)
 
-    def set_gate(self, gate: OverrideGate) -> None:
+    def set_gate(self, gate: ApprovalGate) -> None:
         """Staff sign-in is wired: supervisor PINs are asked, voids audited."""
         self._gate = gate
 
@@ -311,20 +322,17 @@ class SaleController(QObject):
         if self.service.view().is_empty:
             self._need_line()
             return
+        dialog: DiscountDialog
 
         def apply(scope: str, percent: Decimal | None, amount: Money | None) -> BasketView:
-            if self._gate is not None:
-                view = self.service.view()
-                base = (line.total + line.discount if scope == "line" and line is not None
-                        else view.subtotal)
-                if self._gate.discount_needs_approval(percent, amount, base):
-                    off = amount if amount is not None else Money(
-                        int(base.minor * (percent or Decimal(0)) / 100), base.currency)
-                    self._gate.require(OverrideKind.DISCOUNT_ABOVE_THRESHOLD, off, "",
-                                      self.service.sale_id)
-            if scope == "line" and line is not None:
-                return self.service.line_discount(line.line_no, percent=percent, amount=amount)
-            return self.service.basket_discount(percent=percent, amount=amount)
+            def edit(approval: Approval | None) -> BasketView:
+                if scope == "line" and line is not None:
+                    return self.service.line_discount(line.line_no, percent=percent,
+                                                      amount=amount, approval=approval)
+                return self.service.basket_discount(percent=percent, amount=amount,
+                                                    approval=approval)
+
+            return self._approvable(dialog, "", edit)
 
         dialog = DiscountDialog(line, self.store.currency, apply, self.p.window)
         self.open_dialog(dialog, lambda: self._after_edit(
@@ -334,14 +342,36 @@ class SaleController(QObject):
         line = self._need_line()
         if line is None:
             return
+        dialog: PriceOverrideDialog
+
         def apply(price: Money, why: str) -> BasketView:
-            if self._gate is not None:
-                self._gate.require(OverrideKind.PRICE_OVERRIDE, price, why,
-                                  self.service.sale_id)
-            return self.service.override_price(line.line_no, price, why)
+            return self._approvable(dialog, why, lambda approval: self.service.override_price(
+                line.line_no, price, why, approval))
 
         dialog = PriceOverrideDialog(line, apply, self.p.window)
         self.open_dialog(dialog, lambda: self._after_edit(dialog.basket, line.line_no))
+
+    def _approvable(self, dialog: EditDialog, reason: str,
+                    edit: Callable[[Approval | None], BasketView]) -> BasketView:
+        """``edit`` without an approval; if the service asks for one, the PIN dialog opens
+        over ``dialog`` (no nested event loop) and, once approved, ``edit`` runs again with
+        it and ``dialog`` closes with the result. Meanwhile ``dialog`` shows why it waits."""
+        try:
+            return edit(None)
+        except ApprovalRequired as need:
+            if self._gate is None:
+                raise
+
+            def approved(approval: Approval) -> None:
+                try:
+                    basket = edit(approval)
+                except TillError as exc:
+                    dialog.show_error(exc)
+                    return
+                dialog.complete(basket)
+
+            self._gate.ask(need, reason, self.service.sale_id, approved, dialog.show_error)
+            raise
 
     def _after_edit(self, basket: BasketView | None, line_no: int | None) -> None:
         if basket is not None:
@@ -352,15 +382,10 @@ class SaleController(QObject):
         if line is None:
             return
         try:
-            basket = self.service.void_line(line.line_no)
+            basket = self.service.void_line(line.line_no)  # audited by the service
         except TillError as exc:
             self.refuse(exc)
             return
-        if self._gate is not None:
-            self._gate.audit("void", {
-                "sale_id": str(self.service.sale_id), "scope": "line",
-                "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
-                "amount_minor": line.total.minor, "currency": line.total.currency})
         self.show_basket(basket, basket.lines[-1].line_no if basket.lines else None)
         self.p.messages.warn(f"Voided line {line.line_no}: {line.name}")
         self.restore_focus()
@@ -375,19 +400,22 @@ class SaleController(QObject):
         """Open the drawer without a sale: a supervisor approves, the audit trail records."""
         if not self.enabled or self.dialog is not None:
             return
-        if self._gate is None:
+        gate = self._gate
+        if gate is None:
             self.unavailable("No sale needs staff sign-in, which is not set up")
             return
-        try:
-            approval = self._gate.require(OverrideKind.NO_SALE_DRAWER, None, "")
-        except TillError as exc:
-            self.refuse(exc)
-            return
-        self._gate.audit("drawer_open", {"override_id": str(approval.override_id),
-                                        "approver": approval.approver_id, "sale": "none"})
-        self.p.messages.info(f"No sale: the drawer may be opened (approved by "
-                             f"{approval.approver_name}, recorded)")
-        self.restore_focus()
+        kind = OverrideKind.NO_SALE_DRAWER
+
+        def approved(approval: Approval) -> None:
+            gate.audit("drawer_open", {"override_id": str(approval.override_id),
+                                       "approver": approval.approver_id, "sale": "none"})
+            self.p.messages.info(f"No sale: the drawer may be opened (approved by "
+                                 f"{approval.approver_name}, recorded)")
+            self.restore_focus()
+
+        rules = self.service.rules
+        role = rules.role_for(kind) if rules is not None else Role.SUPERVISOR
+        gate.ask(ApprovalRequired(kind, role, None), "", None, approved, self.refuse)
 
     def _card_advice(self, reason: str) -> str:
         return f"{reason}: take cash (F4), or ask a supervisor to set up the card reader"
@@ -458,13 +486,11 @@ class SaleController(QObject):
 
     def cancel_sale(self) -> None:
         """Drop the open (unpaid) sale now (Esc Esc, confirmed)."""
-        view = self.service.view()
-        sale_id = self.service.sale_id
-        state = self.checkout.cancel()
-        if self._gate is not None and not view.is_empty:
-            self._gate.audit("void", {
-                "sale_id": str(sale_id), "scope": "sale", "lines": len(view.lines),
-                "amount_minor": view.total.minor, "currency": view.total.currency})
+        try:
+            state = self.checkout.cancel()  # audited by the sale service
+        except TillError as exc:
+            self.refuse(exc)
+            return
         self.p.scan.clear()
         self.show_basket(state.basket)
         self.p.messages.warn("Sale cancelled: the card authorisation is being cancelled"

@@ -226,9 +226,11 @@ def test_sign_out_needs_an_empty_basket_and_a_supervisor_with_unsent_work(
     till.window.controller.cancel_sale()
     staff.unsent_work = lambda: 2
     answer_override(qtbot, None)()  # nobody approves
-    assert not staff.sign_out() and staff.current is not None
+    assert not staff.sign_out()  # the PIN dialog opens; nothing has happened yet
+    qtbot.waitUntil(lambda: "IT-437" in till.window.messages.text())
+    assert staff.current is not None
     answer_override(qtbot, SUPERVISOR_PIN)()
-    assert staff.sign_out()
+    assert not staff.sign_out()  # ends once the supervisor's PIN is checked
     qtbot.waitUntil(lambda: till.window.stack.currentWidget() is staff.sign_in)
     assert staff.current is None and staff.sign_in.title.text() == "Sign in"
     approved = audit(till, "override_approved")

@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from ireti_till.domain.errors import TillError
-from ireti_till.domain.overrides import OverrideKind, OverrideRules
+from ireti_till.domain.overrides import ApprovalRequired, OverrideKind, OverrideRules
 from ireti_till.domain.staff import Permission, Role, StaffMember, has_permission
 from ireti_till.services.audit import AuditLog
 from ireti_till.services.deferred import Deferred
@@ -70,7 +70,7 @@ class StaffUi(QObject):
         self.session.cashier_changed.connect(self._on_cashier)
         self.session.locked.connect(self._on_locked)
         self.gate = OverrideGate(OverridePrompt(services.overrides, lambda: self.session.current),
-                                 services.rules, lambda: window, self.record)
+                                 lambda: window, self.record)
         window.controller.set_gate(self.gate)
         self.idle: IdleWatcher | None = None
         if idle_minutes > 0:
@@ -123,8 +123,10 @@ class StaffUi(QObject):
         self.session.lock(reason)
 
     def sign_out(self) -> bool:
-        """End this person's session (their basket must be empty). With card operations
-        still waiting to be sent, a supervisor approves first (DESIGN §6)."""
+        """End this person's session (their basket must be empty); True if it ended now.
+        With card operations still waiting to be sent, a supervisor approves first (DESIGN
+        §6): the PIN dialog opens (no nested event loop) and the session ends once someone
+        approves (False until then)."""
         member = self.current
         controller = self.window.controller
         if member is None or controller.dialog is not None:
@@ -135,16 +137,21 @@ class StaffUi(QObject):
             return False
         unsent = self.unsent_work()
         if unsent:
-            try:
-                self.gate.require(OverrideKind.SIGN_OUT_UNSENT, None,
-                                  f"{unsent} card operation(s) not sent yet")
-            except TillError as exc:
-                controller.refuse(exc)
-                return False
+            kind = OverrideKind.SIGN_OUT_UNSENT
+            need = ApprovalRequired(kind, self.services.rules.role_for(kind), None)
+            self.gate.ask(need, f"{unsent} card operation(s) not sent yet", None,
+                          lambda _approval: self._end_session(member), controller.refuse)
+            return False
+        self._end_session(member)
+        return True
+
+    def _end_session(self, member: StaffMember) -> None:
+        current = self.current
+        if current is None or current.user_id != member.user_id:
+            return  # locked, or someone else meanwhile
         self.session.sign_out(member)
         self.sign_in.lock(None)  # a plain sign-in screen, nobody preselected
         self.window.bridge.publish_cashier("Not signed in")
-        return True
 
     def _idle(self) -> None:
         if self.window.controller.dialog is not None or QApplication.activeModalWidget():
