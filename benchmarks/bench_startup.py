@@ -72,6 +72,12 @@ BARE = textwrap.dedent("""
 """)
 
 
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values``, nearest rank (bench_scan uses it too)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def prepare_data_dir(products: int, base: Path) -> Path:
     """A data directory with default config and ``products`` generated products imported."""
     import gen_catalog
