@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig
-from ireti_till.composition.tricks import retry_import_on_main
+from ireti_till.composition.tricks import retry_import_on_main, warm_catalog
 
 if TYPE_CHECKING:
     from ireti_till.adapters.db.fast_read import FastReads
@@ -135,14 +135,13 @@ def _demo_catalog() -> Path | None:
 def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
                    then: Callable[[Ledger], None] | None = None) -> Callable[[Ledger], None]:
     """Work on the ledger thread right after opening: the demo catalog on a first training
-    start, one catalog lookup (the first real scan finds the SQL compiled), then ``then``."""
+    start, ``tricks.warm_catalog``, then ``then`` (the staff context, ``StaffPrep``)."""
 
     def prepare(ledger: Ledger) -> None:
         demo = _demo_catalog()
         if training and seed_demo and demo is not None:
             ledger.seed_catalog_if_empty(demo, config.store)
-        with ledger.read_uow() as uow:
-            uow.catalog.by_gtin("0000000000000")
+        warm_catalog(ledger)
         if then is not None:
             then(ledger)
 
