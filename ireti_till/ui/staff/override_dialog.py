@@ -1,9 +1,8 @@
 """The supervisor PIN dialog, asked right at the point of action.
 
-    prompt = OverridePrompt(override_service, current_user=lambda: session.current)
-    approval = prompt.request_override(parent, OverrideKind.PRICE_OVERRIDE,
-                                       Money(350, "EUR"), "damaged packaging", sale_id=None)
-    if approval is None: ...   # cancelled: do nothing
+    prompt = OverridePrompt(overrides, current_user=lambda: session.current)  # a Deferred
+    prompt.ask(parent, OverrideKind.PRICE_OVERRIDE, Money(350, "EUR"), "damaged packaging",
+               sale_id, then=lambda approval: ..., cancelled=lambda: ...)
 
 The dialog shows what is asked (kind, amount, reason - the reason can be typed here if the
 caller had none), lists who may approve (another person with the role) or takes the PIN
