@@ -236,3 +236,24 @@ def test_sign_out_needs_an_empty_basket_and_a_supervisor_with_unsent_work(
     approved = audit(till, "override_approved")
     assert [a.details["override"] for a in approved] == ["sign_out_unsent"]
     assert len(audit(till, "sign_out")) == 1
+
+
+def test_the_till_is_typed_and_frozen_and_later_parts_resolve_in_their_phase(
+        qtbot: QtBot, data_dir: Path) -> None:
+    import dataclasses
+
+    from ireti_till.ui.refunds.attach import RefundScreen
+
+    till = next(open_till(qtbot, data_dir))
+    try:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            till.refund_screen = None  # nothing is attached from outside
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            till.extra = 1
+        assert not till.refund_screen.done and not till.ops.done  # phases 5-6 not run yet
+        till.start_background()
+        assert isinstance(till.refund_screen.get(), RefundScreen)
+        assert till.ops.get().jobs is not None and till.cards.done
+    finally:
+        till.window.close()
+        till.close()
