@@ -25,7 +25,7 @@ from ireti_till.domain.staff import Role
 from ireti_till.services.selling import BasketView, LineView, SaleService
 from ireti_till.ui.action_pad import ActionPad
 from ireti_till.ui.basket_table import BasketTable
-from ireti_till.ui.dialogs.base import unexpected
+from ireti_till.ui.dialogs.base import StillOpen, unexpected
 from ireti_till.ui.dialogs.discount import DiscountDialog
 from ireti_till.ui.dialogs.price_override import PriceOverrideDialog
 from ireti_till.ui.dialogs.product_search import ProductSearchDialog
@@ -163,7 +163,7 @@ class BasketEditKeys:
                     edit: Callable[[Approval | None], BasketView]) -> BasketView:
         """``edit`` without an approval; if the service asks for one, the PIN dialog opens
         over ``dialog`` (no nested event loop) and, once approved, ``edit`` runs again with
-        it and ``dialog`` closes with the result. Meanwhile ``dialog`` shows why it waits."""
+        it and ``dialog`` closes with the result (cancelled: ``dialog`` shows IT-437)."""
         try:
             return edit(None)
         except ApprovalRequired as need:
@@ -179,7 +179,7 @@ class BasketEditKeys:
                 dialog.complete(basket)
 
             self._gate.ask(need, reason, self.service.sale_id, approved, dialog.show_error)
-            raise
+            raise StillOpen from need
 
     def _after_edit(self, basket: BasketView | None, line_no: int | None) -> None:
         if basket is not None:
