@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/bench_startup.py [--runs 9] [--products 100000]
         [--till-cmd "python -c ..."]   # another entry point, for before/after comparisons
+        [--also NAME=CMD ...]          # more till command lines, interleaved in the same run
+        [--quick]                      # 7 runs, 20,000 products, one RSS run, no staff timing
+
+For the stdlib read path's worth (composition/tricks.py, trick 1), run it with and without
+in the same run: ``--also "nofastread=python DRIVER"`` where DRIVER replaces
+``composition.ledger.LedgerOpener.fast_reads`` by one that starts the full open and
+returns None, then calls ``app.main``.
 
 Each run is a new process. "Ready" is the moment the first screen takes keyboard input:
 the PIN field of the sign-in screen (staff sign-in comes first), or the sale screen's
