@@ -56,7 +56,7 @@ DRIVER = textwrap.dedent("""
              "keyring", "secretstorage", "cryptography", "hdrh", "ireti_till.training",
              "jeepney", "requests", "aiohttp", "alembic")
     settle = int(os.environ["IRETI_SETTLE_MS"])
-    real_build = app.build_till
+    real_build = app.compose
     holder = {}
     def build_till(*a, **k):
         till = real_build(*a, **k)
@@ -69,7 +69,7 @@ DRIVER = textwrap.dedent("""
         def finish():
             rss, anon = status()
             child = 0
-            emu = getattr(till.payments, "emulator", None)
+            emu = getattr(till.payments.peek(), "emulator", None)
             pid = getattr(emu, "pid", None)
             if pid:
                 child = status(pid)[0]
@@ -78,14 +78,14 @@ DRIVER = textwrap.dedent("""
                   flush=True)
             QApplication.instance().exit(0)
         def poll():
-            p = till.payments
+            p = till.payments.peek()
             if p is None or p.worker is None or (p.thread is not None and p.thread.is_alive()):
                 QTimer.singleShot(50, poll)
                 return
             QTimer.singleShot(settle, finish)
         QTimer.singleShot(50, poll)
         return till
-    app.build_till = build_till
+    app.compose = build_till
     sys.exit(app.main(sys.argv[1:]))
 """)
 

@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/bench_startup.py [--runs 9] [--products 100000]
         [--till-cmd "python -c ..."]   # another entry point, for before/after comparisons
+        [--also NAME=CMD ...]          # more till command lines, interleaved in the same run
+        [--quick]                      # 7 runs, 20,000 products, one RSS run, no staff timing
+
+For the stdlib read path's worth (composition/tricks.py, trick 1), run it with and without
+in the same run: ``--also "nofastread=python DRIVER"`` where DRIVER replaces
+``composition.ledger.LedgerOpener.fast_reads`` by one that starts the full open and
+returns None, then calls ``app.main``.
 
 Each run is a new process. "Ready" is the moment the first screen takes keyboard input:
 the PIN field of the sign-in screen (staff sign-in comes first), or the sale screen's
@@ -14,9 +21,10 @@ before and after: the machine is shared). The till's data directory holds a gene
 warm-up run of each, not counted, also fills the OS file cache).
 
 On an ordinary start the first screen reads through the standard library
-(adapters/db/fast_read.py, bootstrap/fast_start.py) and the SQLAlchemy ledger and the staff
-services open once it has the focus; "ready" is therefore not "the ledger is open": a PIN
-typed (or a sale paid) in the first few hundred milliseconds waits for it once. The
+(adapters/db/fast_read.py, composition/ledger.py, composition/staff.py) and the SQLAlchemy
+ledger and the staff services open once it has the focus; "ready" is therefore not "the
+ledger is open": a PIN typed (or a sale paid) in the first few hundred milliseconds waits
+for it once. The
 script also reports that moment ("staff services attached", from a small driver that
 notes when ``EarlyStaffService.attach`` runs), so the wait is visible.
 
@@ -69,6 +77,12 @@ BARE = textwrap.dedent("""
     QTimer.singleShot(0, ready)
     app.exec()
 """)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values``, nearest rank (bench_scan uses it too)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def prepare_data_dir(products: int, base: Path) -> Path:
@@ -152,7 +166,14 @@ def main() -> int:
     parser.add_argument("--till-cmd", default=None,
                         help="command line of the till (default: python -m ireti_till); "
                              "--data-dir DIR is appended")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=CMD",
+                        help="another till command line, run interleaved with the others in "
+                             "the same run and reported beside them (--data-dir is appended)")
+    parser.add_argument("--quick", action="store_true",
+                        help="7 runs, 20,000 products, no RSS or staff timing")
     args = parser.parse_args()
+    if args.quick:
+        args.runs, args.products = 7, 20_000
     if args.runs < 7:
         parser.error("--runs must be at least 7 (medians of fewer cold starts are noise)")
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -165,19 +186,28 @@ def main() -> int:
     bare_cmd = [sys.executable, "-c", BARE]
     run_once(till_cmd, env)  # warm the OS file cache for both, not counted
     run_once(bare_cmd, env)
+    also = {name: [*shlex.split(cmd), "--data-dir", str(data)]
+            for name, cmd in (item.split("=", 1) for item in args.also)}
+    for cmd in also.values():
+        run_once(cmd, env)
     till_t: list[float] = []
     bare_t: list[float] = []
+    also_t: dict[str, list[float]] = {name: [] for name in also}
     stripe_seen = False
     for _ in range(args.runs):
         t, _rss, stripe = run_once(till_cmd, env)
         till_t.append(t)
         stripe_seen |= stripe
         bare_t.append(run_once(bare_cmd, env)[0])
+        for name, cmd in also.items():
+            also_t[name].append(run_once(cmd, env)[0])
     idle_env = {**env, "IRETI_BENCH_IDLE_MS": str(args.idle_ms)}
-    till_rss = statistics.median(run_once(till_cmd, idle_env)[1] for _ in range(3))
-    bare_rss = statistics.median(run_once(bare_cmd, idle_env)[1] for _ in range(3))
+    rss_runs = 1 if args.quick else 3
+    till_rss = statistics.median(run_once(till_cmd, idle_env)[1] for _ in range(rss_runs))
+    bare_rss = statistics.median(run_once(bare_cmd, idle_env)[1] for _ in range(rss_runs))
 
-    staff_t = [t for t in (staff_ready_once(data, env) for _ in range(5)) if t is not None]
+    staff_t = [] if args.quick else [
+        t for t in (staff_ready_once(data, env) for _ in range(5)) if t is not None]
     t_med, b_med = statistics.median(till_t), statistics.median(bare_t)
     ratio = t_med / b_med
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -188,6 +218,10 @@ def main() -> int:
           f"   max {max(till_t) * 1000:5.0f} ms")
     print(f"  bare Qt    median {b_med * 1000:7.0f} ms   min {min(bare_t) * 1000:5.0f}"
           f"   max {max(bare_t) * 1000:5.0f} ms")
+    for name, times in also_t.items():
+        med = statistics.median(times)
+        print(f"  {name:<10} median {med * 1000:7.0f} ms   ratio {med / b_med:.2f}x   "
+              f"till saves {(med - t_med) / med * 100:5.1f} % of it")
     if staff_t and not args.till_cmd:
         print(f"  staff services attached (a PIN is checked from here), median of "
               f"{len(staff_t)}: {statistics.median(staff_t) * 1000:.0f} ms")

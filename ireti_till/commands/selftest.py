@@ -86,12 +86,12 @@ def run(data_dir: Path, step: Callable[[str], None]) -> str:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from ireti_till.app import build_till, qt_app, setup_logging
+    from ireti_till.composition.compose import compose, qt_app, setup_logging
 
     app = qt_app()
     step(f"Qt started on the '{app.platformName()}' platform")
     setup_logging(data_dir)
-    till = build_till(data_dir, force_training=True)
+    till = compose(data_dir, force_training=True)
     try:
         with till.ledger.read_uow() as uow:
             products = uow.catalog.search("a", 20)

@@ -375,9 +375,9 @@ def _refund_kit(engine: Any, tmp: Path) -> RefundKit:
     a throwaway file under ``tmp`` (never this computer's keyring: validation must not read
     or write a real till's secrets)."""
     from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.refund_wiring import build_refund_service
     from ireti_till.adapters.secrets import SecretStore
     from ireti_till.adapters.staff_wiring import build_staff_context
-    from ireti_till.bootstrap.refunds import build_refund_service
     from ireti_till.domain.refund_policy import default_matrix
 
     clock = SystemClock()

@@ -78,6 +78,23 @@ class DiscountThreshold:
             return True
         return amount is not None and self.amount is not None and amount > self.amount
 
+    def needs_approval(self, base: Money, percent: Decimal | None,
+                       amount: Money | None) -> bool:
+        """Is this discount of ``base`` above the limit? An amount off also counts as the
+        percentage of ``base`` it is."""
+        if self.exceeded(percent=percent, amount=amount):
+            return True
+        if amount is not None and base.minor > 0:
+            return self.exceeded(percent=Decimal(amount.minor) * 100 / Decimal(base.minor))
+        return False
+
+
+def discount_off(base: Money, percent: Decimal | None, amount: Money | None) -> Money:
+    """What a discount takes off ``base``: the amount, or the percentage rounded half-up
+    (``Money.scale``), never more than ``base``."""
+    off = amount if amount is not None else base.scale((percent or Decimal(0)) / 100)
+    return off if off <= base else base
+
 
 @dataclass(frozen=True, slots=True)
 class OverrideRules:
@@ -116,6 +133,41 @@ class Approval:
     amount: Money | None
     sale_id: UUID | None
     approved_at: datetime
+
+
+class ApprovalRequired(AuthorisationError):
+    """A change needs a supervisor's approval that was not given, does not cover it, or was
+    already spent. ``kind``, ``role`` and ``amount`` say what to ask for (the screen asks
+    for the PIN and calls again with the approval); nothing was changed."""
+
+    def __init__(self, kind: OverrideKind, role: Role, amount: Money | None, *,
+                 code: str = "IT-480", why: str = "") -> None:
+        what = f"{kind.label}" + (f" of {amount.format()}" if amount is not None else "")
+        super().__init__(why or f"{what} needs a {role.value}'s PIN: nothing was changed",
+                         code=code)
+        self.kind, self.role, self.amount = kind, role, amount
+
+
+def require_approval(approval: Approval | None, rules: OverrideRules, kind: OverrideKind,
+                     amount: Money | None, sale_id: UUID | None,
+                     spent: frozenset[UUID] = frozenset()) -> Approval:
+    """The approval if it covers ``kind`` for ``amount`` on ``sale_id`` (a price override:
+    that exact price; a discount: at least that much off), else ``ApprovalRequired``."""
+    role = rules.role_for(kind)
+    if approval is None:
+        raise ApprovalRequired(kind, role, amount)
+    if approval.override_id in spent:
+        raise ApprovalRequired(kind, role, amount, code="IT-482",
+                               why="That approval was already used: ask again")
+    covers = approval.kind is kind and approval.sale_id == sale_id and (
+        amount is None or (approval.amount is not None and (
+            approval.amount == amount if kind is OverrideKind.PRICE_OVERRIDE
+            else approval.amount >= amount)))
+    if not covers:
+        raise ApprovalRequired(kind, role, amount, code="IT-481",
+                               why=f"The approval given does not cover this "
+                                   f"{kind.label.lower()}: ask again")
+    return approval
 
 
 def check_approver(request: OverrideRequest, approver: StaffMember) -> None:

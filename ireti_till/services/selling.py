@@ -7,6 +7,13 @@ either succeeds or raises a ``TillError`` subclass with a code and a cashier-fac
 message, leaving the basket as it was (the domain basket is immutable; the service swaps
 in the new basket only after it has been priced successfully).
 
+Edits that need a supervisor (a price override, a discount above the store's limit) take
+``approval`` and raise ``ApprovalRequired`` (with the kind, role and amount to ask for)
+when it is missing, does not cover the change, or was already used; the rules come from
+``OverrideRules`` (``rules=None``: a till without staff sign-in, nobody to ask). A void is
+recorded in the audit trail (``audit``) before the basket changes: if the entry cannot be
+written, the line stays.
+
 Rejected input is logged at INFO (``ireti_till.services.selling``) with its error code;
 scanned text is never logged verbatim (a card swiped into the scan field types track
 data), only valid GTINs and lengths.
@@ -16,9 +23,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import NoReturn, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from ireti_till.domain.basket import Basket
@@ -27,6 +34,13 @@ from ireti_till.domain.errors import InputError, LedgerError, TillError
 from ireti_till.domain.gtin import clean_scan, from_azerty, scanned_code
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.numbers import parse_quantity
+from ireti_till.domain.overrides import (
+    Approval,
+    OverrideKind,
+    OverrideRules,
+    discount_off,
+    require_approval,
+)
 from ireti_till.domain.pricing import PricedBasket, price_basket, sale_lines
 from ireti_till.domain.sale import CompletedSale, Tender
 from ireti_till.domain.settings import StoreSettings
@@ -44,6 +58,10 @@ _PREFIX_RE = re.compile(r"^\s*([^*]{0,12})\*\s*(.*)$", re.DOTALL)
 T = TypeVar("T")
 
 
+class AuditRecorder(Protocol):
+    def record(self, kind: str, actor: str, details: Mapping[str, str | int]) -> object: ...
+
+
 class SaleService:
     def __init__(
         self,
@@ -54,11 +72,15 @@ class SaleService:
         training: bool,
         *,
         read_uow_factory: UnitOfWorkFactory | None = None,
+        rules: OverrideRules | None = None,
+        audit: Callable[[], AuditRecorder] | None = None,
+        actor_id: str = "system",
     ) -> None:
         """``read_uow_factory`` (optional) serves catalog lookups and search: pass the
         ledger's read-only unit of work (deferred ``BEGIN``) so a scan never waits for
         the write lock held by another writer; sales are always committed through
-        ``uow_factory``."""
+        ``uow_factory``. ``rules``: what needs a supervisor; ``audit`` gives the audit
+        log voids are recorded in, as ``actor_id``."""
         self._uow_factory = uow_factory
         self._read_uow_factory = read_uow_factory or uow_factory
         self._settings = settings
@@ -70,6 +92,10 @@ class SaleService:
         self._started_at = clock.now()
         self._sale_id = uuid4()
         self.last_sale: CompletedSale | None = None
+        self.rules = rules
+        self._audit = audit
+        self._actor = actor_id
+        self._spent: set[UUID] = set()  # approvals used on this sale (one change each)
 
     @property
     def settings(self) -> StoreSettings:
@@ -137,23 +163,49 @@ class SaleService:
     def set_quantity(self, line_no: int, quantity: int) -> BasketView:
         return self._apply("quantity", lambda b: b.set_quantity(line_no, quantity))
 
-    def void_line(self, line_no: int) -> BasketView:
-        view = self._apply("void", lambda b: b.void(line_no))
+    def void_line(self, line_no: int, approval: Approval | None = None) -> BasketView:
+        """Void a line; the audit entry is written first (no entry, no void). No store rule
+        asks for an approval today: ``approval`` is recorded when given."""
+        line = next((ln for ln in self.view().lines if ln.line_no == line_no), None)
+        details: dict[str, str | int] = {"sale_id": str(self._sale_id), "scope": "line",
+                                         "line_no": line_no}
+        if line is not None:
+            details.update(sku=line.sku, quantity=line.quantity,
+                           amount_minor=line.total.minor, currency=line.total.currency)
+        if approval is not None:
+            details["override_id"] = str(approval.override_id)
+        view = self._apply("void", lambda b: b.void(line_no), lambda: self._record("void",
+                                                                                  details))
         log.info("line %s voided by %s", line_no, self.cashier)
         return view
 
     def line_discount(self, line_no: int, *, percent: Decimal | None = None,
-                      amount: Money | None = None) -> BasketView:
-        return self._apply("line discount", lambda b: b.line_discount(line_no, percent, amount))
+                      amount: Money | None = None,
+                      approval: Approval | None = None) -> BasketView:
+        line = next((ln for ln in self.view().lines if ln.line_no == line_no), None)
+        base = line.total + line.discount if line is not None else self.view().subtotal
+        return self._discount("line discount", base, percent, amount, approval,
+                              lambda b: b.line_discount(line_no, percent, amount))
 
-    def basket_discount(self, *, percent: Decimal | None = None,
-                        amount: Money | None = None) -> BasketView:
-        return self._apply("basket discount", lambda b: b.basket_discount(percent, amount))
+    def basket_discount(self, *, percent: Decimal | None = None, amount: Money | None = None,
+                        approval: Approval | None = None) -> BasketView:
+        return self._discount("basket discount", self.view().subtotal, percent, amount,
+                              approval, lambda b: b.basket_discount(percent, amount))
 
-    def override_price(self, line_no: int, price: Money, reason: str) -> BasketView:
-        view = self._apply("override", lambda b: b.override_price(line_no, price, reason))
+    def override_price(self, line_no: int, price: Money, reason: str,
+                       approval: Approval | None = None) -> BasketView:
+        """A new unit price; needs a supervisor's approval for exactly ``price``."""
+        used = self._approved(OverrideKind.PRICE_OVERRIDE, price, approval)
+        view = self._apply("override", lambda b: b.override_price(line_no, price, reason),
+                           lambda: self._spend(used))
         log.info("price of line %s overridden to %s by %s", line_no, price, self.cashier)
         return view
+
+    def discount_needs_approval(self, base: Money, percent: Decimal | None,
+                                amount: Money | None) -> bool:
+        """Would this discount of ``base`` need a supervisor (the store's threshold)?"""
+        return self.rules is not None and self.rules.discount.needs_approval(base, percent,
+                                                                             amount)
 
     # paying -----------------------------------------------------------------------
     def quick_cash(self) -> list[Money]:
@@ -230,15 +282,57 @@ class SaleService:
         self._sale_id = uuid4()
 
     def cancel_sale(self) -> BasketView:
-        """Drop the open (unpaid) basket."""
-        if not self._basket.is_empty():
-            log.info("open sale with %d line(s) cancelled by %s",
-                     len(self._basket.lines), self.cashier)
+        """Drop the open (unpaid) basket; a basket with lines is recorded as a void of the
+        whole sale in the audit trail first (no entry, no cancel)."""
+        view = self.view()
+        if not view.is_empty:
+            self._record("void", {"sale_id": str(self._sale_id), "scope": "sale",
+                                  "lines": len(view.lines), "amount_minor": view.total.minor,
+                                  "currency": view.total.currency})
+            log.info("open sale with %d line(s) cancelled by %s", len(view.lines),
+                     self.cashier)
         self._reset()
         return self.view()
 
     # internals --------------------------------------------------------------------
+    def _approved(self, kind: OverrideKind, amount: Money | None,
+                  approval: Approval | None) -> Approval | None:
+        if self.rules is None:  # no staff sign-in: nobody to ask
+            return approval
+        try:
+            return require_approval(approval, self.rules, kind, amount, self._sale_id,
+                                    frozenset(self._spent))
+        except TillError as exc:
+            self._reject(kind.value, exc)
+
+    def _spend(self, approval: Approval | None) -> None:
+        if approval is not None:
+            self._spent.add(approval.override_id)
+
+    def _discount(self, action: str, base: Money, percent: Decimal | None,
+                  amount: Money | None, approval: Approval | None,
+                  change: Callable[[Basket], Basket]) -> BasketView:
+        used = approval
+        if self.discount_needs_approval(base, percent, amount):
+            used = self._approved(OverrideKind.DISCOUNT_ABOVE_THRESHOLD,
+                                  discount_off(base, percent, amount), approval)
+        return self._apply(action, change, lambda: self._spend(used))
+
+    def _record(self, kind: str, details: Mapping[str, str | int]) -> None:
+        if self._audit is None:
+            return
+        try:
+            self._audit().record(kind, self._actor, details)
+        except TillError:
+            raise
+        except Exception as exc:
+            log.exception("audit %s not recorded; nothing changed", kind)
+            raise LedgerError("The audit trail could not be written, so nothing was "
+                              "changed; try again, and if it keeps failing call a "
+                              "supervisor", code="IT-384") from exc
+
     def _reset(self) -> None:
+        self._spent.clear()
         self._basket = Basket(self._settings.currency)
         self._priced = price_basket(self._basket, self._settings)
         self._started_at = self._clock.now()
@@ -251,12 +345,18 @@ class SaleService:
             self._started_at = self._clock.now()
         return ScanResult(product, len(self._basket.lines), view)
 
-    def _apply(self, action: str, change: Callable[[Basket], Basket]) -> BasketView:
+    def _apply(self, action: str, change: Callable[[Basket], Basket],
+               commit: Callable[[], None] | None = None) -> BasketView:
+        """Price the changed basket; then ``commit`` (the audit entry, spending the
+        approval); only then swap it in, so a failure at either step changes nothing."""
         def attempt() -> tuple[Basket, PricedBasket]:
             basket = change(self._basket)
             return basket, price_basket(basket, self._settings)
 
-        self._basket, self._priced = self._guard(action, attempt)
+        basket, priced = self._guard(action, attempt)
+        if commit is not None:
+            commit()
+        self._basket, self._priced = basket, priced
         return self.view()
 
     def _guard(self, action: str, work: Callable[[], T]) -> T:

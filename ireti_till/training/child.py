@@ -9,7 +9,7 @@ it for it, so the emulator never outlives the till. On POSIX a change of parent 
 till gone, this process adopted) also stops it. SIGTERM/SIGINT stop it too. The objects
 are kept in ``--state`` (saved after every POST), as in the in-process emulator.
 
-The till's side is ``ireti_till.bootstrap.emulator_child``. ``main(argv)`` has the shape
+The till's side is ``ireti_till.adapters.emulator_process``. ``main(argv)`` has the shape
 of a cli command (a frozen till has no ``python -m``; a hidden ``emulator-child`` entry in
 cli.COMMANDS would let it run this too).
 """

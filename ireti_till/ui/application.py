@@ -11,8 +11,9 @@ import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ireti_till import __version__
 from ireti_till.ui.theme import FONT_FAMILY, apply_theme
@@ -59,3 +60,34 @@ def qt_app() -> QApplication:
     families = load_fonts(resources_dir())
     apply_theme(app, FONT_FAMILY if FONT_FAMILY in families or not families else families[0])
     return app
+
+
+class FailureRelay(QObject):
+    """After a fast start, ``failed.emit(exc)`` from any thread replaces ``window`` by the
+    blocking error screen (the ledger or the staff services failed to open late: live mode
+    without a keyring, a disk error...), so nobody trades on a till that cannot write."""
+
+    failed = Signal(object)
+
+    def __init__(self, window: QWidget, data_dir: Path) -> None:
+        super().__init__(window)
+        self._window = window
+        self._data_dir = data_dir
+        self.screen: QWidget | None = None
+        self.failed.connect(self._show)
+
+    def _show(self, error: BaseException) -> None:
+        from ireti_till.ui.error_screen import ErrorWindow, problem_for
+
+        problem = problem_for(error, self._data_dir, None)
+        log.error("start-up refused after the first screen: %s (%s)", problem.title,
+                  problem.code)
+        self.screen = ErrorWindow(problem)
+        self.screen.show()
+        self._window.hide()
+
+
+class GuiCall(QObject):
+    """``fire.emit()`` from any thread runs the connected slot on the GUI thread."""
+
+    fire = Signal()

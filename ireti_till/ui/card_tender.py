@@ -7,16 +7,11 @@ hands them over through ``ready`` (a signal, so the hand-over lands on the GUI t
     start_payments(..., on_ready=cards.ready.emit, on_failed=cards.failed.emit)
 
 Until then, and whenever Stripe or the reader is unreachable, the Card key is off with the
-reason on it (cash keeps working). F5 freezes the basket as an open tender sale (committed
-before any network call), opens the card dialog for what remains, and on approval shows
-the receipt and starts the next sale. A card dialog closed without approval voids that
-tender record through the worker (after the reader is released) and gives the basket a
-fresh sale id, so the basket can still change and be paid another way.
-
-Split tender: while a card is authorised on the open sale, F4 takes the cash part through
-the payments core (``core.tender.pay_cash``), which completes the sale and queues the
-captures; cancelling that sale (Esc Esc) voids it through the worker, which cancels the
-authorisation.
+reason on it (cash keeps working). F5 asks checkout (``services.checkout``, through the
+sale controller) to freeze the basket as an open tender sale, opens the card dialog for
+what remains, and shows what checkout says happened when it closes (paid: the receipt;
+part paid: what remains; nothing taken: the basket is kept). Split tender and cancelling
+a sale with a card on it are checkout's too.
 """
 
 from __future__ import annotations
@@ -30,16 +25,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
-from ireti_till.domain.money import Money
-from ireti_till.domain.sale import CompletedSale
-from ireti_till.domain.tender import quick_cash
 from ireti_till.services.card_payments import CardStatus
+from ireti_till.services.checkout import Outcome
 from ireti_till.services.connectivity import Connectivity as CardConnectivity
-from ireti_till.services.payment_store_port import TenderSaleState
 from ireti_till.services.payments_core import SIMULATE_OUTCOMES, PaymentsCore, QueueSummary
-from ireti_till.services.tendering import TenderProgress
 from ireti_till.ui.bridge import Connectivity, QueueStatus, ReaderStatus, StripeStatus
-from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
 from ireti_till.ui.main_window import MainWindow
 from ireti_till.ui.payments import CardTenderDialog, QueuePanel, ReaderAdminDialog
 from ireti_till.ui.payments.reader_mirror import ReaderMirror
@@ -64,6 +54,19 @@ class _QueueActions:
         self._worker.resolve(op_id, reason, self._who())
 
 
+class _WorkerQueue:
+    """The worker as checkout's ``CardQueue``."""
+
+    def __init__(self, worker: SyncWorker) -> None:
+        self._worker = worker
+
+    def void_sale(self, sale_id: UUID, reason: str) -> None:
+        self._worker.void_sale(sale_id, reason)
+
+    def request_drain(self) -> None:
+        self._worker.kick("drain")
+
+
 class CardTenderUi(QObject):
     ready = Signal(object, object)  # (PaymentsCore, SyncWorker), from the starting thread
     failed = Signal(str)
@@ -80,19 +83,13 @@ class CardTenderUi(QObject):
         self.queue_panel: QueuePanel | None = None
         self.card_reason = STARTING
         self._link: tuple[bool, str] = (False, STARTING)  # Stripe and reader, and why not
-        self.last_sale_id: UUID | None = None
         self.unsent = 0  # payment operations waiting in the outbox (last queue summary)
         self.ready.connect(self._on_ready)
         self.failed.connect(self._on_failed)
         signals.connectivity.connect(self._on_connectivity)
         signals.queue.connect(self._on_queue)
         signals.failed.connect(lambda _what, message: window.messages.warn(message))
-        window.controller.card_handler = self.card
-        window.controller.cash_handler = self.cash_part
-        window.controller.edit_lock = self.edit_lock
-        window.controller.dialog_closed.connect(self._dialog_closed)
-        #: the sale with a card authorised on it and more to pay (None: no such sale)
-        self.open_tender: UUID | None = None
+        window.controller.attach_card(self.card)
         self.mirror: ReaderMirror | None = None  # the basket on the reader, once ready
         window.controller.basket_changed.connect(self._basket_changed)
         self._set_card(False, STARTING)
@@ -124,6 +121,7 @@ class CardTenderUi(QObject):
 
     def _on_ready(self, core: PaymentsCore, worker: SyncWorker) -> None:
         self.core, self.worker = core, worker
+        self.window.controller.connect_cards(core.tender, _WorkerQueue(worker))
         self.mirror = ReaderMirror(core.readers, worker.display, lambda: self.online, self)
         self.queue_action.setEnabled(True)
         self.reader_action.setEnabled(True)
@@ -162,19 +160,17 @@ class CardTenderUi(QObject):
         c = self.window.controller
         core, worker = self.core, self.worker
         if core is None or worker is None:
-            c._unavailable(self.card_reason or STARTING)
+            c.unavailable(self.card_reason or STARTING)
             return
         if c.service.view().is_empty:
-            c._refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
+            c.refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
         try:
-            draft = c.service.draft_sale()
-            progress = core.tender.begin(draft)  # committed before any network call
+            progress = c.checkout.begin_card()  # committed before any network call
         except TillError as exc:
-            c._refuse(exc)
+            c.refuse(exc)
             return
-        sale_id = draft.sale_id
-        self.last_sale_id = sale_id
+        sale_id = progress.sale_id
         if self.mirror is not None:
             self.mirror.pause()  # process_payment_intent takes the reader's screen over
         dialog = CardTenderDialog(sale_id, progress.remaining, worker, self.signals,
@@ -184,103 +180,25 @@ class CardTenderUi(QObject):
                       lambda: self._closed(sale_id, dialog.status))
 
     def _closed(self, sale_id: UUID, status: CardStatus | None) -> None:
+        c = self.window.controller
         try:
-            self._after_card(sale_id, status)
+            state = c.checkout.card_closed(sale_id, status is not None
+                                           and status.phase == "approved")
+        except TillError as exc:
+            c.refuse(exc)
+            return
         finally:
             if self.mirror is not None:
-                self.mirror.resume(self.window.controller.service.view())
-
-    def _after_card(self, sale_id: UUID, status: CardStatus | None) -> None:
-        core, worker, c = self.core, self.worker, self.window.controller
-        assert core is not None and worker is not None
-        try:
-            progress = core.tender.progress(sale_id)
-        except TillError as exc:
-            c._refuse(exc)
-            return
-        if progress.completed and progress.sale is not None:
-            self.open_tender = None
-            c.service.completed_elsewhere(progress.sale)
-            c._paid(progress.sale)
-            return
-        if status is not None and status.phase == "approved":
-            self.open_tender = sale_id
-            c.p.messages.info(f"Card approved; {progress.remaining.format()} still to pay")
-            return
-        if any(a.state.value in ("authorised", "captured") for a in progress.cards):
-            self.open_tender = sale_id
-            c.p.messages.warn(f"A card is authorised on this sale: pay the remaining "
-                              f"{progress.remaining.format()} by card (F5) or cash (F4)")
-            return
-        # Nothing was taken: void the tender record (after the worker released the reader)
-        # and let the basket carry on under a new sale id.
-        worker.void_sale(sale_id, "card not taken; basket kept")
-        c.service.renew_sale_id()
-        c.p.messages.warn("Card not taken: the basket is kept. F5 to try again, F4 for cash")
-
-    # split tender: cash part, void --------------------------------------------------------
-    def _open_progress(self) -> TenderProgress | None:
-        """The open tender of the basket on screen, if a card is already on it."""
-        core, c = self.core, self.window.controller
-        if core is None or self.open_tender is None or c.service.sale_id != self.open_tender:
-            return None
-        try:
-            progress = core.tender.progress(self.open_tender)
-        except TillError:
-            return None
-        if progress.state is not TenderSaleState.OPEN or not progress.remaining.minor:
-            return None
-        return progress
-
-    def edit_lock(self) -> str | None:
-        """While a card is authorised for part of the basket on screen, its lines are frozen:
-        the card's amount was fixed when it was taken, so a change would leave the sale and
-        its payments disagreeing. The cashier finishes the payment or cancels the sale."""
-        if self._open_progress() is None:
-            return None
-        return ("A card has already paid part of this sale, so its items are fixed: take the "
-                "rest by card (F5) or cash (F4), or cancel the sale (Esc Esc) to release the "
-                "card")
-
-    def cash_part(self) -> bool:
-        """F4: with a card authorised on this sale, the cash part goes to the payments core
-        (``tender.pay_cash``), never to a second, separate cash sale. False: not ours."""
-        progress = self._open_progress()
-        core, worker, c = self.core, self.worker, self.window.controller
-        if progress is None or core is None or worker is None:
-            return False
-        sale_id = progress.sale_id
-
-        def pay(tendered: Money) -> CompletedSale:
-            after = core.tender.pay_cash(sale_id, tendered)  # local: completes, queues capture
-            if not after.completed or after.sale is None:
-                raise InputError(f"{after.remaining.format()} still to pay", code="IT-376")
-            worker.kick("drain")  # send the captures now
-            return after.sale
-
-        dialog = CashTenderDialog(progress.remaining, quick_cash(progress.remaining), pay,
-                                  self.window)
-
-        def paid() -> None:
-            if dialog.sale is not None:
-                self.open_tender = None
-                c.service.completed_elsewhere(dialog.sale)
-                c._paid(dialog.sale)
-
-        c.open_dialog(dialog, paid)
-        return True
-
-    def _dialog_closed(self, name: str) -> None:
-        """Esc Esc cancelled a sale that has a card on it: void it through the worker (the
-        authorisation is cancelled, queued if Stripe is away)."""
-        sale_id, worker = self.open_tender, self.worker
-        if name != "cancel_sale_dialog" or sale_id is None or worker is None:
-            return
-        if self.window.controller.service.sale_id == sale_id:
-            return  # "Keep selling"
-        self.open_tender = None
-        worker.void_sale(sale_id, "sale cancelled at the till")
-        self.window.messages.warn("Sale cancelled: the card authorisation is being cancelled")
+                self.mirror.resume(c.service.view())
+        if state.outcome is Outcome.PAID:
+            c.show_paid(state.completed)
+        elif state.outcome is Outcome.PART_PAID:
+            c.inform(f"Card approved; {state.due.format()} still to pay")
+        elif state.outcome is Outcome.CARD_HELD:
+            c.warn(f"A card is authorised on this sale: pay the remaining "
+                   f"{state.due.format()} by card (F5) or cash (F4)")
+        else:
+            c.warn("Card not taken: the basket is kept. F5 to try again, F4 for cash")
 
     # menus ------------------------------------------------------------------------------
     def _build_menus(self) -> None:

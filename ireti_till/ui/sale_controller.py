@@ -11,36 +11,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money
-from ireti_till.domain.overrides import OverrideKind
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.domain.settings import StoreSettings
-from ireti_till.services.selling import BasketView, LineView, SaleService
-from ireti_till.ui.action_pad import ActionPad
-from ireti_till.ui.basket_table import BasketTable
+from ireti_till.domain.tender import quick_cash
+from ireti_till.services.checkout import CardQueue, CheckoutService
+from ireti_till.services.selling import BasketView, SaleService
+from ireti_till.services.tendering import TenderService
+from ireti_till.ui.basket_edits import ApprovalGate, BasketEditKeys, SaleScreenParts
 from ireti_till.ui.dialogs.base import unexpected
 from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
 from ireti_till.ui.dialogs.confirm import ConfirmDialog
-from ireti_till.ui.dialogs.discount import DiscountDialog
-from ireti_till.ui.dialogs.price_override import PriceOverrideDialog
-from ireti_till.ui.dialogs.product_search import ProductSearchDialog
-from ireti_till.ui.dialogs.quantity import QuantityDialog
-from ireti_till.ui.messages import MessageStrip
 from ireti_till.ui.receipt_view import ReceiptDialog
-from ireti_till.ui.scan_bar import ScanBar
-from ireti_till.ui.totals_panel import TotalsPanel
 
-if TYPE_CHECKING:
-    from ireti_till.ui.staff.gate import OverrideGate
+__all__ = ["ApprovalGate", "SaleController", "SaleScreenParts"]
 
 log = logging.getLogger("ireti_till.ui")
 
@@ -49,17 +39,12 @@ REFUND_UNAVAILABLE = "Refunds need supervisor sign-in, which is not set up yet"
 REFUND_BASKET = "Finish or cancel this sale first: refunds (F8) start from an empty basket"
 
 
-@dataclass(frozen=True, slots=True)
-class SaleScreenParts:
-    window: QWidget
-    scan: ScanBar
-    table: BasketTable
-    totals: TotalsPanel
-    messages: MessageStrip
-    pad: ActionPad
+class SaleController(BasketEditKeys, QObject):
+    """The sale screen's keys. Public API: the signals, the key handlers, ``checkout``
+    (the open sale and its tenders, ``services.checkout``), ``set_gate``, ``attach_card``,
+    ``connect_cards``, ``enable_refunds``, ``set_service``, ``set_enabled``,
+    ``open_dialog``, ``show_paid``, ``refuse``, ``unavailable``, ``inform``, ``warn``."""
 
-
-class SaleController(QObject):
     basket_changed = Signal(object)  # BasketView
     sale_completed = Signal(object)  # CompletedSale (committed)
     dialog_opened = Signal(object)  # the QDialog
@@ -68,25 +53,19 @@ class SaleController(QObject):
     def __init__(self, service: SaleService, parts: SaleScreenParts, store: StoreSettings,
                  receipts_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.service = service
+        self.checkout = CheckoutService(service)
         self.p = parts
         self.store = store
         self.receipts_dir = receipts_dir
         self.dialog: QDialog | None = None
         self.enabled = True  # False while another page (lock screen, admin) is shown
-        #: supervisor overrides and the audit trail (set by the composition root once staff
-        #: sign-in is wired; None: no overrides asked, nothing audited, as in unit tests)
-        self.gate: OverrideGate | None = None
-        #: the card key's handler (set when card payments are wired)
-        self.card_handler: Callable[[], None] | None = None
-        #: F4 when card payments are wired: True if it took over (a card is already on
-        #: this sale, so its cash part goes to the payments core, not ``pay_cash``)
-        self.cash_handler: Callable[[], bool] | None = None
-        #: F8 when refunds are wired (ui/refunds/attach.py); available on an empty basket
-        self.refund_handler: Callable[[], None] | None = None
-        #: why the basket may not change right now (a card is already authorised for part
-        #: of this sale: its amount is frozen, so the lines must be too), or None
-        self.edit_lock: Callable[[], str | None] | None = None
+        #: supervisor PINs and the audit trail (``set_gate``, once staff sign-in is wired;
+        #: None: nobody to ask, as in unit tests and benchmarks)
+        self._gate: ApprovalGate | None = None
+        #: F5 once card payments are wired (``attach_card``); None: the key says why not
+        self._card: Callable[[], None] | None = None
+        #: F8 (``enable_refunds``); available on an empty basket
+        self._refund: Callable[[], None] | None = None
         pad = parts.pad
         edits = {"find", "quantity", "discount", "price", "void"}
         for key, handler in (("find", self.find), ("cash", self.cash), ("card", self.card),
@@ -96,7 +75,7 @@ class SaleController(QObject):
             pad.bind(key, self._guarded(self._unlocked(handler) if key in edits else handler))
         pad.set_available("card", False, CARD_UNAVAILABLE)
         pad.set_available("refund", False, REFUND_UNAVAILABLE)
-        pad.unavailable.connect(self._unavailable)
+        pad.unavailable.connect(self.unavailable)
         parts.scan.submitted.connect(self.on_scan)
         parts.scan.prefix_typed.connect(self.on_prefix)
         parts.scan.field.navigate.connect(parts.table.move_selection)
@@ -114,9 +93,9 @@ class SaleController(QObject):
 
     def _locked(self) -> bool:
         """Refuse a basket change while a card holds part of this sale (says why)."""
-        reason = self.edit_lock() if self.edit_lock is not None else None
+        reason = self.checkout.edit_lock()
         if reason:
-            self._refuse(InputError(reason, code="IT-373"))
+            self.refuse(InputError(reason, code="IT-373"))
         return bool(reason)
 
     def _unlocked(self, handler: Callable[[], None]) -> Callable[[], None]:
@@ -132,9 +111,14 @@ class SaleController(QObject):
         if enabled:
             self.restore_focus()
 
+    @property
+    def service(self) -> SaleService:
+        """The open sale's basket (checkout's sale service)."""
+        return self.checkout.sales
+
     def set_service(self, service: SaleService) -> None:
         """Hand the screen another cashier's sale service (their parked basket)."""
-        self.service = service
+        self.checkout.switch_sales(service)
         self.p.scan.clear()
         self.show_basket(service.view())
 
@@ -156,18 +140,37 @@ class SaleController(QObject):
         has_lines = not basket.is_empty
         for key in ("quantity", "discount", "price", "void", "cancel_sale", "cash"):
             self.p.pad.set_available(key, has_lines, "Scan an item first")
-        if self.refund_handler is not None:
+        if self._refund is not None:
             self.p.pad.set_available("refund", not has_lines, REFUND_BASKET)
 
-    def _refuse(self, error: TillError) -> None:
+    def refuse(self, error: TillError) -> None:
+        """Show a refused action on the message strip (code and beep), focus back."""
         self.p.messages.error(error)
         self.restore_focus()
 
-    def _unavailable(self, reason: str) -> None:
+    def unavailable(self, reason: str) -> None:
         if reason == CARD_UNAVAILABLE:
             reason = self._card_advice(reason)
         self.p.messages.warn(reason or "Not available now")
         self.restore_focus()
+
+    def inform(self, text: str) -> None:
+        self.p.messages.info(text)
+
+    def warn(self, text: str) -> None:
+        self.p.messages.warn(text)
+
+    def set_gate(self, gate: ApprovalGate) -> None:
+        """Staff sign-in is wired: supervisor PINs are asked, voids audited."""
+        self._gate = gate
+
+    def attach_card(self, handler: Callable[[], None]) -> None:
+        """Card payments are wired: F5 runs ``handler`` (``CardTenderUi.card``)."""
+        self._card = handler
+
+    def connect_cards(self, tender: TenderService, queue: CardQueue) -> None:
+        """Card payments have started: checkout takes cards and split tenders from now."""
+        self.checkout.connect_cards(tender, queue)
 
     # scanning --------------------------------------------------------------------------
     def on_prefix(self, text: str) -> None:
@@ -177,7 +180,7 @@ class SaleController(QObject):
             quantity, _rest = self.service.parse_quantity_prefix(text)
         except TillError as exc:
             self.p.scan.field.clear()
-            self._refuse(exc)
+            self.refuse(exc)
             return
         self.p.scan.field.clear()
         self.p.scan.set_pending_quantity(quantity)
@@ -200,11 +203,11 @@ class SaleController(QObject):
                 quantity = scan.pending_quantity
             result = self.service.scan(code, quantity)
         except TillError as exc:
-            self._refuse(exc)
+            self.refuse(exc)
             return
         except Exception as exc:  # a storage fault: the basket is unchanged, say so
             log.exception("scan failed")
-            self._refuse(unexpected(exc))
+            self.refuse(unexpected(exc))
             return
         scan.set_pending_quantity(None)
         self.show_basket(result.basket, result.line_no)
@@ -235,162 +238,45 @@ class SaleController(QObject):
         dialog.open()
         self.dialog_opened.emit(dialog)
 
-    def _line(self, line_no: int | None = None) -> LineView | None:
-        wanted = line_no if line_no is not None else self.p.table.current_or_last_line()
-        return next((ln for ln in self.service.view().lines if ln.line_no == wanted), None)
-
-    def _need_line(self) -> LineView | None:
-        line = self._line()
-        if line is None:
-            self._refuse(InputError("The basket is empty: scan an item first", code="IT-151"))
-        return line
-
-    def find(self) -> None:
-        dialog = ProductSearchDialog(self.service.search, self.p.window)
-
-        def add() -> None:
-            if dialog.chosen is None:
-                return
-            quantity = self.p.scan.pending_quantity or 1
-            try:
-                result = self.service.add_product(dialog.chosen.sku, quantity)
-            except TillError as exc:
-                self._refuse(exc)
-                return
-            except Exception as exc:  # a storage fault: the basket is unchanged
-                log.exception("add from search failed")
-                self._refuse(unexpected(exc))
-                return
-            self.p.scan.set_pending_quantity(None)
-            self.show_basket(result.basket, result.line_no)
-            self.p.messages.info(f"Added {result.product.name}")
-
-        self.open_dialog(dialog, add)
-
-    def quantity(self) -> None:
-        line = self._need_line()
-        if line is not None:
-            self._edit_quantity_of(line.line_no)
-
-    def _edit_quantity_of(self, line_no: int) -> None:
-        line = self._line(line_no)
-        if line is None or self._locked():
-            return
-        dialog = QuantityDialog(line, lambda q: self.service.set_quantity(line_no, q),
-                                self.p.window)
-        self.open_dialog(dialog, lambda: self._after_edit(dialog.basket, line_no))
-
-    def discount(self) -> None:
-        line = self._line()
-        if self.service.view().is_empty:
-            self._need_line()
-            return
-
-        def apply(scope: str, percent: Decimal | None, amount: Money | None) -> BasketView:
-            if self.gate is not None:
-                view = self.service.view()
-                base = (line.total + line.discount if scope == "line" and line is not None
-                        else view.subtotal)
-                if self.gate.discount_needs_approval(percent, amount, base):
-                    off = amount if amount is not None else Money(
-                        int(base.minor * (percent or Decimal(0)) / 100), base.currency)
-                    self.gate.require(OverrideKind.DISCOUNT_ABOVE_THRESHOLD, off, "",
-                                      self.service.sale_id)
-            if scope == "line" and line is not None:
-                return self.service.line_discount(line.line_no, percent=percent, amount=amount)
-            return self.service.basket_discount(percent=percent, amount=amount)
-
-        dialog = DiscountDialog(line, self.store.currency, apply, self.p.window)
-        self.open_dialog(dialog, lambda: self._after_edit(
-            dialog.basket, line.line_no if line else None))
-
-    def price(self) -> None:
-        line = self._need_line()
-        if line is None:
-            return
-        def apply(price: Money, why: str) -> BasketView:
-            if self.gate is not None:
-                self.gate.require(OverrideKind.PRICE_OVERRIDE, price, why,
-                                  self.service.sale_id)
-            return self.service.override_price(line.line_no, price, why)
-
-        dialog = PriceOverrideDialog(line, apply, self.p.window)
-        self.open_dialog(dialog, lambda: self._after_edit(dialog.basket, line.line_no))
-
-    def _after_edit(self, basket: BasketView | None, line_no: int | None) -> None:
-        if basket is not None:
-            self.show_basket(basket, line_no)
-
-    def void(self) -> None:
-        line = self._need_line()
-        if line is None:
-            return
-        try:
-            basket = self.service.void_line(line.line_no)
-        except TillError as exc:
-            self._refuse(exc)
-            return
-        if self.gate is not None:
-            self.gate.audit("void", {
-                "sale_id": str(self.service.sale_id), "scope": "line",
-                "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
-                "amount_minor": line.total.minor, "currency": line.total.currency})
-        self.show_basket(basket, basket.lines[-1].line_no if basket.lines else None)
-        self.p.messages.warn(f"Voided line {line.line_no}: {line.name}")
-        self.restore_focus()
-
     def card(self) -> None:
-        if self.card_handler is not None:
-            self.card_handler()
+        if self._card is not None:
+            self._card()
             return
-        self._unavailable(CARD_UNAVAILABLE)
-
-    def no_sale(self) -> None:
-        """Open the drawer without a sale: a supervisor approves, the audit trail records."""
-        if not self.enabled or self.dialog is not None:
-            return
-        if self.gate is None:
-            self._unavailable("No sale needs staff sign-in, which is not set up")
-            return
-        try:
-            approval = self.gate.require(OverrideKind.NO_SALE_DRAWER, None, "")
-        except TillError as exc:
-            self._refuse(exc)
-            return
-        self.gate.audit("drawer_open", {"override_id": str(approval.override_id),
-                                        "approver": approval.approver_id, "sale": "none"})
-        self.p.messages.info(f"No sale: the drawer may be opened (approved by "
-                             f"{approval.approver_name}, recorded)")
-        self.restore_focus()
+        self.unavailable(CARD_UNAVAILABLE)
 
     def _card_advice(self, reason: str) -> str:
         return f"{reason}: take cash (F4), or ask a supervisor to set up the card reader"
 
     def refund(self) -> None:
-        if self.refund_handler is None:
-            self._unavailable(REFUND_UNAVAILABLE)
+        if self._refund is None:
+            self.unavailable(REFUND_UNAVAILABLE)
         elif not self.service.view().is_empty:
-            self._unavailable(REFUND_BASKET)
+            self.unavailable(REFUND_BASKET)
         else:
-            self.refund_handler()
+            self._refund()
 
     def enable_refunds(self, handler: Callable[[], None]) -> None:
         """Wire F8 (the refund screen); the key follows the basket from now on."""
-        self.refund_handler = handler
+        self._refund = handler
         self._update_pad(self.service.view())
 
     # paying ----------------------------------------------------------------------------
     def cash(self) -> None:
-        if self.cash_handler is not None and self.cash_handler():
+        state = self.checkout.state()
+        if state.basket.is_empty:
+            self.refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
-        if self.service.view().is_empty:
-            self._refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
-            return
-        dialog = CashTenderDialog(self.service.amount_due(), self.service.quick_cash(),
-                                  self.service.pay_cash, self.p.window)
-        self.open_dialog(dialog, lambda: self._paid(dialog.sale))
 
-    def _paid(self, sale: CompletedSale | None) -> None:
+        def pay(tendered: Money) -> CompletedSale:
+            paid = self.checkout.pay_cash(tendered)
+            assert paid.completed is not None
+            return paid.completed
+
+        dialog = CashTenderDialog(state.due, quick_cash(state.due), pay, self.p.window)
+        self.open_dialog(dialog, lambda: self.show_paid(dialog.sale))
+
+    def show_paid(self, sale: CompletedSale | None) -> None:
+        """The open sale was paid and committed: the receipt, then the next sale."""
         if sale is None:
             return
         self.show_basket(self.service.view())
@@ -423,16 +309,16 @@ class SaleController(QObject):
             "cancel_sale_dialog", "Cancel this sale?",
             f"{view.item_count} item(s), {view.total.format()}, will be removed. "
             "Nothing has been paid.", "Cancel sale", "Keep selling", self.p.window)
-        self.open_dialog(dialog, self._cancel_sale)
+        self.open_dialog(dialog, self.cancel_sale)
 
-    def _cancel_sale(self) -> None:
-        view = self.service.view()
-        sale_id = self.service.sale_id
-        basket = self.service.cancel_sale()
-        if self.gate is not None and not view.is_empty:
-            self.gate.audit("void", {
-                "sale_id": str(sale_id), "scope": "sale", "lines": len(view.lines),
-                "amount_minor": view.total.minor, "currency": view.total.currency})
+    def cancel_sale(self) -> None:
+        """Drop the open (unpaid) sale now (Esc Esc, confirmed)."""
+        try:
+            state = self.checkout.cancel()  # audited by the sale service
+        except TillError as exc:
+            self.refuse(exc)
+            return
         self.p.scan.clear()
-        self.show_basket(basket)
-        self.p.messages.warn("Sale cancelled")
+        self.show_basket(state.basket)
+        self.p.messages.warn("Sale cancelled: the card authorisation is being cancelled"
+                             if state.card_voided else "Sale cancelled")

@@ -18,9 +18,9 @@ from typing import Any, cast
 from sqlalchemy import Engine
 
 from ireti_till.adapters.clock import SystemClock
+from ireti_till.adapters.refund_wiring import build_refund_service
 from ireti_till.adapters.secrets import SecretStore
 from ireti_till.adapters.staff_wiring import build_audit_log
-from ireti_till.bootstrap.refunds import build_refund_service
 from ireti_till.domain.refund_policy import default_matrix
 from ireti_till.domain.staff import Role, StaffMember
 from ireti_till.services.payment_context import PaymentContext

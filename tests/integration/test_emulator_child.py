@@ -1,4 +1,4 @@
-"""Training mode's emulator in a child process (bootstrap/emulator_child.py,
+"""Training mode's emulator in a child process (adapters/emulator_process.py,
 training/child.py): it answers on the port it reports, keeps its state file, stops when the
 till stops it, and does not outlive a till that is killed. No sleeps: process exits are
 awaited on a pidfd (Linux) or with ``Popen.wait``."""
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from ireti_till.bootstrap import payments
-from ireti_till.bootstrap.emulator_child import EmulatorProcess
+from ireti_till.adapters.emulator_process import EmulatorProcess
+from ireti_till.composition import payments
 
 KEY = payments.TRAINING_API_KEY
 
@@ -78,7 +78,7 @@ def test_child_serves_keeps_state_and_stops(tmp_path: Path) -> None:
 FAKE_TILL = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from ireti_till.bootstrap.emulator_child import EmulatorProcess
+    from ireti_till.adapters.emulator_process import EmulatorProcess
     emu = EmulatorProcess.start(Path(sys.argv[1]), "sk_test_ireti_till_emulator")
     print(emu.pid, flush=True)
     sys.stdin.read()  # wait to be killed
@@ -136,8 +136,8 @@ def test_stripe_is_imported_without_aiohttp() -> None:
     """A new process (stripe picks its async client once, at import)."""
     code = textwrap.dedent("""
         import sys
-        from ireti_till.bootstrap import payments
-        payments._import_stripe_sync_only()
+        from ireti_till.composition import tricks
+        tricks.import_stripe_sync_only()
         import stripe._http_client as http
         print("stripe" in sys.modules, "aiohttp" in sys.modules,
               http._default_async_client is http.NoImportFoundAsyncClient)

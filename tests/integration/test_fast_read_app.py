@@ -23,8 +23,7 @@ from pytestqt.qtbot import QtBot
 
 import ireti_till.app as app_module
 from ireti_till.adapters.config_file import load_config
-from ireti_till.bootstrap.fast_start import FastStartOpener
-from ireti_till.bootstrap.ledger import prepare_ledger
+from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
 from ireti_till.domain.errors import LedgerError
 from ireti_till.domain.money import Money
 from ireti_till.services.staff_ports import AuditFilter
@@ -61,12 +60,12 @@ def test_the_second_start_is_fast(started_once: Path, monkeypatch: pytest.Monkey
 
 def _build_fast(qtbot: QtBot, data_dir: Path) -> Any:
     config = load_config(data_dir)
-    opener = FastStartOpener(data_dir, prepare_ledger(config, True), need_catalog=True)
+    opener = LedgerOpener(data_dir, prepare_ledger(config, True), fast=True,
+                          need_catalog=True)
     opener.begin()
-    reads = opener.fast_reads()
-    assert reads is not None
     till = app_module.build_till(data_dir, force_training=True, config=config,
-                                 opener=opener, reads=reads)
+                                 opener=opener)
+    assert opener.reads is not None
     assert opener.ident is None  # the screen is built and the ledger is not even opening
     qtbot.addWidget(till.window)
     till.window.show()
@@ -101,7 +100,7 @@ def test_sign_in_screen_before_the_ledger_then_a_committed_sale(
     sale = service.pay_cash(Money(100_000, fast_till.config.store.currency))
     with fast_till.ledger.read_uow() as uow:
         assert uow.sales.get(sale.sale_id) is not None
-    starts = fast_till.staff.services.audit.search(AuditFilter(kind="start"))
+    starts = fast_till.staff.services.audit.get().search(AuditFilter(kind="start"))
     assert len(starts) == 2  # the first start and this one
 
 
@@ -109,12 +108,12 @@ def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> No
     driver = (
         "import sys\n"
         "import ireti_till.app as app\n"
-        "build = app.build_till\n"
+        "build = app.compose\n"
         "def wrapped(*a, **k):\n"
         "    till = build(*a, **k)\n"
         "    print('SQLALCHEMY_AT_SCREEN', 'sqlalchemy' in sys.modules, flush=True)\n"
         "    return till\n"
-        "app.build_till = wrapped\n"
+        "app.compose = wrapped\n"
         "sys.exit(app.main(sys.argv[1:]))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IRETI_BENCH_EXIT_ON_READY": "1"}
@@ -131,7 +130,7 @@ def test_a_late_failure_opens_the_blocking_error_screen(
         qtbot: QtBot, started_once: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QApplication
 
-    import ireti_till.bootstrap.staff_prep as staff_prep
+    import ireti_till.composition.staff as staff_prep
     from ireti_till.ui.error_screen import ErrorWindow
 
     def broken(*_args: object, **_kwargs: object) -> None:
@@ -139,8 +138,7 @@ def test_a_late_failure_opens_the_blocking_error_screen(
 
     monkeypatch.setattr(staff_prep, "prepare_staff", broken)
     till = _build_fast(qtbot, started_once)
-    opener = till.ledger._opener  # the LazyLedger's opener
-    opener.window_shown()  # as main() does once the screen has the focus
+    till.opener.window_shown()  # as main() does once the screen has the focus
 
     def error_windows() -> list[ErrorWindow]:
         return [w for w in QApplication.topLevelWidgets()
@@ -154,4 +152,4 @@ def test_a_late_failure_opens_the_blocking_error_screen(
     with pytest.raises(LedgerError):
         till.staff.services.staff.sign_in("4829")
     till.window.close()
-    till.ledger.close()
+    till.opener.discard()

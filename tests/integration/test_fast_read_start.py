@@ -18,7 +18,7 @@ from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.db.fast_read import FastReads
 from ireti_till.adapters.db.ledger import Ledger, open_ledger
 from ireti_till.adapters.db.preflight import preflight
-from ireti_till.app import LedgerOpener
+from ireti_till.composition.ledger import LedgerOpener
 from ireti_till.domain.errors import LedgerError
 from ireti_till.domain.money import Money
 from ireti_till.services.ports import UnitOfWork

@@ -9,7 +9,7 @@ import pytest
 
 from ireti_till.adapters.db import ledger as ledger_module
 from ireti_till.adapters.db.ledger import open_ledger
-from ireti_till.bootstrap.fast_start import FastStartOpener
+from ireti_till.composition.ledger import LedgerOpener
 
 
 def _count_quick_checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -41,7 +41,7 @@ def test_a_fast_start_runs_quick_check_once(data_dir: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     open_ledger(data_dir).close()
     calls = _count_quick_checks(monkeypatch)
-    opener = FastStartOpener(data_dir)
+    opener = LedgerOpener(data_dir, fast=True)
     opener.begin()
     assert opener.fast_reads() is not None  # the pre-flight found it ready
     opener.start_now()

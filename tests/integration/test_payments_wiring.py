@@ -1,4 +1,4 @@
-"""Which Stripe the composition picks (bootstrap/payments.py), without the screen.
+"""Which Stripe the composition picks (composition/payments.py), without the screen.
 
 Training: the in-process emulator with its state file, a training reader registered once
 and found again after a restart. Test mode with a key in the keyring: Stripe's own API
@@ -20,7 +20,7 @@ from ireti_till.adapters.config_file import (
     load_config,
 )
 from ireti_till.adapters.db.ledger import open_ledger
-from ireti_till.bootstrap import payments
+from ireti_till.composition import payments
 from ireti_till.domain.payment_errors import LiveKeyInTraining
 
 

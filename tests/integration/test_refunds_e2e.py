@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from ireti_till.adapters.refund_wiring import build_refund_service
 from ireti_till.adapters.staff_wiring import build_staff_context
-from ireti_till.bootstrap.refunds import build_refund_service
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.payment import AttemptState

@@ -43,7 +43,7 @@ def sign_in(qtbot: QtBot, till: Any, pin: str, who: str = "Anyone") -> None:
 
 
 def audit(till: Any, kind: str) -> list[Any]:
-    found = till.staff.services.audit.search(AuditFilter(kind=kind))
+    found = till.staff.services.audit.get().search(AuditFilter(kind=kind))
     return sorted(found, key=lambda e: e.seq)
 
 
@@ -153,12 +153,12 @@ def test_voids_are_audited_with_ids_and_amounts(
     amount = service.view().lines[-1].total.minor
     keyboard.press(Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: len(service.view().lines) == 1)
-    till.window.controller._cancel_sale()
+    till.window.controller.cancel_sale()
     voids = [e.details for e in audit(till, "void")]
     assert voids[0]["scope"] == "line" and voids[0]["amount_minor"] == amount
     assert voids[0]["sale_id"] == sale_id
     assert voids[1]["scope"] == "sale" and voids[1]["sale_id"] == sale_id
-    assert till.staff.services.audit.verify().ok
+    assert till.staff.services.audit.get().verify().ok
 
 
 def test_staff_menus_follow_the_role(qtbot: QtBot, till: Any) -> None:
@@ -188,7 +188,7 @@ def test_close_records_stop(qtbot: QtBot, data_dir: Path) -> None:
     from ireti_till.app import build_till
 
     till = build_till(data_dir, force_training=True, seed_demo=False)
-    audit_log = till.staff.services.audit
+    audit_log = till.staff.services.audit.get()
     till.window.close()
     till.close()
     assert [e.kind for e in audit_log.search(AuditFilter(kind="stop"))] == ["stop"]
@@ -223,14 +223,37 @@ def test_sign_out_needs_an_empty_basket_and_a_supervisor_with_unsent_work(
     keyboard.scan(gtin(1))
     assert not staff.sign_out()  # the basket is not empty
     assert "Finish or cancel" in till.window.messages.text()
-    till.window.controller._cancel_sale()
+    till.window.controller.cancel_sale()
     staff.unsent_work = lambda: 2
     answer_override(qtbot, None)()  # nobody approves
-    assert not staff.sign_out() and staff.current is not None
+    assert not staff.sign_out()  # the PIN dialog opens; nothing has happened yet
+    qtbot.waitUntil(lambda: "IT-437" in till.window.messages.text())
+    assert staff.current is not None
     answer_override(qtbot, SUPERVISOR_PIN)()
-    assert staff.sign_out()
+    assert not staff.sign_out()  # ends once the supervisor's PIN is checked
     qtbot.waitUntil(lambda: till.window.stack.currentWidget() is staff.sign_in)
     assert staff.current is None and staff.sign_in.title.text() == "Sign in"
     approved = audit(till, "override_approved")
     assert [a.details["override"] for a in approved] == ["sign_out_unsent"]
     assert len(audit(till, "sign_out")) == 1
+
+
+def test_the_till_is_typed_and_frozen_and_later_parts_resolve_in_their_phase(
+        qtbot: QtBot, data_dir: Path) -> None:
+    import dataclasses
+
+    from ireti_till.ui.refunds.attach import RefundScreen
+
+    till = next(open_till(qtbot, data_dir))
+    try:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            till.refund_screen = None  # nothing is attached from outside
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            till.extra = 1
+        assert not till.refund_screen.done and not till.ops.done  # phases 5-6 not run yet
+        till.start_background()
+        assert isinstance(till.refund_screen.get(), RefundScreen)
+        assert till.ops.get().jobs is not None and till.cards.done
+    finally:
+        till.window.close()
+        till.close()

@@ -31,14 +31,14 @@ def wait_modal(qtbot: QtBot, name: str) -> Any:
 
 
 def card_ready(qtbot: QtBot, till: Any) -> None:
-    qtbot.waitUntil(lambda: till.cards.online, timeout=20_000)
+    qtbot.waitUntil(lambda: till.cards.get().online, timeout=20_000)
 
 
 def test_card_key_is_off_with_a_reason_until_stripe_and_the_reader_answer(
         qtbot: QtBot, till: Any) -> None:
     card = till.window.pad.buttons["card"]
-    assert till.cards is not None
-    if not till.cards.online:  # the emulator starts on a thread: off, with the reason
+    assert till.cards.done
+    if not till.cards.get().online:  # the emulator starts on a thread: off, with the reason
         assert not card.isEnabled() and card.toolTip()
     card_ready(qtbot, till)
     assert not card.isEnabled() and card.toolTip() == "Scan an item first"
@@ -60,7 +60,7 @@ def test_training_card_sale_through_the_dialog_reaches_captured(
     receipt = wait_dialog(qtbot, "receipt_dialog")
     sale = receipt.sale
     assert [t.kind for t in sale.tenders] == ["card"]
-    core = till.payments.core
+    core = till.payments.get().core
     qtbot.waitUntil(lambda: core.tender.progress(sale.sale_id).cards[0].state
                     is AttemptState.CAPTURED, timeout=20_000)
     keyboard.press(Qt.Key.Key_Return)
@@ -91,13 +91,13 @@ def test_a_card_not_taken_keeps_the_basket_for_cash(
     keyboard.press(Qt.Key.Key_Return)
     receipt = wait_dialog(qtbot, "receipt_dialog")
     assert [t.kind for t in receipt.sale.tenders] == ["cash"]
-    core = till.payments.core
+    core = till.payments.get().core
     qtbot.waitUntil(lambda: core.tender.progress(first_id).state.value == "voided")
 
 
 def test_queue_panel_and_reader_screen_for_supervisors(qtbot: QtBot, till: Any) -> None:
     sign_in(qtbot, till, CASHIER_PIN)
-    cards = till.cards
+    cards = till.cards.get()
     assert not cards.queue_action.isVisible()
     till.staff.lock()
     sign_in(qtbot, till, SUPERVISOR_PIN, "Bola")
@@ -123,7 +123,7 @@ def test_card_key_goes_off_with_the_reason_when_the_reader_is_unreachable(
     qtbot.waitUntil(card.isEnabled)
     offline = Connectivity(True, False, datetime.now(UTC), "The card reader is offline",
                            "IT-325", "tmr_x", "Front")
-    till.cards.signals.connectivity.emit(offline)
+    till.cards.get().signals.connectivity.emit(offline)
     qtbot.waitUntil(lambda: not card.isEnabled())
     assert "reader is offline" in card.toolTip() and "F4" in card.toolTip()
     qtbot.waitUntil(lambda: "offline" in till.window.status.reader.text())

@@ -70,7 +70,7 @@ def test_the_till_holds_the_lock_while_it_runs(data_dir: Path,
 
 
 def test_metrics_menu_for_supervisors_and_admins_not_cashiers(qtbot: QtBot, till: Any) -> None:
-    window, ops = till.window, till.ops
+    window, ops = till.window, till.ops.get()
     view_menu = window.findChild(QMenu, "menu_view")
     help_menu = window.findChild(QMenu, "menu_help")
     names = {a.objectName() for a in help_menu.actions()}
@@ -91,14 +91,14 @@ def test_metrics_menu_for_supervisors_and_admins_not_cashiers(qtbot: QtBot, till
 
 
 def test_ops_jobs_flush_metrics_and_back_up(qtbot: QtBot, till: Any) -> None:
-    ops = till.ops
+    ops = till.ops.get()
     assert ops.jobs.scheduler.running
     ops.recorder.count("payment.attempts")
     ops.jobs.run_now("metrics-flush")
     qtbot.waitUntil(lambda: any(True for _ in ops.store.counters("m", 0, 2**40)),
                     timeout=10_000)
     ops.jobs.run_now("backup")
-    audit = till.staff.services.audit
+    audit = till.staff.services.audit.get()
     qtbot.waitUntil(lambda: audit.search(AuditFilter(kind="backup")) != [], timeout=20_000)
     assert list((till.data_dir / "backups").glob("ireti-till-*.sqlite3"))
     ops.recorder.count("payment.attempts")

@@ -21,11 +21,10 @@ S = AttemptState
 
 def authorise_part(qtbot: QtBot, till: Any, part_minor: int) -> UUID:  # noqa: F811
     """Ring one item, freeze it for tendering and authorise ``part_minor`` by card."""
-    c, core, worker = till.window.controller, till.payments.core, till.payments.worker
-    draft = c.service.draft_sale()
-    core.tender.begin(draft)
+    c, core, worker = till.window.controller, till.payments.get().core, till.payments.get().worker
+    draft = c.checkout.begin_card()  # as F5 does
     statuses: list[Any] = []
-    till.cards.signals.card_status.connect(statuses.append)
+    till.cards.get().signals.card_status.connect(statuses.append)
     worker.card_start(draft.sale_id, Money(part_minor, draft.total.currency))
     qtbot.waitUntil(lambda: any(s.phase == "waiting_for_card" for s in statuses),
                     timeout=15_000)
@@ -33,7 +32,8 @@ def authorise_part(qtbot: QtBot, till: Any, part_minor: int) -> UUID:  # noqa: F
     qtbot.waitUntil(lambda: any(a.state is S.AUTHORISED
                                 for a in core.tender.progress(draft.sale_id).cards),
                     timeout=15_000)
-    till.cards.open_tender = draft.sale_id  # as the card dialog leaves it
+    state = c.checkout.card_closed(draft.sale_id, approved=True)  # as the card dialog does
+    assert state.card_on_sale and state.due.minor == draft.total.minor - part_minor
     return draft.sale_id
 
 
@@ -51,10 +51,10 @@ def test_f4_pays_the_rest_of_a_card_sale_in_cash(
     receipt = wait_dialog(qtbot, "receipt_dialog")
     assert receipt.sale.sale_id == sale_id
     assert sorted(t.kind for t in receipt.sale.tenders) == ["card", "cash"]
-    core = till.payments.core
+    core = till.payments.get().core
     qtbot.waitUntil(lambda: core.tender.progress(sale_id).cards[0].state is S.CAPTURED,
                     timeout=20_000)
-    assert till.cards.open_tender is None
+    assert not till.window.controller.checkout.state().card_on_sale
 
 
 def test_cancelling_a_sale_with_a_card_on_it_voids_it(
@@ -66,7 +66,7 @@ def test_cancelling_a_sale_with_a_card_on_it_voids_it(
     keyboard.press(Qt.Key.Key_Escape)
     wait_dialog(qtbot, "cancel_sale_dialog")
     keyboard.press(Qt.Key.Key_Y)  # cancel the sale
-    core = till.payments.core
+    core = till.payments.get().core
     qtbot.waitUntil(lambda: core.tender.progress(sale_id).state.value == "voided",
                     timeout=15_000)
     qtbot.waitUntil(lambda: core.tender.progress(sale_id).cards[0].state is S.CANCELLED,

@@ -1,4 +1,4 @@
-"""bootstrap/late.py answers PySide6's "does this module use PySide6?" question (its
+"""composition/tricks.py answers PySide6's "does this module use PySide6?" question (its
 import hook, PYSIDE-2029) from the file's bytes instead of ``inspect.getsource``, so whole
 source files no longer pile up in ``linecache`` (issue 2: idle RSS)."""
 
@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import ireti_till.ui.bench_hooks as uses_qt
-from ireti_till.bootstrap import late
+from ireti_till.composition import tricks as late
 from ireti_till.domain import money as no_qt
 
 

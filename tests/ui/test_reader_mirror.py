@@ -154,8 +154,8 @@ def reader_action(till: Any) -> dict[str, Any] | None:  # noqa: F811
     most every 0.2 s: waitUntil polls fast, and the emulator keeps Stripe's rate limit."""
     now = time.monotonic()
     if now - _seen["at"] >= 0.2:
-        rid = till.payments.core.readers.current_reader()
-        sdk = till.payments.core.ctx.gateway._v1  # the gateway's own StripeClient services
+        rid = till.payments.get().core.readers.current_reader()
+        sdk = till.payments.get().core.ctx.gateway._v1  # the gateway's own StripeClient services
         action = sdk.terminal.readers.retrieve(rid).to_dict().get("action")
         _seen.update(at=now, action=None if action is None else dict(action))
     return _seen["action"]
@@ -190,4 +190,4 @@ def test_the_emulator_reader_shows_the_basket_then_the_payment(
     qtbot.waitUntil(approve.isEnabled, timeout=15_000)
     approve.click()
     wait_dialog(qtbot, "receipt_dialog")
-    assert till.cards.mirror is not None and not till.cards.mirror.paused
+    assert till.cards.get().mirror is not None and not till.cards.get().mirror.paused

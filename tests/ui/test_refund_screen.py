@@ -79,7 +79,7 @@ def test_f8_keyboard_path_refunds_chosen_lines_in_cash(
     qtbot.waitUntil(lambda: dialog.receipt_scroll.hasFocus() and dialog.ready_to_close)
     keyboard.press(Qt.Key.Key_Return)  # Done
     wait_closed(qtbot, till.window)
-    entries = till.staff.services.audit.search(AuditFilter(kind="refund"))
+    entries = till.staff.services.audit.get().search(AuditFilter(kind="refund"))
     assert [e.actor for e in entries] == [till.staff.current.user_id]
     # again: only the second coffee is left
     keyboard.press(Qt.Key.Key_F8)

@@ -116,21 +116,38 @@ def test_selftest_command_returns_0(tmp_path: Path) -> None:
     assert "receipt T01-000001 shown" in result.stdout
 
 
-def test_ledger_opener_retries_a_racy_import_on_the_main_thread(data_dir: Path) -> None:
-    opener = app_module.LedgerOpener(data_dir)
-    opener._error = ModuleNotFoundError("No module named 'importlib.resources'")
-    ledger = opener.result()  # not started as a thread: retried inline
+def test_ledger_opener_retries_a_racy_import_on_the_main_thread(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from ireti_till.adapters.db import ledger as ledger_module
+    from ireti_till.composition.ledger import LedgerOpener
+
+    real = ledger_module.open_ledger
+    threads: list[str] = []
+
+    def racy(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 1:  # the helper thread loses the import race
+            raise ModuleNotFoundError("No module named 'importlib.resources'")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module, "open_ledger", racy)
+    opener = LedgerOpener(data_dir)
+    ledger = opener.result()
     try:
         assert ledger.path == data_dir / "ledger.sqlite3" and ledger.path.exists()
+        assert threads == ["open-ledger", threading.main_thread().name]
     finally:
         ledger.close()
 
 
 def test_ledger_opener_hands_over_ledger_errors(data_dir: Path) -> None:
+    from ireti_till.composition.ledger import LedgerOpener
     from ireti_till.domain.errors import LedgerError
 
     (data_dir / "ledger.sqlite3").write_bytes(b"not a database" * 100)
-    opener = app_module.LedgerOpener(data_dir)
+    opener = LedgerOpener(data_dir)
     opener.start()
     with pytest.raises(LedgerError) as raised:
         opener.result()

@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from ireti_till.adapters.db import migrate
 from ireti_till.adapters.db.engine import make_engine
+from ireti_till.adapters.refund_wiring import SqlRefundUnitOfWorkFactory, build_refund_service
 from ireti_till.adapters.staff_wiring import StaffContext, build_staff_context
-from ireti_till.bootstrap.refunds import SqlRefundUnitOfWorkFactory, build_refund_service
 from ireti_till.domain.errors import AuthorisationError, TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.outbox import OperationKind, OperationState

@@ -28,6 +28,11 @@ log = logging.getLogger("ireti_till.ui")
 T = TypeVar("T")
 
 
+class StillOpen(Exception):
+    """Raised by a dialog's action that goes on elsewhere (a supervisor's PIN is being
+    asked): the dialog stays open and shows nothing; the action closes it when it is done."""
+
+
 def unexpected(exc: BaseException) -> TillError:
     """A cashier-facing error for an exception no layer turned into a TillError."""
     return LedgerError(
@@ -94,6 +99,9 @@ class TillDialog(QDialog):
         """Run ``work``; on a ``TillError`` show it here and return None."""
         try:
             result = work()
+        except StillOpen:
+            self.clear_error()
+            return None
         except TillError as exc:
             self.show_error(exc)
             return None

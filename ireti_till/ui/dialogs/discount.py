@@ -84,6 +84,12 @@ class DiscountDialog(TillDialog):
                 choice.setChecked(True)
             self.field.setText(text[:-1])
 
+    def complete(self, basket: BasketView) -> None:
+        """The change was made after a supervisor approved it: close with its result."""
+        self.basket = basket
+        self.clear_error()
+        self.accept()
+
     def _ok(self) -> None:
         text = self.field.text().strip()
         scope = "line" if self.scope_line.isChecked() else "basket"

@@ -47,6 +47,12 @@ class PriceOverrideDialog(TillDialog):
         self.add_button("override_ok", "Change price\nEnter", "primary", self._ok)
         self.price.setFocus()
 
+    def complete(self, basket: BasketView) -> None:
+        """The change was made after a supervisor approved it: close with its result."""
+        self.basket = basket
+        self.clear_error()
+        self.accept()
+
     def _ok(self) -> None:
         def work() -> BasketView:
             price = parse_amount(self.price.text(), self._currency)

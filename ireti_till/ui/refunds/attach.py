@@ -1,7 +1,8 @@
-"""Put the F8 refund screen on the sale window (called by ``bootstrap/refunds.py``).
+"""Put the F8 refund screen on the sale window (``composition.operations.wire_refunds``).
 
 F8 is available while the basket is empty (the key's tooltip says why otherwise). The
-screen opens as the controller's one dialog, for whoever is signed in; the supervisor PIN
+screen opens as the controller's one dialog (the service is asked for then: it is built on
+the first F8, once the ledger is open), for whoever is signed in; the supervisor PIN
 is asked through the override prompt (``OverridePrompt.request_refund_approval``).
 """
 
@@ -24,7 +25,8 @@ class RefundScreen(QObject):
     opened = Signal(object)  # the RefundDialog
     refunded = Signal(object)  # the RefundRecord, once committed
 
-    def __init__(self, window: MainWindow, service: RefundService, approve: ApproveFn,
+    def __init__(self, window: MainWindow, service: Callable[[], RefundService],
+                 approve: ApproveFn,
                  current: Callable[[], StaffMember | None], store: StoreSettings,
                  receipts_dir: Path | None = None) -> None:
         super().__init__(window)
@@ -37,15 +39,15 @@ class RefundScreen(QObject):
         member = self.current()
         controller = self.window.controller
         if member is None:
-            controller.p.messages.error(AuthorisationError("Sign in first", code="IT-401"))
+            controller.refuse(AuthorisationError("Sign in first", code="IT-401"))
             return
-        dialog = RefundDialog(self.service, self.approve, member, self.store, self.window)
+        dialog = RefundDialog(self.service(), self.approve, member, self.store, self.window)
         self.dialog = dialog
 
         def closed() -> None:
             if dialog.record is not None:
                 self.refunded.emit(dialog.record)
-                controller.p.messages.info(f"Refund {dialog.record.code} recorded: "
+                controller.inform(f"Refund {dialog.record.code} recorded: "
                                            f"{dialog.record.amount.format()}")
             self.dialog = None
 
@@ -53,7 +55,8 @@ class RefundScreen(QObject):
         self.opened.emit(dialog)
 
 
-def attach_refund_screen(window: MainWindow, service: RefundService, approve: ApproveFn,
+def attach_refund_screen(window: MainWindow, service: Callable[[], RefundService],
+                         approve: ApproveFn,
                          current: Callable[[], StaffMember | None], store: StoreSettings,
                          receipts_dir: Path | None = None) -> RefundScreen:
     return RefundScreen(window, service, approve, current, store, receipts_dir)

@@ -5,8 +5,9 @@ Public API (see each module's docstring for wiring):
 - ``SignInScreen(staff_service)`` - signal ``signed_in(StaffMember)``; ``lock(member)``.
 - ``StaffSession(staff_service, make_sale_service)`` - parks a basket per cashier.
 - ``IdleWatcher(minutes)`` - install as an application event filter; ``idle_timeout``.
-- ``OverridePrompt(override_service, current_user).request_override(parent, kind, amount,
-  reason, sale_id=None) -> Approval | None`` (and ``request_refund_approval``).
+- ``OverridePrompt(Deferred[OverrideService], current_user).ask(parent, kind, amount,
+  reason, sale_id, then, cancelled)`` opens the PIN dialog with ``open()``;
+  ``request_override``/``request_refund_approval`` wait for it (``exec()``).
 - ``UsersScreen(staff_service, actor)`` and ``AuditViewer(audit_log, staff_service, actor)``.
 """
 

@@ -24,9 +24,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from ireti_till.domain.errors import TillError
-from ireti_till.domain.overrides import OverrideKind, OverrideRules
+from ireti_till.domain.overrides import ApprovalRequired, OverrideKind, OverrideRules
 from ireti_till.domain.staff import Permission, Role, StaffMember, has_permission
 from ireti_till.services.audit import AuditLog
+from ireti_till.services.deferred import Deferred
 from ireti_till.services.overrides import OverrideService
 from ireti_till.services.selling import SaleService
 from ireti_till.services.staff import StaffService
@@ -45,9 +46,12 @@ CHECKPOINT_MS = 5 * 60_000
 
 @dataclass(frozen=True, slots=True)
 class StaffServices:
+    """The audit log and the override service exist once the ledger is open (on a fast
+    start, shortly after the sign-in screen is shown): ``get()`` waits for them."""
+
     staff: StaffService
-    audit: AuditLog
-    overrides: OverrideService
+    audit: Deferred[AuditLog]
+    overrides: Deferred[OverrideService]
     rules: OverrideRules
 
 
@@ -66,8 +70,8 @@ class StaffUi(QObject):
         self.session.cashier_changed.connect(self._on_cashier)
         self.session.locked.connect(self._on_locked)
         self.gate = OverrideGate(OverridePrompt(services.overrides, lambda: self.session.current),
-                                 services.rules, lambda: window, self.record)
-        window.controller.gate = self.gate
+                                 lambda: window, self.record)
+        window.controller.set_gate(self.gate)
         self.idle: IdleWatcher | None = None
         if idle_minutes > 0:
             self.idle = IdleWatcher(idle_minutes, self)
@@ -119,28 +123,35 @@ class StaffUi(QObject):
         self.session.lock(reason)
 
     def sign_out(self) -> bool:
-        """End this person's session (their basket must be empty). With card operations
-        still waiting to be sent, a supervisor approves first (DESIGN §6)."""
+        """End this person's session (their basket must be empty); True if it ended now.
+        With card operations still waiting to be sent, a supervisor approves first (DESIGN
+        §6): the PIN dialog opens (no nested event loop) and the session ends once someone
+        approves (False until then)."""
         member = self.current
         controller = self.window.controller
         if member is None or controller.dialog is not None:
             return False
         if not controller.service.view().is_empty:
-            controller._unavailable("Finish or cancel the sale before signing out "
+            controller.unavailable("Finish or cancel the sale before signing out "
                                     "(Lock till, Ctrl+L, keeps it for you)")
             return False
         unsent = self.unsent_work()
         if unsent:
-            try:
-                self.gate.require(OverrideKind.SIGN_OUT_UNSENT, None,
-                                  f"{unsent} card operation(s) not sent yet")
-            except TillError as exc:
-                controller._refuse(exc)
-                return False
+            kind = OverrideKind.SIGN_OUT_UNSENT
+            need = ApprovalRequired(kind, self.services.rules.role_for(kind), None)
+            self.gate.ask(need, f"{unsent} card operation(s) not sent yet", None,
+                          lambda _approval: self._end_session(member), controller.refuse)
+            return False
+        self._end_session(member)
+        return True
+
+    def _end_session(self, member: StaffMember) -> None:
+        current = self.current
+        if current is None or current.user_id != member.user_id:
+            return  # locked, or someone else meanwhile
         self.session.sign_out(member)
         self.sign_in.lock(None)  # a plain sign-in screen, nobody preselected
         self.window.bridge.publish_cashier("Not signed in")
-        return True
 
     def _idle(self) -> None:
         if self.window.controller.dialog is not None or QApplication.activeModalWidget():
@@ -153,13 +164,13 @@ class StaffUi(QObject):
     def record(self, kind: str, details: Mapping[str, str | int]) -> None:
         member = self.session.current
         try:
-            self.services.audit.record(kind, member.user_id if member else "system", details)
+            self.services.audit.get().record(kind, member.user_id if member else "system", details)
         except TillError as exc:  # the action happened: say so in the log, keep trading
             log.error("audit %s not recorded: %s", kind, exc)
 
     def _checkpoint(self) -> None:
         try:
-            self.services.audit.checkpoint()
+            self.services.audit.get().checkpoint()
         except Exception:
             log.exception("audit checkpoint failed")
 
@@ -168,8 +179,8 @@ class StaffUi(QObject):
         app = QApplication.instance()
         if self.idle is not None and app is not None:
             app.removeEventFilter(self.idle)
-        self.services.audit.record("stop", "system", details)
-        self.services.audit.checkpoint()
+        self.services.audit.get().record("stop", "system", details)
+        self.services.audit.get().checkpoint()
 
     # menus ----------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, object_name: str, keys: str | None,
@@ -238,7 +249,7 @@ class StaffUi(QObject):
         return self._open(lambda m: UsersScreen(self.services.staff, actor=m), "Users")
 
     def open_audit(self) -> QWidget | None:
-        return self._open(lambda m: AuditViewer(self.services.audit, self.services.staff,
+        return self._open(lambda m: AuditViewer(self.services.audit.get(), self.services.staff,
                                                 actor=m), "Audit log")
 
 

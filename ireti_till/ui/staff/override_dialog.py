@@ -1,9 +1,8 @@
 """The supervisor PIN dialog, asked right at the point of action.
 
-    prompt = OverridePrompt(override_service, current_user=lambda: session.current)
-    approval = prompt.request_override(parent, OverrideKind.PRICE_OVERRIDE,
-                                       Money(350, "EUR"), "damaged packaging", sale_id=None)
-    if approval is None: ...   # cancelled: do nothing
+    prompt = OverridePrompt(overrides, current_user=lambda: session.current)  # a Deferred
+    prompt.ask(parent, OverrideKind.PRICE_OVERRIDE, Money(350, "EUR"), "damaged packaging",
+               sale_id, then=lambda approval: ..., cancelled=lambda: ...)
 
 The dialog shows what is asked (kind, amount, reason - the reason can be typed here if the
 caller had none), lists who may approve (another person with the role) or takes the PIN
@@ -25,6 +24,7 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.overrides import Approval, OverrideKind, OverrideRequest
 from ireti_till.domain.refund_policy import RefundDecision
 from ireti_till.domain.staff import StaffMember
+from ireti_till.services.deferred import Deferred
 from ireti_till.services.overrides import OverrideService
 from ireti_till.ui.dialogs.base import TillDialog
 from ireti_till.ui.staff.background import PinCheck
@@ -113,23 +113,45 @@ class OverrideDialog(TillDialog):
 
 
 class OverridePrompt:
-    """Bound to the override service and whoever is signed in; hand it to the sale screen."""
+    """Bound to the override service and whoever is signed in; hand it to the sale screen.
 
-    def __init__(self, service: OverrideService,
+    ``ask(...)`` opens the PIN dialog with ``open()`` (no nested event loop) and calls
+    ``then(approval)`` once someone approved (nothing when it is cancelled). The
+    ``request_*`` forms wait for the answer (``exec()``): only for callers that need the
+    approval as a return value (the refund dialog, the close guard)."""
+
+    def __init__(self, service: Deferred[OverrideService],
                  current_user: Callable[[], StaffMember | None]) -> None:
         self._service = service
         self._current_user = current_user
 
+    def ask(self, parent: QWidget | None, kind: OverrideKind, amount: Money | None,
+            reason: str, sale_id: UUID | None, then: Callable[[Approval], None],
+            cancelled: Callable[[], None] | None = None) -> OverrideDialog:
+        dialog = OverrideDialog(self._service.get(), self._user(), kind, amount, reason,
+                                sale_id, None, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def finished(_result: int) -> None:
+            if dialog.approval is not None:
+                then(dialog.approval)
+            elif cancelled is not None:
+                cancelled()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
+
     def request_override(self, parent: QWidget | None, kind: OverrideKind,
                          amount: Money | None, reason: str,
                          sale_id: UUID | None = None) -> Approval | None:
-        return self._run(OverrideDialog(self._service, self._user(), kind, amount, reason,
-                                        sale_id, None, parent))
+        return self._run(OverrideDialog(self._service.get(), self._user(), kind, amount,
+                                        reason, sale_id, None, parent))
 
     def request_refund_approval(self, parent: QWidget | None, decision: RefundDecision,
                                 amount: Money, reason: str,
                                 sale_id: UUID | None) -> Approval | None:
-        return self._run(OverrideDialog(self._service, self._user(),
+        return self._run(OverrideDialog(self._service.get(), self._user(),
                                         OverrideKind.REFUND_ABOVE_LIMIT, amount, reason,
                                         sale_id, decision, parent))
 
@@ -149,5 +171,5 @@ def request_override(parent: QWidget | None, service: OverrideService, requester
                      kind: OverrideKind, amount: Money | None, reason: str,
                      sale_id: UUID | None = None) -> Approval | None:
     """One-call form: show the dialog, return the approval (None when cancelled)."""
-    return OverridePrompt(service, lambda: requester).request_override(
-        parent, kind, amount, reason, sale_id)
+    return OverridePrompt(Deferred.of("overrides", service), lambda: requester
+                          ).request_override(parent, kind, amount, reason, sale_id)

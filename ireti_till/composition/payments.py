@@ -1,14 +1,12 @@
-"""Card payments: the Stripe gateway (or the training emulator), the payments core, the sync
-worker, start-up recovery, and the hand-over to the screen (``ui.card_tender``).
+"""The payments phase: the Stripe gateway (or the training emulator), the payments core,
+the sync worker, start-up recovery, and the card tender on the screen (``ui.card_tender``).
 
 Everything that imports ``stripe`` or talks to the network runs on a helper thread started
-*after* the sale screen is shown, so neither is on the way to the first scan. In training
-mode the built-in emulator starts in a child process (loopback only; see
-``bootstrap/emulator_child.py``), keeping its objects in
-``<data_dir>/training-stripe.json`` so a restart keeps its PaymentIntents; a location and a
-``simulated-wpe`` reader are registered once and their ids kept in the ledger's settings.
-In test or live mode the key comes from the OS keyring and calls go to Stripe itself; a
-live key is refused in training (the gateway checks).
+*after* the sale screen is shown. In training the emulator runs in a child process
+(``adapters.emulator_process``), keeping its objects in ``<data_dir>/training-stripe.json``;
+a location and a ``simulated-wpe`` reader are registered once and their ids kept in the
+ledger's settings. In test or live mode the key comes from the OS keyring; a live key is
+refused in training (the gateway checks).
 """
 
 from __future__ import annotations
@@ -16,43 +14,29 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import KEYRING_SERVICE, STRIPE_KEY_USER, AppConfig
+from ireti_till.composition.till import Emulator, PaymentsRuntime
 from ireti_till.domain.errors import TillError
 
 if TYPE_CHECKING:
     from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.composition.till import Till
     from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.payments_core import PaymentsCore
+    from ireti_till.ui.staff.attach import StaffUi
+    from ireti_till.worker.signals import PaymentSignals
     from ireti_till.worker.sync import SyncWorker
 
 log = logging.getLogger("ireti_till.app")
 EMULATOR_STATE = "training-stripe.json"
 TRAINING_READER_CODE = "simulated-wpe"
 TRAINING_API_KEY = "sk_test_ireti_till_emulator"  # = training.DEFAULT_API_KEY
-
-
-@dataclass
-class PaymentsRuntime:
-    """What the helper thread built; ``close()`` stops it in the right order."""
-
-    core: PaymentsCore | None = None
-    worker: SyncWorker | None = None
-    emulator: Any = None
-    thread: threading.Thread | None = None
-    closed: threading.Event = field(default_factory=threading.Event)
-
-    def close(self) -> None:
-        self.closed.set()
-        if self.thread is not None and self.thread.is_alive():
-            self.thread.join(timeout=15)
-        if self.worker is not None:
-            self.worker.stop()
-        if self.emulator is not None:
-            self.emulator.stop()
+#: The training emulator runs in a child process (the till keeps ~10 MB less and the child
+#: stops with it); False keeps it in this process (tests that drive the emulator object).
+EMULATOR_IN_CHILD = True
 
 
 def stripe_key(mode: str) -> str | None:
@@ -66,7 +50,6 @@ def stripe_key(mode: str) -> str | None:
 
 
 def _ensure_training_reader(core: PaymentsCore, store_name: str) -> None:
-    """Training: register a location and a ``simulated-wpe`` reader once (ids kept)."""
     from ireti_till.services.payment_port import Address
 
     if core.readers.current_reader() is not None:
@@ -82,41 +65,19 @@ def _ensure_training_reader(core: PaymentsCore, store_name: str) -> None:
     log.info("training reader %s registered at %s", reader.id, location.id)
 
 
-#: The training emulator runs in a child process (bootstrap/emulator_child.py: the till
-#: keeps ~10 MB less and the child stops with it); False keeps it in this process (tests
-#: that drive the emulator object; a frozen build, which has no ``python -m``).
-EMULATOR_IN_CHILD = True
-
-
-def _start_emulator(state_file: Path) -> Any:
-    from ireti_till.bootstrap.emulator_child import EmulatorProcess, can_spawn
+def _start_emulator(state_file: Path) -> Emulator:
+    from ireti_till.adapters.emulator_process import EmulatorProcess, can_spawn
 
     if EMULATOR_IN_CHILD and can_spawn():
         return EmulatorProcess.start(state_file, TRAINING_API_KEY)
-    from ireti_till.training import Emulator, EmulatorConfig
+    from ireti_till.training import Emulator as InProcess
+    from ireti_till.training import EmulatorConfig
 
-    return Emulator.start(EmulatorConfig(state_file=state_file))
-
-
-def _import_stripe_sync_only() -> None:
-    """Import ``stripe`` without its async HTTP client: at import it picks one and imports
-    ``aiohttp`` if installed (~23 MB of RSS; a development dependency, not in the
-    installer). The till only makes synchronous calls (``RequestsClient``), so aiohttp
-    is hidden for that one import, then visible again to anything else in the process."""
-    import sys
-
-    if "stripe" in sys.modules or "aiohttp" in sys.modules:
-        return
-    sys.modules["aiohttp"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
-        import stripe  # noqa: F401
-    finally:
-        if sys.modules.get("aiohttp", 0) is None:
-            del sys.modules["aiohttp"]
+    return InProcess.start(EmulatorConfig(state_file=state_file))
 
 
 def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: bool,
-                   recorder: MetricsRecorder | None, signals: Any,
+                   recorder: MetricsRecorder | None, signals: PaymentSignals,
                    on_ready: Callable[[PaymentsCore, SyncWorker], None],
                    on_failed: Callable[[str], None]) -> PaymentsRuntime:
     """Build and start everything on a helper thread; ``on_ready``/``on_failed`` are
@@ -141,18 +102,21 @@ def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: 
 
 
 def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: AppConfig,
-           training: bool, recorder: MetricsRecorder | None, signals: Any) -> None:
+           training: bool, recorder: MetricsRecorder | None, signals: PaymentSignals) -> None:
     from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.crash import crash_point
     from ireti_till.adapters.db.payments_uow import SqlPaymentUnitOfWorkFactory
-    _import_stripe_sync_only()
+    from ireti_till.composition.tricks import import_stripe_sync_only
+
+    import_stripe_sync_only()
     from ireti_till.adapters.stripe_gateway import StripeGateway
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.worker.sync import SyncWorker
 
     on_call = recorder.stripe_call_observer() if recorder is not None else None
     if training:
-        runtime.emulator = _start_emulator(data_dir / EMULATOR_STATE)
-        gateway = StripeGateway(runtime.emulator.api_key, base_url=runtime.emulator.base_url,
+        runtime.emulator = emulator = _start_emulator(data_dir / EMULATOR_STATE)
+        gateway = StripeGateway(emulator.api_key, base_url=emulator.base_url,
                                 training=True, on_call=on_call)
     else:
         key = stripe_key(config.stripe.mode)
@@ -160,8 +124,6 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
             raise TillError(f"No Stripe {config.stripe.mode} key in the keyring",
                             code="IT-340")
         gateway = StripeGateway(key, training=False, on_call=on_call)
-    from ireti_till.adapters.crash import crash_point
-
     core = PaymentsCore(SqlPaymentUnitOfWorkFactory(ledger.engine), gateway, SystemClock(),
                         config.store.till_id, crash=crash_point,
                         observe=recorder.payment_observer() if recorder is not None else None)
@@ -176,22 +138,21 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
     runtime.worker.start()
 
 
-def attach_payments(till: Any) -> Any:
-    """Card payments for an ``app.Till`` with staff: the screen side now, the rest (stripe,
-    emulator, worker) once the window is shown (``till.start_background``)."""
+def wire_payments(till: Till, staff: StaffUi) -> None:
+    """The card tender on the screen now; stripe, the emulator and the worker once the
+    window is shown (a ``lifecycle`` start step)."""
     from ireti_till.domain.staff import Permission
     from ireti_till.ui.card_tender import CardTenderUi
+    from ireti_till.ui.payments.close_guard import CloseGuard
     from ireti_till.worker.signals import PaymentSignals
 
-    staff = till.staff
-    training = till.config.training or till.training
     signals = PaymentSignals(till.window)
 
     def who() -> str:
         member = staff.current
         return member.user_id if member is not None else "system"
 
-    cards = CardTenderUi(till.window, signals, training=training, who=who)
+    cards = CardTenderUi(till.window, signals, training=till.training, who=who)
 
     def follow_role(_role: object = None) -> None:
         cards.set_permissions(queue=staff.can(Permission.RESOLVE_QUEUE),
@@ -200,23 +161,22 @@ def attach_payments(till: Any) -> Any:
     staff.role_changed.append(follow_role)
     follow_role()
     staff.unsent_work = lambda: cards.unsent
-    # Closing the till (window close, Till > Quit) with card work unsent: a supervisor
-    # approves first, as for Sign out (DESIGN §6).
-    from ireti_till.ui.payments.close_guard import CloseGuard
-
+    # Closing the till with card work unsent: a supervisor approves first (DESIGN §6).
     CloseGuard(till.window, lambda: staff.gate, lambda: cards.unsent,
-               till.window.controller._refuse)
-    recorder = till.ops.recorder if till.ops is not None else None
+               till.window.controller.refuse)
+    ops = till.ops.peek()
+    recorder = ops.recorder if ops is not None else None
 
     def start() -> None:
-        till.payments = start_payments(till.ledger, till.data_dir, till.config, training,
-                                       recorder, signals, cards.ready.emit, cards.failed.emit)
+        till.payments.resolve(start_payments(till.ledger, till.data_dir, till.config,
+                                             till.training, recorder, signals,
+                                             cards.ready.emit, cards.failed.emit))
 
     def close() -> None:
-        if till.payments is not None:
-            till.payments.close()
+        runtime = till.payments.peek()
+        if runtime is not None:
+            runtime.close()
 
-    till.starters.append(start)
-    till.closers.append(close)
-    till.cards = cards
-    return cards
+    till.lifecycle.on_start(start)
+    till.lifecycle.on_close(close)
+    till.cards.resolve(cards)

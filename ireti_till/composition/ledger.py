@@ -1,0 +1,61 @@
+"""The ledger phase: the opener (``adapters.db.opener``) with the composition's import
+retry, the work done on the ledger thread right after opening, and the catalog import the
+File menu runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ireti_till.adapters.config_file import AppConfig
+from ireti_till.adapters.db import opener
+from ireti_till.composition.tricks import retry_import_on_main, warm_catalog
+
+if TYPE_CHECKING:
+    from ireti_till.adapters.db.ledger import Ledger
+
+
+class LedgerOpener(opener.LedgerOpener):
+    """``adapters.db.opener.LedgerOpener`` with the import-race retry (``tricks`` 2)."""
+
+    def __init__(self, data_dir: Path, prepare: Callable[[Ledger], None] | None = None, *,
+                 fast: bool = False, need_catalog: bool = False) -> None:
+        super().__init__(data_dir, prepare, fast=fast, need_catalog=need_catalog,
+                         retry=retry_import_on_main)
+
+
+def _demo_catalog() -> Path | None:
+    from ireti_till.ui.application import resources_dir
+
+    found = sorted((resources_dir() / "catalog").glob("*.csv"))
+    return found[0] if found else None
+
+
+def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
+                   then: Callable[[Ledger], None] | None = None) -> Callable[[Ledger], None]:
+    """Work on the ledger thread right after opening: the demo catalog on a first training
+    start, ``tricks.warm_catalog``, then ``then`` (the staff context, ``StaffPrep``)."""
+
+    def prepare(ledger: Ledger) -> None:
+        demo = _demo_catalog()
+        if training and seed_demo and demo is not None:
+            ledger.seed_catalog_if_empty(demo, config.store)
+        warm_catalog(ledger)
+        if then is not None:
+            then(ledger)
+
+    return prepare
+
+
+def importer(opener: LedgerOpener, config: AppConfig) -> Callable[..., object]:
+    """The catalog import the File menu runs (on a helper thread)."""
+    def run(path: Path, progress: Callable[[int, int], None]) -> object:
+        from ireti_till.services.catalog_import import import_csv
+
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            return import_csv(opener.uow_factory, stream, currency=config.store.currency,
+                              tax_codes={r.code for r in config.store.tax_rates},
+                              progress=progress)
+
+    return run

@@ -1,0 +1,138 @@
+"""``Till``: everything ``compose()`` built, typed and frozen.
+
+Parts that exist from the first screen are plain fields; parts a later phase builds are
+``Deferred`` fields (``ops``, ``payments``, ``cards``, ``refund_screen``), resolved on the
+GUI thread by the operations and payments phases. ``lifecycle`` holds the steps run after
+the window is shown (``start_background``) and at shutdown (``close``), so a phase adds
+its background work with one typed call: ``till.lifecycle.on_start(step)`` /
+``till.lifecycle.on_close(step)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ireti_till.adapters.config_file import AppConfig
+from ireti_till.services.deferred import Deferred
+
+if TYPE_CHECKING:
+    from ireti_till.adapters.db.ledger import Ledger
+    from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
+    from ireti_till.composition.ledger import LedgerOpener
+    from ireti_till.services.backup import BackupService
+    from ireti_till.services.metrics import MetricsRecorder
+    from ireti_till.services.payments_core import PaymentsCore
+    from ireti_till.services.selling import SaleService
+    from ireti_till.ui.card_tender import CardTenderUi
+    from ireti_till.ui.main_window import MainWindow
+    from ireti_till.ui.ops.menu import OpsMenu
+    from ireti_till.ui.refunds.attach import RefundScreen
+    from ireti_till.ui.staff.attach import StaffUi
+    from ireti_till.worker.ops_jobs import OpsJobs
+    from ireti_till.worker.sync import SyncWorker
+
+log = logging.getLogger("ireti_till.app")
+
+
+@dataclass(frozen=True, slots=True)
+class OpsWiring:
+    recorder: MetricsRecorder
+    store: SqlMetricsStore
+    backups: BackupService
+    jobs: OpsJobs
+    menu: OpsMenu
+
+
+class Emulator(Protocol):
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def api_key(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class PaymentsRuntime:
+    """What the helper thread built; ``close()`` stops it in the right order."""
+
+    core: PaymentsCore | None = None
+    worker: SyncWorker | None = None
+    emulator: Emulator | None = None
+    thread: threading.Thread | None = None
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def close(self) -> None:
+        self.closed.set()
+        if self.thread is not None and self.thread.is_alive():
+            self.thread.join(timeout=15)
+        if self.worker is not None:
+            self.worker.stop()
+        if self.emulator is not None:
+            self.emulator.stop()
+
+
+@dataclass
+class Lifecycle:
+    """Steps to run once the sale screen is shown, and at shutdown (newest first)."""
+
+    starters: list[Callable[[], None]] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    closed: bool = False
+
+    def on_start(self, step: Callable[[], None]) -> None:
+        self.starters.append(step)
+
+    def on_close(self, step: Callable[[], None]) -> None:
+        self.closers.append(step)
+
+
+@dataclass(frozen=True)  # no __slots__: Qt connects to its methods through a weak reference
+class Till:
+    data_dir: Path
+    config: AppConfig
+    training: bool
+    opener: LedgerOpener
+    service: SaleService
+    window: MainWindow
+    staff: StaffUi | None
+    ops: Deferred[OpsWiring] = field(default_factory=lambda: Deferred("operations"))
+    payments: Deferred[PaymentsRuntime] = field(default_factory=lambda: Deferred("payments"))
+    cards: Deferred[CardTenderUi] = field(default_factory=lambda: Deferred("card tender"))
+    refund_screen: Deferred[RefundScreen] = field(
+        default_factory=lambda: Deferred("refund screen"))
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The open ledger (on a fast start, the first use waits for it to open)."""
+        return self.opener.result()
+
+    def start_background(self) -> None:
+        """Run the start steps (ops, card payments...); a step may add more steps."""
+        life = self.lifecycle
+        while life.starters and not life.closed:
+            life.starters.pop(0)()
+
+    def close(self) -> None:
+        life = self.lifecycle
+        if life.closed:
+            return
+        life.closed = True
+        self.window.import_task.stop()
+        for close in reversed(life.closers):
+            try:
+                close()
+            except Exception:
+                log.exception("shutdown step failed")
+        if self.staff is not None:
+            try:
+                self.staff.close({"till_id": self.config.store.till_id})
+            except Exception:
+                log.exception("audit stop entry not recorded")
+        self.opener.discard()
