@@ -36,10 +36,15 @@ class SqlRefundUnitOfWorkFactory:
 def build_refund_service(engine: Engine, audit: AuditLog, overrides: OverrideService | None,
                          *, till_id: str, matrix: RefundMatrix, clock: Clock,
                          on_committed: Callable[[RefundRecord], None] | None = None,
-                         ) -> RefundService:
+                         timezone: str = "") -> RefundService:
+    """``timezone``: the shop's IANA zone (``[store] timezone``); the cashier's daily refund
+    limit resets at its midnight ("" = this computer's zone)."""
     from ireti_till.services.refund_ports import RefundUnitOfWorkFactory
     from ireti_till.services.refunds import RefundService
 
     uow = cast(RefundUnitOfWorkFactory, SqlRefundUnitOfWorkFactory(engine))
+    from zoneinfo import ZoneInfo
+
     return RefundService(uow, audit, clock, till_id, matrix, overrides,
-                         on_committed=on_committed)
+                         on_committed=on_committed,
+                         tz=ZoneInfo(timezone) if timezone else None)

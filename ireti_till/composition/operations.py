@@ -120,7 +120,8 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
             built.append(build_refund_service(
                 till.ledger.engine, staff.services.audit.get(), staff.services.overrides.get(),
                 till_id=till.config.store.till_id, matrix=till.config.refunds(),
-                clock=SystemClock(), on_committed=sent_now))
+                clock=SystemClock(), on_committed=sent_now,
+                timezone=till.config.store.timezone))
         return built[0]
 
     prompt = OverridePrompt(staff.services.overrides, lambda: staff.current)

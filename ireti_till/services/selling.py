@@ -87,7 +87,7 @@ class SaleService:
         self._clock = clock
         self.cashier = cashier
         self.training = training
-        self._basket = Basket(settings.currency)
+        self._basket = Basket(settings.currency, max_lines=settings.max_basket_lines)
         self._priced = price_basket(self._basket, settings)
         self._started_at = clock.now()
         self._sale_id = uuid4()
@@ -333,7 +333,8 @@ class SaleService:
 
     def _reset(self) -> None:
         self._spent.clear()
-        self._basket = Basket(self._settings.currency)
+        self._basket = Basket(self._settings.currency,
+                              max_lines=self._settings.max_basket_lines)
         self._priced = price_basket(self._basket, self._settings)
         self._started_at = self._clock.now()
         self._sale_id = uuid4()

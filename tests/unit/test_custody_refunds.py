@@ -13,8 +13,8 @@ from test_refund_service import PINS, Clock, Env, eur, ring  # noqa: F401
 
 from ireti_till.adapters.db import migrate
 from ireti_till.adapters.db.engine import make_engine
+from ireti_till.adapters.refund_wiring import build_refund_service
 from ireti_till.adapters.staff_wiring import build_staff_context
-from ireti_till.bootstrap.refunds import build_refund_service
 from ireti_till.domain.refund_policy import default_matrix, parse_receipt_code, shop_midnight
 from ireti_till.services.refunds import RefundRequest, RefundService
 
