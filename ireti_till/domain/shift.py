@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Final
 
 from ireti_till.domain.errors import AuthorisationError, InputError, TillError
-from ireti_till.domain.money import Money
+from ireti_till.domain.money import Money, exponent
 
 
 class ShiftError(TillError):
@@ -110,8 +110,8 @@ def default_settings(currency: str) -> ShiftSettings:
         currency=currency,
         denominations=DEFAULT_DENOMINATIONS.get(currency, (10000, 5000, 2000, 1000, 500, 100,
                                                            50, 10, 5, 1)),
-        paid_limit=Money(5000 if currency != "JPY" else 5000, currency),
-        tolerance=Money(500 if currency != "JPY" else 500, currency),
+        paid_limit=Money(50 * 10 ** exponent(currency), currency),
+        tolerance=Money(5 * 10 ** exponent(currency), currency),
     )
 
 

@@ -50,7 +50,7 @@ def _stamping(table: str, columns: Sequence[str], old_message: str) -> None:
         f"BEGIN SELECT RAISE(ABORT, '{old_message}'); END"
     )
     op.execute(
-        f"CREATE TRIGGER {table}_stamp_shift AFTER INSERT ON {table} "
+        f"CREATE TRIGGER {table}_stamp_shift AFTER INSERT ON {table} "  # noqa: S608 - constants
         f"WHEN NEW.shift_id IS NULL AND EXISTS ({_LIVE}) "
         f"BEGIN UPDATE {table} SET shift_id = ({_LIVE}) WHERE id = NEW.id; END"
     )
