@@ -39,12 +39,12 @@ class PrinterStatus:
 
     @property
     def label(self) -> str:
-        if not self.online:
-            return "offline"
         if self.cover_open:
             return "cover open"
         if self.paper == "out":
             return "paper out"
+        if not self.online:
+            return "offline"
         return "paper low" if self.paper == "low" else "ready"
 
 
@@ -66,6 +66,15 @@ def loads(document: str) -> list[Op]:
     return ops
 
 
+def tax_table(rows: list[tuple[str, str, str, str]], width: int) -> list[str]:
+    """``VAT  net  tax  gross`` with one row per rate, fitted to ``width`` columns."""
+    label = width - 27
+    out = [f"{'VAT':<{label}}{'net':>9}{'tax':>9}{'gross':>9}"]
+    out += [f"{name[:label]:<{label}}{net:>9}{tax:>9}{gross:>9}"
+            for name, net, tax, gross in rows]
+    return out
+
+
 def header(store: str, address: tuple[str, ...], tax_id: str, copy: bool) -> list[Op]:
     ops: list[Op] = [{"t": "logo"}]
     if copy:
@@ -83,8 +92,8 @@ def receipt(sale: CompletedSale, *, store: str, address: tuple[str, ...] = (),
     """The customer's receipt of ``sale`` (``copy``: a reprint, marked COPY)."""
     ops = header(store, address, tax_id, copy)
     when = sale.completed_at.strftime("%Y-%m-%d %H:%M")
-    ops.append(text(row(f"Receipt {sale.receipt_code}", when, width)))
-    ops.append(text(f"Cashier {sale.cashier}"))
+    ops.append(text(f"Receipt {sale.receipt_code}", bold=True))
+    ops.append(text(row(when, f"Cashier {sale.cashier}"[: width - 17], width)))
     ops.append(text("-" * width))
     for ln in sale.lines:
         if ln.voided:
@@ -104,10 +113,9 @@ def receipt(sale: CompletedSale, *, store: str, address: tuple[str, ...] = (),
         else:
             card = f"Card {t.card_brand or ''} {'*' + t.card_last4 if t.card_last4 else ''}"
             ops.append(text(row(" ".join(card.split()), str(t.amount), width)))
-    ops.append(text("VAT        net      tax    gross"))
-    for tx in sale.taxes:
-        ops.append(text(f"{tx.tax_code} {tx.rate_text:<5}{tx.net.format(False):>9}"
-                        f"{tx.tax.format(False):>9}{tx.gross.format(False):>9}"))
+    ops += [text(line) for line in tax_table(
+        [(f"{t.tax_code} {t.rate_text}", t.net.format(False), t.tax.format(False),
+          t.gross.format(False)) for t in sale.taxes], width)]
     ops.append({"t": "barcode", "data": sale.receipt_code})
     if footer:
         ops.append(text(footer, align="center"))

@@ -117,11 +117,12 @@ def report_lines(z: ZReport, width: int = 42) -> list[str]:
     out += [_row(a, b, width) for a, b in rows]
     out.append("-" * width + "\nTENDERS")
     out += [_row(f"  {t.kind} ({t.count})", str(m(t.amount)), width) for t in z.tenders]
-    out.append("TAX                net      tax    gross")
+    label = width - 27
+    out.append(f"{'TAX':<{label}}{'net':>9}{'tax':>9}{'gross':>9}")
     for t in z.taxes:
-        out.append(_row(f"  {t.tax_code} {t.rate_text}",
-                        f"{m(t.net).format(False):>9}{m(t.tax).format(False):>9}"
-                        f"{m(t.gross).format(False):>9}", width))
+        out.append(f"{(t.tax_code + ' ' + t.rate_text)[:label]:<{label}}"
+                   f"{m(t.net).format(False):>9}{m(t.tax).format(False):>9}"
+                   f"{m(t.gross).format(False):>9}")
     out.append("CASHIERS")
     out += [_row(f"  {c.cashier} ({c.sales})", str(m(c.total)), width) for c in z.cashiers]
     out.append("-" * width + "\nCASH")

@@ -116,14 +116,17 @@ class EscposPrinter:
         else:
             paper_state = "ok"
         return PrinterStatus(
-            online=online is None or not online & 0x08 or paper_state == "out",
+            online=online is None or not online & 0x08,
             paper=paper_state,
             cover_open=None if cause is None else bool(cause & 0x04),
             drawer_open=None if online is None else bool(online & 0x04),
         )
 
-    def _check(self, device: Any) -> None:
+    def _check(self, device: Any, before: PrinterStatus | None = None) -> PrinterStatus:
         st = self._status(device)
+        if before is not None and before.paper is not None and st.paper is None:
+            raise PrinterError(f"The printer at {self.config.address} stopped answering "
+                               "during the job. The job stays queued.", code="IT-620")
         if st.cover_open:
             raise PrinterError("The printer's cover is open: close it. The job stays queued.",
                                code="IT-622")
@@ -133,20 +136,20 @@ class EscposPrinter:
         if not st.online:
             raise PrinterError("The printer reports it is offline: check it. The job stays "
                                "queued.", code="IT-620")
+        return st
 
     def print(self, ops: list[Op], *, kick: bool = False, cut: bool = True) -> None:
         device = _open(self.config)
         try:
-            if ops:  # a drawer kick alone needs no paper
-                self._check(device)
+            before = self._check(device) if ops else None  # a kick alone needs no paper
             if kick:
                 device.cashdraw(2)
             for op in ops:
                 self._op(device, op)
             if cut:
                 device.cut()
-            if ops:
-                self._check(device)
+            if before is not None:
+                self._check(device, before)
         except PrinterError:
             raise
         except Exception as exc:  # socket reset, USB unplugged, serial error mid-job
