@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from trading_day_support import SETTINGS, Clock, count, eur, sale
 
 from ireti_till.adapters.db import report_rows  # noqa: F401
-from ireti_till.adapters.db.ledger import Ledger, open_ledger
+from ireti_till.adapters.db.ledger import open_ledger
 from ireti_till.domain.overrides import Approval, OverrideKind
 from ireti_till.domain.refund_policy import LegAction
 from ireti_till.services.refund_ports import RefundLegRecord, RefundRecord

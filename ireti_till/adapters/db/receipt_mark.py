@@ -69,7 +69,7 @@ class ReceiptMark:
                 json.dump(marks, out, sort_keys=True)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(tmp, self.path)
+            tmp.replace(self.path)
         except OSError as exc:
             raise LedgerError(f"The receipt mark {self.path} cannot be written "
                               f"({exc.strerror})", code="IT-660") from exc
