@@ -14,12 +14,12 @@ import pytest
 from trading_day_support import eur, sale
 
 from ireti_till.adapters.db.ledger import Ledger, open_ledger
+from ireti_till.adapters.stripe_gateway import StripeGateway
 from ireti_till.commands import reconcile as command
 from ireti_till.domain.refund_policy import LegAction
 from ireti_till.domain.sale import Tender
-from ireti_till.services.refund_ports import RefundLegRecord, RefundRecord
-from ireti_till.adapters.stripe_gateway import StripeGateway
 from ireti_till.services.payment_port import Address
+from ireti_till.services.refund_ports import RefundLegRecord, RefundRecord
 from ireti_till.training.server import Emulator, EmulatorConfig
 
 
