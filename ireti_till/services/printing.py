@@ -49,12 +49,22 @@ class PrintQueue:
         self.wake: Callable[[], None] = lambda: None  # the worker sets this (run soon)
 
     # queueing ----------------------------------------------------------------------------
+    def job(self, kind: str, ref: str, ops: list[Op], *, kick: bool = False,
+            copy: bool = False, channel: str = "printer", target: str | None = None) -> PrintJob:
+        """A new pending job, not yet stored: the checkout adds it with ``u.prints.add(job)``
+        in the sale's own transaction (no extra commit), then calls ``wake()``."""
+        now = self._clock.now()
+        return PrintJob(str(uuid.uuid4()), kind, channel, ref, print_doc.dumps(ops), "pending",
+                        0, now, now, copy=copy, kick=kick, target=target)
+
+    def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> PrintJob:
+        """The receipt job of ``sale`` for the checkout's transaction (see ``job``)."""
+        return self.job("receipt", sale.receipt_code, self._receipt_ops(sale), kick=kick)
+
     def enqueue(self, kind: str, ref: str, ops: list[Op], *, kick: bool = False,
                 copy: bool = False, channel: str = "printer", target: str | None = None,
                 audit: tuple[str, str, dict[str, object]] | None = None) -> PrintJob:
-        now = self._clock.now()
-        job = PrintJob(str(uuid.uuid4()), kind, channel, ref, print_doc.dumps(ops), "pending",
-                       0, now, now, copy=copy, kick=kick, target=target)
+        job = self.job(kind, ref, ops, kick=kick, copy=copy, channel=channel, target=target)
         with self._uow() as u:
             u.prints.add(job)
             if audit is not None and self._audit is not None:
