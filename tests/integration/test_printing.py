@@ -65,6 +65,9 @@ def test_a_receipt_prints_with_barcode_logo_cut_and_kick(
     assert printed.cuts == 1 and printed.drawer_pulses == 1 and printed.images == 1
     assert "Ireti Corner Shop" in printed.text and "T01-000001" in printed.text
     assert "€12.50" in printed.text and "Change" in printed.text
+    # double height for the shop's name and the total only (python-escpos keeps it on
+    # unless the size is reset: every later line would have been twice as tall)
+    assert {line.text.split()[0] for line in printed.lines if line.big} == {"Ireti", "TOTAL"}
     assert queue.jobs()[0].state == "printed"
 
 

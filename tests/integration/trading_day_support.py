@@ -41,13 +41,13 @@ def count(**notes: int) -> CashCount:
 def sale(total: int, *, cash: int = 0, tendered: int | None = None, card: int = 0,
          cashier: str = "ada", voided_lines: int = 0, discount: int = 0,
          rate: str = "20%", code: str = "S", till_id: str = "T01",
-         when: datetime | None = None) -> CompletedSale:
+         when: datetime | None = None, name: str = "Item") -> CompletedSale:
     """A sale of ``total`` paid with ``cash`` (handed ``tendered``) and ``card``."""
     assert cash + card == total
     at = when or START
     tax = int((Decimal(total) * Decimal(rate[:-1]) / (100 + Decimal(rate[:-1])))
               .quantize(Decimal(1)))
-    lines = [SaleLine(1, "SKU1", None, "Item", 1, eur(total + discount), eur(total + discount),
+    lines = [SaleLine(1, "SKU1", None, name, 1, eur(total + discount), eur(total + discount),
                       eur(discount), eur(total), code, eur(tax))]
     lines += [SaleLine(2 + i, "SKU2", None, "Voided", 1, eur(100), eur(100), eur(0), eur(0),
                        code, eur(0), voided=True) for i in range(voided_lines)]

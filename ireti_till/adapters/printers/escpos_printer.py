@@ -165,8 +165,9 @@ class EscposPrinter:
     def _op(self, device: Any, op: Op) -> None:
         kind = op["t"]
         if kind == "text":
-            device.set(align=op.get("align", "left"), bold=op.get("bold", False),
-                       double_height=op.get("big", False), double_width=False)
+            size = {"double_height": True} if op.get("big") else {"normal_textsize": True}
+            # python-escpos leaves double height on unless normal size is asked for again
+            device.set(align=op.get("align", "left"), bold=op.get("bold", False), **size)
             device.text(op["s"] + "\n")
         elif kind == "barcode":
             device.set(align="center")

@@ -12,10 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 
 from ireti_till.domain.barcode128 import modules as code128_modules
 from ireti_till.domain.print_doc import Op
+
+MONO_FAMILY = "DejaVu Sans Mono"  # shipped in resources/fonts, loaded by ui.application
+
+
+def mono_font(pixels: int) -> QFont:
+    font = QFont(MONO_FAMILY)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setFixedPitch(True)
+    font.setPixelSize(pixels)
+    return font
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +54,7 @@ def lines_from_ops(ops: Sequence[Op]) -> list[PaperLine]:
 def render_paper(lines: Sequence[PaperLine], columns: int = 42,
                  logo: Path | None = None) -> QImage:
     """A white strip of thermal paper with ``lines`` on it (12 px per column)."""
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    font.setStyleHint(QFont.StyleHint.Monospace)
-    font.setPixelSize(20)
+    font = mono_font(20)
     char_w, line_h, margin = 12, 26, 24
     width = columns * char_w + 2 * margin
     logo_img = QImage(str(logo)) if logo is not None and logo.exists() else QImage()
@@ -55,7 +63,7 @@ def render_paper(lines: Sequence[PaperLine], columns: int = 42,
         height += 96 if line.barcode else (logo_img.height() + 8 if line.logo else
                                            line_h * (2 if line.big else 1))
     image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(QColor("#fbfaf6"))
+    image.fill(QColor("#ffffff"))
     p = QPainter(image)
     p.setPen(QColor("#1b1b1b"))
     y = margin
@@ -71,8 +79,9 @@ def render_paper(lines: Sequence[PaperLine], columns: int = 42,
         f = QFont(font)
         f.setBold(line.bold)
         h = line_h * (2 if line.big else 1)
-        if line.big:
-            f.setPixelSize(38)
+        if line.big:  # double height, same width
+            f.setPixelSize(40)
+            f.setStretch(50)
         p.setFont(f)
         flags = {"center": Qt.AlignmentFlag.AlignHCenter,
                  "right": Qt.AlignmentFlag.AlignRight}.get(line.align,

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QWidget
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.shift import CashCount, ShiftSettings, make_count, parse_quantity
-from ireti_till.ui.theme import big_font, name
+from ireti_till.ui.theme import big_font, name, set_role
 
 
 class CountWidget(QWidget):
@@ -26,7 +26,7 @@ class CountWidget(QWidget):
         self._totals: dict[int, QLabel] = {}
         half = (len(settings.denominations) + 1) // 2
         for i, denom in enumerate(settings.denominations):
-            col, row = (i // half) * 3, i % half
+            col, row = (i // half) * 4, i % half
             label = QLabel(Money(denom, settings.currency).format(), self)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             field = QLineEdit(self)
@@ -42,6 +42,7 @@ class CountWidget(QWidget):
             field.returnPressed.connect(self.focusNextChild)
             label.setBuddy(field)
             total = QLabel("", self)
+            set_role(total, "muted")
             total.setMinimumWidth(90)
             total.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(label, row, col)
@@ -49,10 +50,11 @@ class CountWidget(QWidget):
             grid.addWidget(total, row, col + 2)
             self.fields[denom] = field
             self._totals[denom] = total
+        grid.setColumnMinimumWidth(3, 40)  # a gutter between the notes and the coins
         self.total = QLabel("", self)
         name(self.total, "count_total")
         self.total.setFont(big_font(18))
-        grid.addWidget(self.total, half, 0, 1, 6)
+        grid.addWidget(self.total, half, 0, 1, 7)
         self._update()
 
     def set_count(self, count: CashCount) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from ireti_till.domain.zreport import ZReport, report_lines
 from ireti_till.ui.dialogs.base import TillDialog
+from ireti_till.ui.printing.receipt_image import mono_font
 from ireti_till.ui.theme import name
 
 
@@ -20,13 +20,10 @@ class ReportDialog(TillDialog):
         self.text = QPlainTextEdit(self)
         name(self.text, "report_text", f"{report.title} of till {report.till_id}")
         self.text.setReadOnly(True)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSize(11)
-        self.text.setFont(font)
+        self.text.setFont(mono_font(15))
         self.text.setPlainText("\n".join(
             line for chunk in report_lines(report, 44) for line in chunk.split("\n")))
-        self.text.setMinimumSize(470, 560)
+        self.text.setMinimumSize(500, 740)
         self.body.addWidget(self.text)
         self.printed = False
         if print_report is not None:
