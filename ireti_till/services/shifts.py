@@ -220,8 +220,12 @@ class ShiftService:
 
     def close(self, actor: str, count: CashCount, *, reason: str = "",
               approval: Approval | None = None,
-              card_queued_approval: Approval | None = None) -> ZReport:
-        """Close with the blind ``count``; returns the numbered, stored Z report."""
+              card_queued_approval: Approval | None = None,
+              reconciliation: tuple[str, ...] = ()) -> ZReport:
+        """Close with the blind ``count``; returns the numbered, stored Z report.
+
+        ``reconciliation``: the summary lines of ``reconcile_day.reconcile`` for this shift
+        (``Reconciliation.lines()``), when Stripe could be asked before closing."""
         self._same_currency(count)
         now = self._clock.now()
         with self._uow() as u:
@@ -254,7 +258,7 @@ class ShiftService:
             closed = u.shifts.get(shift.shift_id)
             assert closed is not None
             z = u.shifts.totals(closed, now)
-            z = replace(z, z_no=z_no)
+            z = replace(z, z_no=z_no, reconciliation=reconciliation)
             u.shifts.add_z(str(uuid.uuid4()), z, now)
             self._record(u, "shift_close", actor, {
                 "shift": shift.shift_id, "z_no": z_no, "counted_minor": count.total.minor,

@@ -26,7 +26,7 @@ from ireti_till.services.printing import PrintQueue
 from ireti_till.services.shifts import ShiftService
 from ireti_till.ui.printing.admin import PrinterAdminDialog, ReprintDialog
 from ireti_till.ui.shift.dialogs import CloseShiftDialog, OpenShiftDialog, PaidDialog
-from ireti_till.ui.shift.report_view import ReportDialog
+from ireti_till.ui.shift.report_view import ReportDialog, save_report_pdf
 
 
 @pytest.fixture
@@ -111,6 +111,8 @@ def test_blind_close_then_z_view(qtbot: QtBot, ledger: Ledger, shifts: ShiftServ
     assert "Z REPORT No 1" in text and "Expected in drawer" in text and "€62.50" in text
     button(view, "report_print").click()
     assert printed == [dialog.z] and view.printed
+    pdf = save_report_pdf(dialog.z, ledger.path.parent / "z.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
 
 
 def test_reprint_dialog_and_printer_admin(qtbot: QtBot, ledger: Ledger) -> None:
