@@ -154,3 +154,25 @@ def test_printer_admin_shows_a_bad_address_and_an_offline_printer(qtbot: QtBot) 
     qtbot.waitUntil(lambda: admin.state.text().startswith("offline"))
     button(admin, "printer_test").click()
     assert "IT-623" in admin.error.text()
+
+
+def test_training_receipts_show_on_screen_from_the_worker_thread(qtbot: QtBot,
+                                                                 ledger: Ledger) -> None:
+    import threading
+
+    from ireti_till.ui.printing.virtual_view import VirtualReceiptView
+
+    with ledger.uow_factory() as u:
+        s = u.sales.add(sale(990, cash=990, tendered=1000))
+        u.commit()
+    printer = VirtualPrinter()
+    view = VirtualReceiptView()
+    qtbot.addWidget(view)
+    printer.listener = view.deliver
+    queue = PrintQueue(ledger.uow_factory, Clock(), printer, till_id="T01", store="Shop")
+    queue.receipt(s, kick=True)
+    with qtbot.waitSignal(view.printed, timeout=5000):
+        threading.Thread(target=queue.run_once).start()
+    qtbot.waitUntil(lambda: view.kicks == 1)
+    pixmap = view.paper.pixmap()
+    assert not pixmap.isNull() and pixmap.height() > 400
