@@ -191,3 +191,16 @@ def test_a_printer_address_that_does_not_answer_is_reported(ledger: Ledger,
     status = EscposPrinter(config).status()
     assert not status.online and "IT-620" not in status.label
     assert "does not answer" in status.detail
+
+
+def test_a_cash_refund_slip_prints_and_opens_the_drawer(ledger: Ledger,
+                                                        printer: EscposPrinterEmulator,
+                                                        clock: Clock) -> None:
+    queue = make_queue(ledger, printer, clock, paper_mm=58)
+    queue.refund("T01-R000001", "T01-000004", "€3.20", ["Cash from the drawer  €3.20"],
+                 cash=True)
+    assert queue.run_once() == 1
+    [slip] = printer.wait_printed(1)
+    assert slip.drawer_pulses == 1 and slip.cuts == 1
+    assert "REFUND" in slip.text and "For receipt T01-000004" in slip.text
+    assert max(len(line.text) for line in slip.lines) <= 32
