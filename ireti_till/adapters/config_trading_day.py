@@ -156,3 +156,45 @@ def read_trading_day(config_path: Path, currency: str) -> TradingDaySettings:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"config.toml cannot be read: {exc}", code="IT-211") from exc
     return parse_trading_day(data, currency, config_path.parent)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def save_printer(config_path: Path, table: dict[str, Any]) -> PrinterConfig:
+    """Check ``table`` (IT-623/IT-213, nothing written if bad), then write it as the
+    ``[printer]`` section of config.toml (replacing the old one; the rest of the file and
+    its comments stay), atomically."""
+    kept = {k: v for k, v in table.items() if k in PRINTER_KEYS and v not in ("", -1)}
+    config = printer_config(_typed("printer", kept, PRINTER_KEYS), config_path.parent)
+    try:
+        text = config_path.read_text(encoding="utf-8-sig") if config_path.exists() else ""
+    except OSError as exc:
+        raise ConfigError(f"config.toml cannot be read: {exc.strerror}", code="IT-211") from exc
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        header = line.strip()
+        if header.startswith("[") and not header.startswith("[["):
+            skipping = header.split("#")[0].strip() == "[printer]"
+        elif header.startswith("[["):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    out += ["", "[printer]", *(f"{k} = {_toml_value(v)}" for k, v in kept.items())]
+    tmp = config_path.with_name(config_path.name + ".tmp")
+    try:
+        tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
+        tomllib.loads(tmp.read_text(encoding="utf-8"))  # never leave a file that won't load
+        tmp.replace(config_path)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"config.toml could not be written: {exc}", code="IT-214") from exc
+    return config

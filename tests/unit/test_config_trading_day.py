@@ -45,3 +45,23 @@ def test_bad_values_name_their_key(data: dict[str, object], code: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_trading_day(data, "EUR")
     assert err.value.code == code
+
+
+def test_the_admin_screen_saves_the_printer_section_and_keeps_the_rest(tmp_path: Path) -> None:
+    from ireti_till.adapters.config_trading_day import save_printer
+
+    path = tmp_path / "config.toml"
+    path.write_text('[store]\ncurrency = "EUR"  # the money\n\n[printer]\nkind = "usb"\n'
+                    'usb = "04b8:0202"\n\n[shift]\ntolerance = "2.00"\n')
+    save_printer(path, {"kind": "network", "host": "10.0.0.7", "port": 9100, "usb": "",
+                        "paper_mm": 58})
+    text = path.read_text()
+    assert 'currency = "EUR"  # the money' in text and 'tolerance = "2.00"' in text
+    assert "usb" not in text and text.count("[printer]") == 1
+    settings = read_trading_day(path, "EUR")
+    assert settings.printer.address == "10.0.0.7:9100" and settings.printer.paper_mm == 58
+    assert settings.shift.tolerance == Money(200, "EUR")
+    before = path.read_text()
+    with pytest.raises(ConfigError) as err:
+        save_printer(path, {"kind": "network", "host": "no such host!"})
+    assert err.value.code == "IT-623" and path.read_text() == before
