@@ -9,6 +9,7 @@ minor units of the shift's currency.
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -138,9 +139,8 @@ def report_lines(z: ZReport, width: int = 42) -> list[str]:
     out.append(_row("  Card sales", str(m(z.card_total)), width))
     out.append(_row("  Card refunds", str(m(-z.card_refunds)), width))
     if z.card_queued:
-        note = f"  {z.card_queued} card operation(s) still queued"
-        out.append(note)
+        out.append(_row("  Card work still queued", str(z.card_queued), width))
         if z.card_queued_accepted_by:
-            out.append(f"  closed anyway, accepted by {z.card_queued_accepted_by}")
-    out += list(z.reconciliation)
+            out.append(f"  accepted by {z.card_queued_accepted_by}"[:width])
+    out += [part for line in z.reconciliation for part in textwrap.wrap(line, width) or [""]]
     return out
