@@ -37,15 +37,21 @@ def day_window(text: str) -> tuple[datetime, datetime]:
 
 
 def _gateway(args: argparse.Namespace, mode: str) -> PaymentGateway:
+    import keyring
+
+    from ireti_till.adapters.config_file import KEYRING_SERVICE, STRIPE_KEY_USER
     from ireti_till.adapters.stripe_gateway import StripeGateway
-    from ireti_till.bootstrap.payments import stripe_key
 
     if args.emulator_url:
         from ireti_till.training.server import DEFAULT_API_KEY
 
         return StripeGateway(DEFAULT_API_KEY, base_url=args.emulator_url, training=True,
                              max_network_retries=1)
-    key = stripe_key(mode) if mode != "training" else None
+    try:
+        key = (keyring.get_password(KEYRING_SERVICE, STRIPE_KEY_USER.format(mode=mode))
+               if mode != "training" else None)
+    except keyring.errors.KeyringError:  # no usable keyring on this machine
+        key = None
     if not key:
         raise TillError("No Stripe key for this till (training mode): give --emulator-url, or "
                         "set the key with `ireti-till stripe-key set`", code="IT-651")

@@ -129,3 +129,17 @@ def test_a_clean_day_exits_0_and_a_bad_date_has_its_code(
     assert command.main(["--data-dir", str(data_dir), "--date", "04/12/2026"],
                         gateway_factory=lambda: emulator_gateway) == 2
     assert "IT-650" in capsys.readouterr().err
+
+
+def test_the_command_reaches_a_standalone_emulator_or_says_why_not(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    today = datetime.now().astimezone().date().isoformat()
+    assert command.main(["--data-dir", str(data_dir), "--date", today]) == 2
+    assert "IT-651" in capsys.readouterr().err  # training mode, no key, no emulator
+    emulator = Emulator.start(EmulatorConfig(rate_limit=None))
+    try:
+        assert command.main(["--data-dir", str(data_dir), "--date", today,
+                             "--emulator-url", emulator.base_url]) == 0
+    finally:
+        emulator.stop()
+    assert "0 payments and 0 refunds matched, 0 mismatch(es)" in capsys.readouterr().out
