@@ -232,6 +232,9 @@ class ShiftService:
             shift = self._live(u)
             if shift.state is ShiftState.OPEN:
                 self._cas(u, shift.shift_id, ShiftState.OPEN, ShiftState.CLOSING)
+            if u.shifts.open_sales(self.till_id):
+                raise ShiftError("A sale is still being paid on this till: finish or void it, "
+                                 "then close the shift", code="IT-612")
             x = u.shifts.totals(shift, now)
             accepted = None
             if x.card_queued:

@@ -193,6 +193,27 @@ def test_close_with_queued_card_work_needs_acceptance_and_the_z_says_so(
 def test_every_shown_code_is_documented() -> None:
     doc = Path(__file__).parents[2].joinpath("docs", "troubleshooting.md").read_text()
     for code in ("IT-601", "IT-602", "IT-603", "IT-604", "IT-605", "IT-606", "IT-607",
-                 "IT-608", "IT-609", "IT-610", "IT-611"):
+                 "IT-608", "IT-609", "IT-610", "IT-611", "IT-612", "IT-620", "IT-621",
+                 "IT-622", "IT-623", "IT-624", "IT-626", "IT-627", "IT-640", "IT-641",
+                 "IT-642", "IT-650", "IT-651", "IT-652", "IT-660"):
         assert f"IT-{code[3:]}" in doc, code
     assert issubclass(ShiftError, TillError)
+
+
+def test_a_sale_still_being_paid_stops_the_close(ledger: Ledger, shifts: ShiftService) -> None:
+    shift = shifts.open("ada", count())
+    conn = sqlite3.connect(ledger.path)
+    stamp = shift.opened_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    conn.execute("INSERT INTO tender_sales (sale_id, till_id, currency, total_minor, state, "
+                 "sale_json, created_at, updated_at) VALUES ('s1', 'T01', 'EUR', 500, 'open', "
+                 "'{}', ?, ?)", (stamp, stamp))
+    conn.commit()
+    with pytest.raises(ShiftError) as err:
+        shifts.close("ada", count())
+    assert err.value.code == "IT-612"
+    assert shifts.current().state is ShiftState.OPEN  # type: ignore[union-attr]
+    conn.execute("UPDATE tender_sales SET state = 'voided', updated_at = ? WHERE sale_id = 's1'",
+                 (stamp,))
+    conn.commit()
+    conn.close()
+    assert shifts.close("ada", count()).voided_sales == 1

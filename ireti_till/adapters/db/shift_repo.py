@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from ireti_till.adapters.db import models_shift as m
@@ -109,6 +109,12 @@ class SqlShiftRepository:
             counts.c.shift_id == shift_id, counts.c.purpose == purpose,
         ).order_by(counts.c.denomination_minor.desc())).all()
         return CashCount(currency, tuple((int(d), int(q)) for d, q in rows))
+
+    def open_sales(self, till_id: str) -> int:
+        """Sales of this till still being tendered (not completed, not voided)."""
+        return int(self._conn.execute(text(
+            "SELECT count(*) FROM tender_sales WHERE till_id = :till AND state = 'open'"),
+            {"till": till_id}).scalar_one())
 
     # reports ---------------------------------------------------------------------------
     def totals(self, shift: Shift, now: datetime) -> ZReport:
