@@ -35,7 +35,8 @@ class PrintQueue:
     def __init__(self, uow: PrintUowFactory, clock: Clock, printer: PrinterPort | None, *,
                  till_id: str, store: str, address: tuple[str, ...] = (), tax_id: str = "",
                  footer: str = "", width: int = 42, mail: MailPort | None = None,
-                 audit: object | None = None, kick_max_age: float = 12.0) -> None:
+                 audit: object | None = None, kick_max_age: float = 12.0,
+                 mark: Callable[[str, int], None] | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self.printer = printer
@@ -45,6 +46,7 @@ class PrintQueue:
         self.width = width
         self._audit = audit
         self.kick_max_age = kick_max_age
+        self._mark_receipt = mark  # ReceiptMark.record: the number is now on paper
         self._lock = threading.Lock()
         self.wake: Callable[[], None] = lambda: None  # the worker sets this (run soon)
 
@@ -59,7 +61,12 @@ class PrintQueue:
 
     def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> PrintJob:
         """The receipt job of ``sale`` for the checkout's transaction (see ``job``)."""
+        self._note_number(sale)
         return self.job("receipt", sale.receipt_code, self._receipt_ops(sale), kick=kick)
+
+    def _note_number(self, sale: CompletedSale) -> None:
+        if self._mark_receipt is not None and not sale.training:
+            self._mark_receipt(sale.till_id, sale.receipt_no)
 
     def enqueue(self, kind: str, ref: str, ops: list[Op], *, kick: bool = False,
                 copy: bool = False, channel: str = "printer", target: str | None = None,
@@ -75,6 +82,7 @@ class PrintQueue:
 
     def receipt(self, sale: CompletedSale, *, kick: bool = False) -> PrintJob:
         """The sale's receipt (``kick``: a cash tender opens the drawer with it)."""
+        self._note_number(sale)
         return self.enqueue("receipt", sale.receipt_code, self._receipt_ops(sale), kick=kick)
 
     def email_receipt(self, sale: CompletedSale, address: str) -> PrintJob:

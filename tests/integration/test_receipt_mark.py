@@ -74,3 +74,23 @@ def test_a_damaged_mark_is_an_error_not_a_fresh_start(data_dir: Path) -> None:
     with pytest.raises(LedgerError) as err:
         mark.read()
     assert err.value.code == "IT-660"
+
+
+def test_queuing_a_receipt_raises_the_mark(data_dir: Path) -> None:
+    from trading_day_support import Clock
+
+    from ireti_till.adapters.printers.virtual import VirtualPrinter
+    from ireti_till.services.printing import PrintQueue
+
+    mark = ReceiptMark(data_dir)
+    ledger = open_ledger(data_dir)
+    try:
+        queue = PrintQueue(ledger.uow_factory, Clock(), VirtualPrinter(), till_id="T01",
+                           store="Shop", mark=mark.record)
+        with ledger.uow_factory() as u:
+            s = u.sales.add(sale(100, cash=100))
+            u.commit()
+        queue.receipt(s)
+    finally:
+        ledger.close()
+    assert mark.read() == {"T01": 1}
