@@ -204,3 +204,31 @@ def test_a_cash_refund_slip_prints_and_opens_the_drawer(ledger: Ledger,
     assert slip.drawer_pulses == 1 and slip.cuts == 1
     assert "REFUND" in slip.text and "For receipt T01-000004" in slip.text
     assert max(len(line.text) for line in slip.lines) <= 32
+
+
+def test_a_serial_printer_prints_the_same_receipt(ledger: Ledger, clock: Clock) -> None:
+    from tests.fixtures.escpos_printer import SerialPrinterEmulator
+
+    with SerialPrinterEmulator() as serial_printer:
+        config = PrinterConfig(kind="serial", serial_device=serial_printer.device,
+                               baudrate=19200, timeout=2.0, paper_mm=58)
+        queue = PrintQueue(ledger.uow_factory, clock, EscposPrinter(config), till_id="T01",
+                           store="Ireti Corner Shop", width=config.width)
+        queue.receipt(stored_sale(ledger), kick=True)  # type: ignore[arg-type]
+        assert queue.run_once() == 1
+        assert serial_printer.wait_cuts(1)
+        job = serial_printer.job
+    assert job.barcodes == ["{BT01-000001"] and job.drawer_pulses == 1
+    assert "Ireti Corner Shop" in job.text and job.status_queries == 6
+
+
+def test_a_usb_printer_that_is_not_there_is_reported_not_raised(ledger: Ledger,
+                                                                clock: Clock) -> None:
+    config = PrinterConfig(kind="usb", usb_vendor=0x04B8, usb_product=0x0202)
+    printer = EscposPrinter(config)
+    assert not printer.status().online
+    queue = PrintQueue(ledger.uow_factory, clock, printer, till_id="T01", store="Shop")
+    queue.test_print()
+    assert queue.run_once() == 0
+    assert "IT-620" in (queue.jobs()[0].last_error or "")
+    assert "USB 04b8:0202" in (queue.jobs()[0].last_error or "")

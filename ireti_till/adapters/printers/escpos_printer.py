@@ -78,9 +78,13 @@ def _open(config: PrinterConfig) -> Any:
     return device
 
 
-def _byte(device: Any, query: bytes) -> int | None:
+def _byte(device: Any, query: bytes, serial_line: bool = False) -> int | None:
     try:
-        answer = device.query_status(query)
+        if serial_line:  # python-escpos waits for 16 bytes (a whole timeout) on serial
+            device._raw(query)
+            answer = device.device.read(1)
+        else:
+            answer = device.query_status(query)
     except Exception:  # noqa: BLE001 - a printer that does not answer status queries
         return None
     return answer[0] if answer else None
@@ -105,8 +109,9 @@ class EscposPrinter:
     def _status(self, device: Any) -> PrinterStatus:
         if not self.config.status_queries:
             return PrinterStatus(online=True)
-        online, cause, paper = (_byte(device, q) for q in (ONLINE_QUERY, CAUSE_QUERY,
-                                                            PAPER_QUERY))
+        serial_line = self.config.kind == "serial"
+        online, cause, paper = (_byte(device, q, serial_line)
+                                for q in (ONLINE_QUERY, CAUSE_QUERY, PAPER_QUERY))
         if paper is None:
             paper_state = None
         elif paper & 0x60 == 0x60:
