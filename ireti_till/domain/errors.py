@@ -9,6 +9,7 @@ screen: what happened and what to do next. Areas:
 - ``IT-3xx`` card payments, Stripe, readers
 - ``IT-4xx`` staff, PINs, overrides, refunds, audit
 - ``IT-5xx`` operations: backups, bundles, health
+- ``IT-6xx`` the trading day: shifts, cash, printing, drawer, reports, reconciliation
 - ``IT-7xx`` back office and sync (server, enrolment, feed, catalog, cross-till refunds)
 
 Modules raise ``TillError`` subclasses; the UI shows ``str(error)``, which includes the code.

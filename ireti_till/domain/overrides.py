@@ -29,6 +29,9 @@ class OverrideKind(StrEnum):
     NO_SALE_DRAWER = "no_sale_drawer"
     REFUND_ABOVE_LIMIT = "refund_above_limit"
     SIGN_OUT_UNSENT = "sign_out_unsent"  # signing out while card operations wait to be sent
+    PAID_ABOVE_LIMIT = "paid_above_limit"  # paid in/out above the shift's limit
+    CASH_OVER_SHORT = "cash_over_short"  # closing count off by more than the tolerance
+    CLOSE_CARD_QUEUED = "close_card_queued"  # closing a shift while card work is queued
 
     @property
     def label(self) -> str:
@@ -42,6 +45,9 @@ _LABELS: Final[dict[OverrideKind, str]] = {
     OverrideKind.NO_SALE_DRAWER: "Open the drawer (no sale)",
     OverrideKind.REFUND_ABOVE_LIMIT: "Refund above the limit",
     OverrideKind.SIGN_OUT_UNSENT: "Sign out with card operations unsent",
+    OverrideKind.PAID_ABOVE_LIMIT: "Paid in/out above the limit",
+    OverrideKind.CASH_OVER_SHORT: "Cash over/short above the tolerance",
+    OverrideKind.CLOSE_CARD_QUEUED: "Close the shift with card work queued",
 }
 
 #: The role an approver needs for each kind (configurable per store through ``OverrideRules``).

@@ -53,6 +53,7 @@ class Sale(Base):
         CheckConstraint("length(currency) = 3", name="currency_code"),
         Index("uq_sales_till_receipt", "till_id", "receipt_no", unique=True),
         Index("ix_sales_completed_at", "completed_at"),
+        Index("ix_sales_shift_id", "shift_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID text
@@ -68,6 +69,7 @@ class Sale(Base):
     total_minor: Mapped[int] = mapped_column(Integer)
     change_minor: Mapped[int] = mapped_column(Integer)
     training: Mapped[bool] = mapped_column(Boolean)
+    shift_id: Mapped[str | None] = mapped_column(String(36))  # stamped: 0008_trading_day
 
 
 class SaleLine(Base):

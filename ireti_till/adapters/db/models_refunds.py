@@ -26,6 +26,7 @@ class Refund(Base):
         Index("uq_refunds_override", "override_id", unique=True),
         Index("ix_refunds_sale", "sale_id"),
         Index("ix_refunds_requester_at", "requester_id", "created_at"),
+        Index("ix_refunds_shift_id", "shift_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -41,6 +42,7 @@ class Refund(Base):
     receipt: Mapped[bool] = mapped_column(Boolean)
     rules: Mapped[str] = mapped_column(String(500))  # matrix rules that matched, "; "-joined
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    shift_id: Mapped[str | None] = mapped_column(String(36))  # stamped: 0008_trading_day
 
 
 class RefundLeg(Base):

@@ -1,7 +1,7 @@
 """Back-office feed: an append-only record of what the ledger records, filled by triggers.
 
 Revision ID: 0009_backoffice_feed
-Revises: 0006_refunds
+Revises: 0008_trading_day
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from ireti_till.adapters import backoffice_feed_triggers as feed
 
 revision: str = "0009_backoffice_feed"
-down_revision: str | None = "0006_refunds"
+down_revision: str | None = "0008_trading_day"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
