@@ -133,14 +133,15 @@ def test_in_process_option_is_kept(data_dir: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_stripe_is_imported_without_aiohttp() -> None:
-    """A new process (stripe picks its async client once, at import)."""
+    """A new process (stripe picks its async client once, at import: never aiohttp's; httpx's
+    is fine, the till loads httpx anyway for its back-office client)."""
     code = textwrap.dedent("""
         import sys
         from ireti_till.composition import tricks
         tricks.import_stripe_sync_only()
         import stripe._http_client as http
         print("stripe" in sys.modules, "aiohttp" in sys.modules,
-              http._default_async_client is http.NoImportFoundAsyncClient)
+              http._default_async_client is not http.AIOHTTPClient)
         try:
             import aiohttp  # still importable by anything else that wants it
             print("importable")
