@@ -99,31 +99,21 @@ def test_numbers_are_assigned_above_the_floor_and_kept(ledger: Ledger) -> None:
     assert [it.seq for it in store.next_batch(5, floor_seq=100)] == [101]
 
 
-def test_trading_day_tables_like_0008_are_fed_when_0009_runs_after_it(ledger: Ledger) -> None:
-    """Mimics h5's 0008_trading_day (shifts without updated_at; sales stamped with shift_id
-    by an AFTER INSERT trigger), then installs the feed triggers as 0009 would after it."""
+def test_trading_day_tables_are_fed(ledger: Ledger) -> None:
+    """0009 runs after 0008_trading_day: shifts and the shift stamp on sales are fed."""
     from tests.backoffice.helpers import make_sale
 
-    live = "SELECT id FROM shifts WHERE till_id = NEW.till_id AND state IN ('open', 'closing')"
     with ledger.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE shifts (id TEXT PRIMARY KEY, till_id TEXT, state TEXT, "
-                          "opened_at TEXT, closed_at TEXT)"))
-        conn.execute(text("ALTER TABLE sales ADD COLUMN shift_id TEXT"))
-        conn.execute(text("DROP TRIGGER sales_no_update"))
-        conn.execute(text(f"CREATE TRIGGER sales_stamp_shift AFTER INSERT ON sales WHEN "
-                          f"NEW.shift_id IS NULL AND EXISTS ({live}) BEGIN UPDATE sales SET "
-                          f"shift_id = ({live}) WHERE id = NEW.id; END"))
-        for table in ("shifts", "sales"):
-            triggers.uninstall(conn, table)
-            assert triggers.install(conn, table)
-        conn.execute(text("INSERT INTO shifts VALUES ('sh1', 'T01', 'open', :t, NULL)"),
-                     {"t": TS})
+        conn.execute(text("INSERT INTO shifts (id, till_id, state, currency, opened_by, "
+                          "opened_at, float_minor) VALUES ('sh1', 'T01', 'open', 'EUR', "
+                          "'ada', :t, 0)"), {"t": TS})
     with ledger.uow_factory() as uow:
         sale = uow.sales.add(make_sale("T01"))
         uow.commit()
     with ledger.engine.begin() as conn:
         conn.execute(text("UPDATE shifts SET state = 'closing'"))
-        conn.execute(text("UPDATE shifts SET state = 'closed', closed_at = :t"), {"t": TS})
+        conn.execute(text("UPDATE shifts SET state = 'closed', closed_by = 'ada', "
+                          "closed_at = :t, counted_minor = 0, expected_minor = 0"), {"t": TS})
     feed = _feed(ledger)
     shifts = [(key, p["state"]) for kind, key, p in feed if kind == "shift"]
     assert shifts == [("shift:sh1:open", "open"), ("shift:sh1:closing", "closing"),
