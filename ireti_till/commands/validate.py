@@ -20,9 +20,16 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ireti_till.domain.errors import TillError
+
+if TYPE_CHECKING:
+    from ireti_till.validation.case import Case
+    from ireti_till.validation.env import Env
+    from ireti_till.validation.report import Result
 
 LIVE_PREFIXES = ("sk_live_", "rk_live_")
 
@@ -86,7 +93,7 @@ def _stripe_key(stripe_test: bool) -> tuple[str, str] | int:
     return key, "Stripe test mode"
 
 
-def _run(args: argparse.Namespace, cases: list[object]) -> int:
+def _run(args: argparse.Namespace, cases: list[Case]) -> int:
     from ireti_till.validation.env import Env
     from ireti_till.validation.report import (
         junit,
@@ -131,7 +138,7 @@ def _run(args: argparse.Namespace, cases: list[object]) -> int:
     return 1 if any(r.status == "FAIL" for r in results) else 0
 
 
-def _execute(env: object, cases: list[object], line: object) -> list:  # type: ignore[type-arg]
+def _execute(env: Env, cases: list[Case], line: Callable[[Result], str]) -> list[Result]:
     from ireti_till.validation.report import run_cases
 
-    return run_cases(env, cases, progress=lambda r: print(line(r), flush=True))  # type: ignore[arg-type, operator]
+    return run_cases(env, cases, progress=lambda r: print(line(r), flush=True))

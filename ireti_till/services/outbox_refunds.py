@@ -40,7 +40,8 @@ def send_refund(ctx: PaymentContext, op: Operation) -> tuple[RefundInfo | None, 
     intent_id, amount = op.intent_id, op.amount.minor
     return attempt_call(lambda: ctx.gateway.create_refund(
         intent_id, idempotency_key=op.key, amount_minor=amount, reason=params.get("reason"),
-        metadata={"refund_id": params.get("refund_id", "")}))
+        metadata={"refund_id": params.get("refund_id", ""),
+                  "attempt_id": str(op.attempt_id or ""), "till_id": ctx.till_id}))
 
 
 def read_refund(ctx: PaymentContext, op: Operation) -> tuple[Reading, str]:

@@ -16,6 +16,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,10 +43,10 @@ class Case:
     category: str = ""  # filled in by the registry
 
 
-def _modules() -> list[object]:
+def _modules() -> list[ModuleType]:
     from ireti_till.validation import categories
 
-    found = []
+    found: list[ModuleType] = []
     for info in sorted(pkgutil.iter_modules(categories.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             found.append(importlib.import_module(f"{categories.__name__}.{info.name}"))
@@ -56,8 +57,8 @@ def registry() -> list[tuple[Category, list[Case]]]:
     """Every category with its cases, in order; checks that ids are unique and well formed."""
     out: list[tuple[Category, list[Case]]] = []
     for module in _modules():
-        category: Category = getattr(module, "CATEGORY")
-        cases: list[Case] = getattr(module, "CASES")
+        category: Category = module.CATEGORY
+        cases: list[Case] = module.CASES
         out.append((category, [Case(c.id, c.purpose, c.check, c.stripe_test, category.key)
                                for c in cases]))
     out.sort(key=lambda pair: pair[0].order)

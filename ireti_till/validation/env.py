@@ -218,10 +218,13 @@ def copy_till(source: Path, data_dir: Path, db_path: Path) -> str:
         src = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
         dst = sqlite3.connect(db_path)
         try:
-            cols = [r[1] for r in src.execute("PRAGMA table_info(products)")]
-            rows = src.execute(f"SELECT {', '.join(cols)} FROM products").fetchall()
+            mine = {r[1] for r in dst.execute("PRAGMA table_info(products)")}
+            cols = [r[1] for r in src.execute("PRAGMA table_info(products)")
+                    if r[1] in mine and str(r[1]).isidentifier()]  # names from the schema
+            names = ", ".join(f'"{c}"' for c in cols)
+            rows = src.execute(f"SELECT {names} FROM products").fetchall()  # noqa: S608
             marks = ", ".join("?" for _ in cols)
-            dst.executemany(f"INSERT OR REPLACE INTO products ({', '.join(cols)}) "
+            dst.executemany(f"INSERT OR REPLACE INTO products ({names}) "  # noqa: S608
                             f"VALUES ({marks})", rows)
             dst.commit()
             copied.append(f"catalog ({len(rows)} products)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ireti_till.validation.case import Case, Category
-from ireti_till.validation.env import S, Crash, Env, sale
+from ireti_till.validation.env import Crash, Env, S, sale
 
 CATEGORY = Category("crash", "Crash recovery", 40,
                     "The process is stopped at each fault point of a card sale (before and "

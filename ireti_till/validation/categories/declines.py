@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ireti_till.validation.case import EMULATOR_ONLY, Case, Category
-from ireti_till.validation.env import S, Env, sale
+from ireti_till.validation.env import Env, S, sale
 
 CATEGORY = Category("declines", "Declines and reader errors", 20,
                     "Every decline Stripe test cards produce and every reader failure: the "
@@ -82,7 +82,7 @@ def stripe_500_on_create(env: Env) -> str:
     assert st.state is S.CAPTURED, st
     n = len(env.core.ctx.gateway.search_intents({"attempt_id": str(st.attempt_id)}))
     assert n == 1, f"{n} PaymentIntents for one attempt"
-    return f"one HTTP 500 on create, retried with the same key: captured (exactly {n} PaymentIntent)"
+    return f"one HTTP 500 on create, retried with the same key: captured ({n} PaymentIntent)"
 
 
 CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ireti_till.domain.money import Money
 from ireti_till.validation.case import EMULATOR_ONLY, Case, Category
-from ireti_till.validation.env import S, Env, sale
+from ireti_till.validation.env import Env, S, sale
 
 CATEGORY = Category("offline", "Offline and the queue", 30,
                     "The reader or Stripe unreachable: card tender off with a plain reason, "
@@ -50,7 +50,7 @@ def capture_queued(env: Env) -> str:
 
 
 def queue_summary(env: Env) -> str:
-    st, queued = _failed_capture(env)
+    _st, queued = _failed_capture(env)
     summ = env.core.queue_summary()
     kinds = sorted({i.kind for i in summ.items})
     assert summ.count == queued and summ.oldest_age_s is not None, summ
@@ -123,7 +123,7 @@ def connection_reset_create(env: Env) -> str:
 
 
 def resolve_records_who(env: Env) -> str:
-    st, _ = _failed_capture(env)
+    _st, _ = _failed_capture(env)
     item = env.core.queue_summary().items[0]
     env.core.resolve(item.op_id, "validation: captured by hand", "supervisor-1")
     rows = env.sql("SELECT state FROM payment_outbox WHERE op_id = ?", str(item.op_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
 from ireti_till.validation.case import EMULATOR_ONLY, Case, Category
-from ireti_till.validation.env import S, Env, sale
+from ireti_till.validation.env import Env, S, sale
 
 CATEGORY = Category("payments", "Payments", 10,
                     "Cash and card sales from basket to receipt: amounts, capture, metadata and "
