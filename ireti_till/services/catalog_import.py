@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Collection, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol, TextIO, TypeVar
+from typing import Any, Final, Protocol, TextIO, TypeVar
 
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.errors import AuthorisationError, InputError
@@ -36,11 +37,11 @@ T = TypeVar("T")
 
 
 class _AuditedUnitOfWork(Protocol):
+    """A unit of work with the catalog and the audit log (the ledger's ``SqlUnitOfWork``)."""
+
     catalog: CatalogRepository
     audit: AuditRepository
 
-    def __enter__(self) -> _AuditedUnitOfWork: ...
-    def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
 
 COLUMNS: Final = ("sku", "gtin", "name", "price", "tax_code", "active")
@@ -284,7 +285,7 @@ def authorise_import(actor: StaffMember) -> None:
 
 
 def import_csv_audited(
-    uow_factory: Callable[[], _AuditedUnitOfWork],
+    uow_factory: Callable[[], AbstractContextManager[Any]],
     audit: AuditLog,
     stream: TextIO,
     *,
@@ -304,7 +305,8 @@ def import_csv_audited(
     if report.errors and not skip_invalid:
         raise ImportRejected(report.errors, report.rows)
     written = 0
-    with uow_factory() as uow:
+    with uow_factory() as entered:
+        uow: _AuditedUnitOfWork = entered
         for start in range(0, len(report.products), _BATCH):
             written += uow.catalog.upsert_many(report.products[start:start + _BATCH])
         audit.append(uow.audit, "catalog_import", actor.user_id, {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sqlite3
 from collections.abc import Callable
@@ -105,7 +106,10 @@ def truncation(env: Env) -> str:
     head = env.staff.audit.checkpoint()
     assert head is not None
     path = _copy(env, "truncate")
-    _tamper(path, f"DELETE FROM audit_log WHERE seq > {int(head[0]) - 2}")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    conn.execute("DELETE FROM audit_log WHERE seq > ?", (int(head[0]) - 2,))
+    conn.close()
     ok, text = _verify(env, path, anchor=head)
     assert not ok, f"truncation not found: {text}"
     return f"last 2 entries removed: {text}"
@@ -132,10 +136,8 @@ def export_recorded(env: Env) -> str:
 def failed_sign_in_recorded(env: Env) -> str:
     before = len(env.staff.audit.search(AuditFilter(kind="sign_in_failed", limit=100000)))
     who = env.member(Role.SUPERVISOR)
-    try:
+    with contextlib.suppress(TillError):
         env.staff.staff.sign_in("000000", who.user_id)
-    except TillError:
-        pass
     after = len(env.staff.audit.search(AuditFilter(kind="sign_in_failed", limit=100000)))
     assert after == before + 1, (before, after)
     return "a wrong PIN adds one sign_in_failed entry"

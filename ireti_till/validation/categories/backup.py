@@ -140,6 +140,8 @@ def refuses_queued(env: Env) -> str:
 
 
 def restores(env: Env) -> str:
+    for item in env.core.queue_summary().items:  # the runbook: resolve, then restore
+        env.core.resolve(item.op_id, "validation: settled before restore", "validate")
     record, _ = _service(env).back_up_now()
     target, live = _target(env, "ok")
     seen: list[str] = []
