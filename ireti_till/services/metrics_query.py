@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 

@@ -20,7 +20,7 @@ from ireti_till.domain.metrics import Counter
 from ireti_till.ui.ops.menu_paths import MENU_PATHS
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 COMMAND = re.compile(r"ireti-till((?:[ \t]+(?:[a-z][a-z-]*|--?[a-z][a-z-]*))*)")
 MENU = re.compile(r"(?:\*\*|\"|“)([A-Z][A-Za-z]+ > [^*\"”\n]+?)(?:\*\*|\"|”)")
 METRIC = re.compile(r"`((?:payment|refund|reader|queue|events|stripe|outbox)\.[a-z_.]+)`")
