@@ -81,6 +81,9 @@ class Env:
         self._staff: Any = None
         self._gateway: Any = None
         self.notes: dict[str, object] = {}
+        # metric hooks (tests and benchmarks): PaymentContext(observe=), StripeGateway(on_call=)
+        self.observe: Callable[[str, float, dict[str, str]], None] | None = None
+        self.on_call: Callable[[str, float, str | None], None] | None = None
 
     @property
     def stripe_test(self) -> bool:
@@ -93,7 +96,7 @@ class Env:
             from ireti_till.adapters.stripe_gateway import StripeGateway
 
             self._gateway = StripeGateway(self.key, base_url=self.base_url, training=True,
-                                          max_network_retries=1)
+                                          max_network_retries=1, on_call=self.on_call)
         return self._gateway
 
     def make_core(self, crash: Callable[[str], None] | None = None) -> PaymentsCore:
@@ -101,7 +104,7 @@ class Env:
         from ireti_till.adapters.db.payments_uow import SqlPaymentUnitOfWorkFactory
 
         return PaymentsCore(SqlPaymentUnitOfWorkFactory(self.engine), self.gateway,
-                            SystemClock(), TILL, crash=crash)
+                            SystemClock(), TILL, crash=crash, observe=self.observe)
 
     @property
     def core(self) -> PaymentsCore:
