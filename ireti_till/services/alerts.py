@@ -25,9 +25,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from ireti_till.domain.alerts import Alert, AlertFacts, AlertRules, evaluate
+from ireti_till.domain.alerts import Alert, AlertFacts, AlertRules, Severity, evaluate
 from ireti_till.domain.errors import AuthorisationError
 from ireti_till.domain.staff import Role, StaffMember
+from ireti_till.services.health import CheckResult, Status
 from ireti_till.services.health_facts import HealthProbe
 
 log = logging.getLogger(__name__)
@@ -196,3 +197,14 @@ def doctor_lines(service: AlertService) -> list[str]:
     return [f"alert {a.alert.severity.value.upper()}: {a.alert.title}: {a.alert.message} "
             f"(see {a.alert.link}){' [acknowledged]' if a.acknowledged_by else ''}"
             for a in alerts]
+
+
+def alert_checks(service: AlertService) -> list[CheckResult]:
+    """The active alerts as doctor check lines (WARN, or FAIL for critical ones), each with
+    its runbook procedure as the fix."""
+    out = []
+    for a in service.evaluate():
+        status = Status.FAIL if a.alert.severity is Severity.CRITICAL else Status.WARN
+        out.append(CheckResult(f"alert {a.alert.key}", status, a.alert.message,
+                               f"{a.alert.title}: follow {a.alert.link}"))
+    return out or [CheckResult("alerts", Status.OK, "no alert rule is raised")]
