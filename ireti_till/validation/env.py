@@ -8,6 +8,7 @@ a failure to build is that case's failure, not a crash.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -132,8 +133,13 @@ class Env:
 
             secrets = SecretStore(self.data_dir, training=True)
             secrets.use_keyring = False
+            # scrypt at a cheap cost: the cases check behaviour (who may do what, lockout,
+            # salting), benchmarks/bench_pin.py checks the real cost; a throwaway pepper
+            from ireti_till.adapters.pin_hash import ScryptPinHasher
+
+            hasher = ScryptPinHasher(os.urandom(32), n=2**10, r=8)
             ctx = build_staff_context(self.engine, self.data_dir, training=True, till_id=TILL,
-                                      clock=SystemClock(), secrets=secrets)
+                                      clock=SystemClock(), secrets=secrets, hasher=hasher)
             ctx.staff.ensure_demo_staff()
             self._staff = ctx
         return self._staff

@@ -53,9 +53,10 @@ def _bundle(env: Env) -> zipfile.ZipFile:
     logs.mkdir(exist_ok=True)
     (logs / "ireti-till.log").write_text(json.dumps(
         {"msg": f"key {CANARY} pin=482913 card 4242424242424242"}) + "\n", encoding="utf-8")
-    (env.data_dir / "config.toml").write_text(
-        "[staff]\nmax_failed_pins = 5\n", encoding="utf-8") if not (
-        env.data_dir / "config.toml").exists() else None
+    if not (env.data_dir / "config.toml").exists():
+        from ireti_till.adapters.config_file import write_default
+
+        write_default(env.data_dir / "config.toml")  # the commented default a till writes
     target = env.root / f"bundle-{datetime.now(UTC):%H%M%S%f}.zip"
     sources = LocalBundleSources(env.data_dir, metrics_csv=metrics_csv_for(env.data_dir),
                                  health=health_for(env.data_dir), audit=lambda: None)
@@ -180,6 +181,32 @@ def export_sales(env: Env) -> str:
     return f"{n} sales exported as CSV ({len(lines)} lines)"
 
 
+def config_loads(env: Env) -> str:
+    from ireti_till.adapters.config_alerts import load_alert_rules
+    from ireti_till.adapters.config_file import load_config
+
+    had = (env.data_dir / "config.toml").exists()
+    config = load_config(env.data_dir)  # writes the commented default when there is none
+    rules = load_alert_rules(env.data_dir)
+    which = "the copied" if env.copied and had else "the default"
+    mode = "training" if config.training else "live"
+    return (f"{which} config.toml loads: {config.store.currency}, till "
+            f"{config.store.till_id}, {len(config.store.tax_rates)} tax rate(s), {mode}; "
+            f"alert rules valid (queue {rules.queue_oldest_minutes} min)")
+
+
+def catalog_sound(env: Env) -> str:
+    from ireti_till.adapters.config_file import load_config
+
+    config = load_config(env.data_dir)
+    codes = {r.code for r in config.store.tax_rates}
+    rows = env.sql("SELECT sku, unit_price_minor, currency, tax_code FROM products")
+    bad = [r for r in rows if r[1] <= 0 or r[2] != config.store.currency or r[3] not in codes]
+    assert not bad, f"{len(bad)} products unusable, e.g. {bad[:3]}"
+    return (f"{len(rows)} products: positive prices in {config.store.currency}, known tax "
+            "codes" if rows else "no catalog copied (a fresh throwaway till)")
+
+
 CASES = [
     Case("OPS-01", "Doctor reports on the till with an exit code", doctor_report),
     Case("OPS-02", "Doctor's JSON names a fix for every problem", doctor_guides),
@@ -194,4 +221,7 @@ CASES = [
     Case("OPS-09", "Acknowledging an alert is recorded in the audit trail",
          alert_ack_audited),
     Case("OPS-10", "Sales export to CSV for the accountant", export_sales),
+    Case("OPS-11", "The till's config.toml and alert rules load", config_loads),
+    Case("OPS-12", "Every catalog product has a price, the currency and a known tax code",
+         catalog_sound),
 ]
