@@ -346,8 +346,8 @@ class CardPayments:
                 if o.state is S.AUTHORISED]
             u.commit()
         self.ctx.point("auth.stored")
-        self.ctx.metric("card_approved", 1, amount_minor=str(fresh.amount.minor),
-                        currency=fresh.amount.currency)
+        self.ctx.metric("card_approved", 1, amount_minor=str(a.amount.minor),
+                        currency=a.amount.currency)
         self.ctx.metric("tender_ms", (now - fresh.created_at).total_seconds() * 1000)
         for attempt_id in to_capture:  # capture right after authorisation
             self.outbox.run_for_attempt(attempt_id)
