@@ -24,6 +24,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Final
 
+from ireti_till.adapters.config_alerts import ALERT_KEYS
 from ireti_till.adapters.config_sections import (
     REFUND_KEYS,
     STAFF_KEYS,
@@ -145,8 +146,7 @@ discount_threshold_percent = "10%"    # bigger discounts need a supervisor's PIN
 discount_threshold_amount = ""        # ...and so do discounts above this amount ("" = none)
 
 # Who approves each override: "supervisor" (default) or "admin". Kinds: price_override,
-# discount_above_threshold, void_paid_sale, no_sale_drawer, refund_above_limit,
-# sign_out_unsent (signing out while card operations wait to be sent).
+# discount_above_threshold, no_sale_drawer, refund_above_limit, sign_out_unsent.
 [staff.override_roles]
 # no_sale_drawer = "admin"
 
@@ -213,7 +213,7 @@ _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "stripe": {"mode": str, "location_id": str, "reader_id": str},
     "ui": {"lock_after_minutes": int, "beep": bool},
     "staff": STAFF_KEYS,
-    "refunds": REFUND_KEYS,
+    "refunds": REFUND_KEYS, "alerts": ALERT_KEYS,  # [alerts]: config_alerts.py
 }
 _REQUIRED: Final = {"store": ("currency", "till_id"), "tax_rates": ("code", "rate")}
 # Always fullmatch: "$" would also match before a final newline ("T01\n" is no till id).

@@ -133,6 +133,10 @@ def parse_staff(c: _Checker, raw: dict[str, Any], currency: str,
             raise c.fail(where, f"unknown override '{kind_name:.30}' (known: "
                                 f"{', '.join(k.value for k in OverrideKind)})",
                          code="IT-212") from None
+        if kind is OverrideKind.VOID_PAID_SALE:  # accepted before but never asked for
+            raise c.fail(where, "void_paid_sale is not used: a paid sale is reversed with a "
+                                "refund, approved by the [refunds] rules; delete this line",
+                         code="IT-212")
         if not isinstance(role_name, str) or role_name not in ("supervisor", "admin"):
             raise c.fail(where, "must be \"supervisor\" or \"admin\"")
         roles[kind] = Role(role_name)

@@ -9,7 +9,8 @@ cost of hiding an innocent number. What is hidden:
 - PAN-shaped digit runs: 13 to 19 digits, optionally split by single spaces or dashes, whether
   or not they pass the Luhn check (a mistyped card number is still a card number);
 - PINs: fields whose name is or contains the word ``pin`` (``pin``, ``supervisor_pin``), in
-  ``pin=1234`` / ``"pin": "1234"`` form or as mapping keys;
+  ``pin=1234`` / ``"pin": "1234"`` form or as mapping keys, unless the value is shaped like a
+  setting rather than a PIN (a count under 100 or a boolean: ``max_failed_pins = 5`` stays);
 - passwords, tokens, secrets and API keys given as ``name=value`` or as mapping keys;
 - e-mail addresses.
 
@@ -53,7 +54,36 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za
 _SENSITIVE_KEY = re.compile(rf"(?i)^(?:{_SENSITIVE_NAME}|authorization|stripe_key|key)$")
 
 
+_PIN_IDENT = re.compile(r"(?i)^(?:\w*_)?pins?(?:_\w*)?$")
+_OTHER_SECRET_IDENT = re.compile(
+    r"(?i)^(?:\w*_)?(?:password|passwd|passphrase|secret|token|api_key|apikey|secret_key|"
+    r"private_key|cvc|cvv)(?:_\w*)?$"
+)
+_SETTING_SHAPE = re.compile(r"(?i)^(?:\d{1,2}|true|false|none|null)$")
+
+# Configuration keys whose value is a secret whatever it looks like (the support bundle's
+# config.json); every other key is kept and its value redacted only by its shape.
+SECRET_CONFIG_KEYS = frozenset({
+    "api_key", "apikey", "secret", "secret_key", "stripe_key", "key", "webhook_secret",
+    "password", "passwd", "passphrase", "token", "access_token", "refresh_token",
+    "private_key", "pin", "supervisor_pin", "admin_pin", "authorization", "client_secret",
+})
+
+
+def _pin_setting(name: str, value: object) -> bool:
+    """True for a ``pin``-named field whose value is a setting (a small count, a flag)."""
+    if not _PIN_IDENT.match(name) or _OTHER_SECRET_IDENT.match(name):
+        return False
+    if isinstance(value, bool) or value is None:
+        return True
+    if isinstance(value, int):
+        return 0 <= value < 100
+    return isinstance(value, str) and bool(_SETTING_SHAPE.match(value))
+
+
 def _name_value(match: re.Match[str]) -> str:
+    if _pin_setting(match.group(1), match.group(3)):
+        return match.group(0)
     if _SENSITIVE_IDENT.match(match.group(1)):
         return f"{match.group(1)}{match.group(2)}{REDACTED}"
     return match.group(0)
@@ -97,12 +127,27 @@ def redact_value(value: object) -> object:
         return PAN_MARK if 13 <= len(str(abs(value))) <= 19 else value
     if isinstance(value, Mapping):
         return {
-            str(k): (REDACTED if is_sensitive_key(str(k)) else redact_value(v))
+            str(k): (REDACTED if is_sensitive_key(str(k)) and not _pin_setting(str(k), v)
+                     else redact_value(v))
             for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
         return [redact_value(v) for v in value]
     return redact_text(str(value))
+
+
+def redact_config(value: object) -> object:
+    """Redact parsed configuration: the keys in ``SECRET_CONFIG_KEYS`` are blanked, every other
+    value is kept unless its *shape* is a secret (a Stripe key, a card number, an e-mail)."""
+    if isinstance(value, Mapping):
+        return {
+            str(k): (REDACTED if str(k).strip().lower() in SECRET_CONFIG_KEYS
+                     else redact_config(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact_config(v) for v in value]
+    return redact_value(value)
 
 
 def contains_secret(text: str) -> bool:

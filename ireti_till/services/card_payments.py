@@ -335,7 +335,8 @@ class CardPayments:
         except AttemptMoved as lost:  # authorised already, or cancelled meanwhile: theirs
             return _current(lost)
         self.ctx.point("auth.stored")
-        self.ctx.metric("card_approved", 1)
+        self.ctx.metric("card_approved", 1, amount_minor=str(a.amount.minor),
+                        currency=a.amount.currency)
         self.ctx.metric("tender_ms", (now - moved.created_at).total_seconds() * 1000)
         for attempt_id in to_capture:  # capture right after authorisation
             self.outbox.run_for_attempt(attempt_id)

@@ -17,18 +17,32 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Collection, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Final, TextIO, TypeVar
+from pathlib import Path
+from typing import Any, Final, Protocol, TextIO, TypeVar
 
 from ireti_till.domain.catalog import Product
-from ireti_till.domain.errors import InputError
+from ireti_till.domain.errors import AuthorisationError, InputError
 from ireti_till.domain.gtin import normalise_gtin
 from ireti_till.domain.money import parse_amount
+from ireti_till.domain.staff import Role, StaffMember
 from ireti_till.domain.text import clean_name, clean_sku
-from ireti_till.services.ports import UnitOfWorkFactory
+from ireti_till.services.audit import AuditLog
+from ireti_till.services.ports import CatalogRepository, UnitOfWorkFactory
+from ireti_till.services.staff_ports import AuditRepository
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+
+
+class _AuditedUnitOfWork(Protocol):
+    """A unit of work with the catalog and the audit log (the ledger's ``SqlUnitOfWork``)."""
+
+    catalog: CatalogRepository
+    audit: AuditRepository
+
+    def commit(self) -> None: ...
 
 COLUMNS: Final = ("sku", "gtin", "name", "price", "tax_code", "active")
 REQUIRED: Final = frozenset({"sku", "name", "price", "tax_code"})
@@ -254,3 +268,52 @@ def describe(errors: Iterable[RowError], limit: int = 20) -> list[str]:
     if len(items) > limit:
         out.append(f"... and {len(items) - limit} more")
     return out
+
+
+class CatalogImportRefused(AuthorisationError):
+    """Only an administrator may replace prices and products from a file."""
+
+    code = "IT-570"
+
+
+def authorise_import(actor: StaffMember) -> None:
+    """Raise ``CatalogImportRefused`` unless ``actor`` is an active administrator."""
+    if not actor.active or not actor.role.at_least(Role.ADMIN):
+        raise CatalogImportRefused(
+            f"{actor.name} ({actor.role.value}) may not import the catalog: a catalog import "
+            "changes prices for every sale. Ask an administrator to sign in and import it.")
+
+
+def import_csv_audited(
+    uow_factory: Callable[[], AbstractContextManager[Any]],
+    audit: AuditLog,
+    stream: TextIO,
+    *,
+    actor: StaffMember,
+    source: str,
+    currency: str,
+    tax_codes: Collection[str] | None = None,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """The catalog import a person starts: administrators only, recorded in the audit trail.
+
+    The products and the ``catalog_import`` audit entry commit in one transaction, so an
+    import is never in the catalog without its entry (nor the entry without the import)."""
+    authorise_import(actor)
+    report = validate_rows(stream, currency=currency, tax_codes=tax_codes, progress=progress)
+    if report.errors and not skip_invalid:
+        raise ImportRejected(report.errors, report.rows)
+    written = 0
+    with uow_factory() as entered:
+        uow: _AuditedUnitOfWork = entered
+        for start in range(0, len(report.products), _BATCH):
+            written += uow.catalog.upsert_many(report.products[start:start + _BATCH])
+        audit.append(uow.audit, "catalog_import", actor.user_id, {
+            "source": Path(source).name, "rows": report.rows, "imported": written,
+            "skipped": len(report.errors)})
+        if progress is not None:
+            progress(2 * report.rows, 2 * report.rows)
+        uow.commit()
+    audit.checkpoint()
+    return ImportResult(written, len(report.errors), report.errors, report.rows)

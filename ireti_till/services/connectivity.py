@@ -78,5 +78,8 @@ class ConnectivityMonitor:
             if new.stripe_online:
                 self._fails = 0
             came_back = new.card_enabled and not self.state.card_enabled
+            dropped = self.state.card_enabled and not new.card_enabled
             self.state = new
+        if dropped:
+            self.ctx.metric("reader_disconnect", 1)
         return new, came_back

@@ -7,6 +7,12 @@ event already seen, minus a small overlap) and applies each event it has not see
 PaymentIntents; it can only confirm what the outbox was going to do (a capture or cancel
 that landed before its answer was lost) or flag an attempt for reconciliation (an
 authorisation that Stripe cancelled, e.g. it lapsed). It never charges anything.
+
+Refunds: Stripe may accept a refund as ``pending`` and fail it days later (the card was
+closed). ``refund.failed``, ``refund.updated`` and ``charge.refund.updated`` with a failed or
+cancelled refund move our refund operation (found through the refund's ``attempt_id`` and
+``refund_id`` metadata) to ``failed``: the refund leg shows failed, the amount stops counting
+as refunded, and the queue panel asks a supervisor to pay the customer another way.
 """
 
 from __future__ import annotations
@@ -25,7 +31,12 @@ from ireti_till.services.payment_port import EventInfo
 from ireti_till.services.payment_store_port import PaymentUnitOfWork
 
 TYPES: Final = ("payment_intent.succeeded", "payment_intent.canceled",
-                "payment_intent.amount_capturable_updated", "payment_intent.payment_failed")
+                "payment_intent.amount_capturable_updated", "payment_intent.payment_failed",
+                "refund.failed", "refund.updated", "charge.refund.updated")
+REFUND_FAILED_STATUSES: Final = frozenset({"failed", "canceled"})
+REFUND_FAILED_TASK: Final = ("Stripe failed this refund after accepting it ({status}); the "
+                             "customer has NOT been refunded: pay them another way (cash), "
+                             "then resolve this item")
 OVERLAP_S: Final = 300  # events can be stamped a little out of order
 LOOKBACK: Final = timedelta(days=30)  # Stripe keeps events 30 days
 MAX_PAGES: Final = 50
@@ -88,7 +99,11 @@ class EventsSweep:
             a = uow.payments.get_attempt(UUID(raw))
         except ValueError:
             return False
-        if a is None or a.intent_id != ev.object_id:
+        if a is None:
+            return False
+        if ev.object_type == "refund":
+            return self._apply_refund(uow, a.attempt_id, ev)
+        if a.intent_id != ev.object_id:
             return False
         now = self.ctx.clock.now()
         if ev.type == "payment_intent.succeeded":
@@ -113,4 +128,21 @@ class EventsSweep:
                         reason="Stripe cancelled the authorisation before capture")
                     log.error("attempt %s: authorisation cancelled at Stripe", a.attempt_id)
                     return True
+        return False
+
+    def _apply_refund(self, uow: PaymentUnitOfWork, attempt_id: UUID, ev: EventInfo) -> bool:
+        if ev.object_status not in REFUND_FAILED_STATUSES:
+            return False
+        ours = ev.object_metadata.get("refund_id")
+        for op in uow.payments.operations_for_attempt(attempt_id):
+            if (op.kind is OperationKind.REFUND and dict(op.params).get("refund_id") == ours
+                    and op.state in (OperationState.DONE, OperationState.PENDING,
+                                     OperationState.RECONCILE)):
+                task = REFUND_FAILED_TASK.format(status=ev.object_status)
+                uow.payments.save_operation(replace(
+                    op, state=OperationState.FAILED, last_error=f"{ev.object_id}: {task}"))
+                log.error("refund %s for attempt %s failed at Stripe after acceptance",
+                          ours, attempt_id)
+                self.ctx.metric("refunds_failed", 1)
+                return True
         return False

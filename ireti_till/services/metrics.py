@@ -170,6 +170,19 @@ class MetricsRecorder:
                 self.count(Counter.PAYMENT_ATTEMPTS, n=int(value))
             elif name == "card_approved":
                 self.count(Counter.PAYMENT_APPROVED, n=int(value))
+                if labels.get("amount_minor", "").isdigit():
+                    self.count(Counter.PAYMENT_AMOUNT,
+                               {"currency": labels.get("currency", "?").upper()},
+                               int(labels["amount_minor"]))
+            elif name == "refund_sent":
+                if labels.get("amount_minor", "").isdigit():
+                    self.count(Counter.REFUND_AMOUNT,
+                               {"currency": labels.get("currency", "?").upper()},
+                               int(labels["amount_minor"]))
+            elif name == "refunds_failed":
+                self.count(Counter.REFUNDS_FAILED, n=int(value))
+            elif name == "reader_disconnect":
+                self.count(Counter.READER_DISCONNECTS, n=int(value))
             elif name == "card_declined":
                 self.payment_declined(labels.get("decline_code"))
             elif name == "event_sweep_lag_s":
@@ -188,6 +201,12 @@ class MetricsRecorder:
                 self.count(name, labels or None, int(value))
 
         return observe
+
+    def queue_state(self, depth: int, oldest_age_s: float | None, refunds_pending: int) -> None:
+        """Gauges for the payment queue (the ops scheduler samples them every minute)."""
+        self.gauge(Counter.QUEUE_DEPTH, float(depth))
+        self.gauge(Counter.QUEUE_OLDEST_AGE_S, float(oldest_age_s or 0.0))
+        self.gauge(Counter.REFUNDS_PENDING, float(refunds_pending))
 
     # -- flushing -------------------------------------------------------------------------
     def pending(self) -> int:
@@ -259,3 +278,24 @@ class MetricsRecorder:
             room = max(0, self._max_pending - len(self._pending))
             self.dropped += max(0, len(restored) - room)
             self._pending[:0] = restored[:room]
+
+
+class _QueueItemLike(Protocol):
+    kind: str
+    state: str
+
+
+class _QueueLike(Protocol):
+    count: int
+    oldest_age_s: float | None
+    items: tuple[Any, ...]
+
+
+def record_queue_gauges(recorder: MetricsRecorder, summary: _QueueLike) -> None:
+    """Sample ``PaymentsCore.queue_summary()`` into the queue gauges.
+
+    Wiring (the lead): in the ops scheduler, every minute before the flush:
+    ``record_queue_gauges(recorder, payments.core.queue_summary())``."""
+    pending = sum(1 for i in summary.items
+                  if getattr(i, "kind", "") == "refund" and getattr(i, "state", "") != "failed")
+    recorder.queue_state(summary.count, summary.oldest_age_s, pending)

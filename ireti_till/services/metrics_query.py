@@ -14,6 +14,7 @@ import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -86,6 +87,7 @@ class MetricsView:
     refund_amounts: tuple[tuple[str, int], ...]  # (currency, minor units)
     reader_disconnects: int
     gauges: tuple[tuple[str, float], ...]  # latest value of each gauge in the window
+    payment_amounts: tuple[tuple[str, int], ...] = ()  # (currency, minor units) approved
 
 
 def _percentiles(hist: Any) -> dict[float, int]:
@@ -117,6 +119,7 @@ class MetricsQuery:
         declines: dict[str, int] = {}
         errors: dict[str, int] = {}
         refund_amounts: dict[str, int] = {}
+        payment_amounts: dict[str, int] = {}
         totals: dict[str, int] = {}
         for bucket, name, labels, value in self._source.counters(resolution, since, until):
             totals[name] = totals.get(name, 0) + value
@@ -133,6 +136,9 @@ class MetricsQuery:
             elif name == Counter.REFUND_AMOUNT:
                 currency = parse_label_key(labels).get("currency", "?")
                 refund_amounts[currency] = refund_amounts.get(currency, 0) + value
+            elif name == Counter.PAYMENT_AMOUNT:
+                currency = parse_label_key(labels).get("currency", "?")
+                payment_amounts[currency] = payment_amounts.get(currency, 0) + value
         latest: dict[str, tuple[int, float]] = {}
         for bucket, name, labels, level in self._source.gauges(resolution, since, until):
             key = name if not labels else f"{name}{{{labels}}}"
@@ -164,6 +170,7 @@ class MetricsQuery:
             refund_amounts=tuple(sorted(refund_amounts.items())),
             reader_disconnects=totals.get(Counter.READER_DISCONNECTS, 0),
             gauges=tuple(sorted((k, v) for k, (_b, v) in latest.items())),
+            payment_amounts=tuple(sorted(payment_amounts.items())),
         )
 
     @staticmethod
@@ -185,10 +192,10 @@ def view_to_csv(view: MetricsView) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["section", "window", view.window.value])
-    w.writerow(["series", "bucket_start_utc_minute", "attempts", "approved", "success_rate",
+    w.writerow(["series", "bucket_start_local", "attempts", "approved", "success_rate",
                 "tender_p50_ms", "tender_p95_ms", "tender_p99_ms"])
     for p in view.series:
-        w.writerow(["series", p.bucket_start, p.attempts, p.approved,
+        w.writerow(["series", local_time(p.bucket_start), p.attempts, p.approved,
                     "" if p.success_rate is None else f"{p.success_rate:.4f}",
                     _blank(p.tender_p50_ms), _blank(p.tender_p95_ms), _blank(p.tender_p99_ms)])
     w.writerow(["latency", "op", "count", "p50_ms", "p95_ms", "p99_ms", "max_ms"])
@@ -204,9 +211,16 @@ def view_to_csv(view: MetricsView) -> str:
     w.writerow(["refunds", "count", view.refunds, "failed", view.refunds_failed])
     for currency, minor in view.refund_amounts:
         w.writerow(["refund_amount", currency, minor])
+    for currency, minor in view.payment_amounts:
+        w.writerow(["payment_amount", currency, minor])
     for name, value in view.gauges:
         w.writerow(["gauge", name, value])
     return out.getvalue()
+
+
+def local_time(minute: int) -> str:
+    """A Unix minute as this computer's local time, ISO 8601 with its UTC offset."""
+    return datetime.fromtimestamp(minute * 60, UTC).astimezone().isoformat(timespec="minutes")
 
 
 def _blank(value: int | None) -> str | int:

@@ -38,9 +38,14 @@ def send_refund(ctx: PaymentContext, op: Operation) -> tuple[RefundInfo | None, 
     assert op.intent_id is not None and op.amount is not None
     params = dict(op.params)
     intent_id, amount = op.intent_id, op.amount.minor
-    return attempt_call(lambda: ctx.gateway.create_refund(
+    info, outcome = attempt_call(lambda: ctx.gateway.create_refund(
         intent_id, idempotency_key=op.key, amount_minor=amount, reason=params.get("reason"),
-        metadata={"refund_id": params.get("refund_id", "")}))
+        metadata={"refund_id": params.get("refund_id", ""),
+                  "attempt_id": str(op.attempt_id or ""), "till_id": ctx.till_id}))
+    if info is not None and op.tries == 0:  # first send only: a replay is not a new refund
+        ctx.metric("refund_sent", 1, amount_minor=str(amount), currency=op.amount.currency,
+                   status=str(getattr(info, "status", "")))
+    return info, outcome
 
 
 def read_refund(ctx: PaymentContext, op: Operation) -> tuple[Reading, str]:

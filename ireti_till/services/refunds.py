@@ -12,9 +12,9 @@ trusted) and commits the refund, its legs and lines, one outbox row per card leg
 the audit entry together. Cash legs are paid from the drawer: the leg is the cash-out record.
 
 What counts as "refunded so far" for a payment is every leg ever committed against it,
-whatever its state: pending legs (queued offline) reserve their amount, and so do failed
-ones until a supervisor deals with them in the queue panel. That is what makes "never more
-than a payment has left" hold while refunds are still on their way.
+except failed ones: pending legs (queued offline) reserve their amount (so "never more than
+a payment has left" holds while refunds are on their way); a leg Stripe failed, at once or
+later (events sweep), does not count, so the customer can be paid another way.
 """
 
 from __future__ import annotations
@@ -171,7 +171,8 @@ class RefundService:
         for r in records:
             for leg in r.legs:
                 key = leg.payment_ref or ""
-                refunded[key] = refunded.get(key, 0) + leg.amount.minor
+                failed = leg.state is LegState.FAILED  # Stripe failed it: not refunded
+                refunded[key] = refunded.get(key, 0) + (0 if failed else leg.amount.minor)
                 if leg.state is LegState.PENDING:
                     pending[key] = pending.get(key, 0) + leg.amount.minor
         attempts = {a.intent_id: a for a in u.payments.attempts_for_sale(sale.sale_id)

@@ -29,7 +29,12 @@ from datetime import datetime
 from typing import Protocol
 
 from ireti_till.domain.errors import OperationsError
-from ireti_till.domain.redaction import contains_secret, redact_text, redact_value
+from ireti_till.domain.redaction import (
+    contains_secret,
+    redact_config,
+    redact_text,
+    redact_value,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +113,7 @@ def build_bundle(
     sections: list[tuple[str, Callable[[], Iterable[bytes] | None]]] = [
         ("database.json", lambda: [_json_bytes(sources.database())]),
         ("versions.json", lambda: [_json_bytes(sources.versions())]),
-        ("config.json", lambda: [_json_bytes(sources.config())]),
+        ("config.json", lambda: [_json_bytes(redact_config(sources.config()))]),
         ("queue.json", lambda: _optional(sources.queue_summary())),
         ("audit.json", lambda: _optional(sources.audit_verification())),
         ("metrics.csv", lambda: [redact_text(sources.metrics_csv()).encode("utf-8")]),

@@ -1,4 +1,4 @@
-"""Status bar: TRAINING/LIVE badge, Stripe, reader, queue, cashier.
+"""Status bar: TRAINING/LIVE badge, Stripe, reader, queue, alerts, cashier.
 
 Stripe, reader and queue are placeholders until the sync worker (issue 4) publishes
 through ``UiBridge``; they already show what they will show, in words.
@@ -6,9 +6,13 @@ through ``UiBridge``; they already show what they will show, in words.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from ireti_till.services.alerts import ActiveAlert
 from ireti_till.ui.bridge import (
     QUEUED,
     Connectivity,
@@ -28,7 +32,18 @@ def _fmt_age(seconds: float) -> str:
     return f"{seconds / 3600:.0f} h"
 
 
+class _ClickableLabel(QLabel):
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
+
 class TillStatusBar(QStatusBar):
+    #: the alerts label was clicked (the main window opens View > Alerts…)
+    alerts_clicked = Signal()
+
     def __init__(self, training: bool, cashier: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         name(self, "status_bar")
@@ -38,8 +53,12 @@ class TillStatusBar(QStatusBar):
         self.stripe = self._label("status_stripe")
         self.reader = self._label("status_reader")
         self.queue = self._label("status_queue")
+        self.alerts = _ClickableLabel(self)
+        name(self.alerts, "status_alerts")
+        self.alerts.setMinimumHeight(28)
+        self.alerts.clicked.connect(self.alerts_clicked)
         self.cashier = self._label("status_cashier")
-        for widget in (self.mode, self.stripe, self.reader, self.queue):
+        for widget in (self.mode, self.stripe, self.reader, self.queue, self.alerts):
             self.addWidget(widget)
         self.addPermanentWidget(self.cashier)
         self.set_training(training)
@@ -49,6 +68,7 @@ class TillStatusBar(QStatusBar):
                                      else "Waiting for the first check"))
         self.set_reader(ReaderStatus("", "not set up", "No card reader is set up for this till"))
         self.set_queue(QueueStatus(None))
+        self.set_alerts(())
         self.set_cashier(cashier)
 
     def _label(self, object_name: str) -> QLabel:
@@ -100,6 +120,23 @@ class TillStatusBar(QStatusBar):
         self.queue.setText(text)
         self.queue.setToolTip(tip)
         self.queue.setStyleSheet(f"color: {DANGER};" if status.failing else "")
+
+    def set_alerts(self, active: Sequence[ActiveAlert]) -> None:
+        """Show the active alerts (frozen values from the alert service, via a signal)."""
+        open_ = [a for a in active if not a.acknowledged_by]
+        if not active:
+            self.alerts.setText("")
+            self.alerts.setToolTip("No alerts")
+            self.alerts.setVisible(False)
+            return
+        first = (open_ or list(active))[0].alert
+        more = f" (+{len(active) - 1})" if len(active) > 1 else ""
+        self.alerts.setText(f"⚠ {first.title}{more}")
+        self.alerts.setToolTip("\n".join(f"{a.alert.title}: {a.alert.message} — see "
+                                         f"{a.alert.link}" for a in active))
+        self.alerts.setAccessibleDescription(f"{len(active)} alerts. {first.message}")
+        self.alerts.setStyleSheet(f"color: {DANGER};" if open_ else f"color: {MUTED};")
+        self.alerts.setVisible(True)
 
     def set_cashier(self, cashier: str) -> None:
         self.cashier.setText(f"Cashier: {cashier}")

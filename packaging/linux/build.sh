@@ -11,6 +11,7 @@
 #   IRETI_MINISIGN_KEY   minisign secret key file (IRETI_MINISIGN_PASSWORD optional)
 # Outputs:  DIR/bundle/ireti-till/            the one-folder app
 #           DIR/release/ireti-till-V-linux-ARCH.tar.gz, ireti-till_V_DEBARCH.deb,
+#           DIR/release/ireti-till-V-sbom.cdx.json   CycloneDX SBOM of the build environment
 #           SHA256SUMS, SHA256SUMS.asc, *.sig, *.minisig
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,6 +64,17 @@ echo "== deb"
 "$PYTHON" "$HERE/make_deb.py" --bundle "$OUT/bundle/ireti-till" --version "$VERSION" \
     --out "$RELEASE" --arch "$DEB_ARCH" --compress "$DEB_COMPRESS" \
     ${DEB_LEVEL:+--level "$DEB_LEVEL"}
+echo "== SBOM (CycloneDX)"
+SBOM="$RELEASE/ireti-till-$VERSION-sbom.cdx.json"
+if "$PYTHON" -c "import cyclonedx_py" 2>/dev/null; then
+    "$PYTHON" -m cyclonedx_py environment --output-reproducible --of JSON \
+        --pyproject "$ROOT/pyproject.toml" --mc-type application -o "$SBOM" "$PYTHON"
+elif [ "$REQUIRE_SIGNING" = 1 ]; then
+    echo "build.sh: a release needs the SBOM: pip install 'cyclonedx-bom>=4.4,<8'" >&2
+    exit 4
+else
+    echo "== cyclonedx-bom not installed: no SBOM (a release build refuses this)"
+fi
 t2=$(date +%s)
 
 if [ -n "${IRETI_GPG_KEY:-}" ] || [ -n "${IRETI_MINISIGN_KEY:-}" ]; then
@@ -73,7 +85,7 @@ elif [ "$REQUIRE_SIGNING" = 1 ]; then
     exit 3
 else
     echo "== no signing key given: writing SHA256SUMS only (unsigned)"
-    (cd "$RELEASE" && sha256sum -- *.tar.gz *.deb > SHA256SUMS)
+    (cd "$RELEASE" && shopt -s nullglob && sha256sum -- *.tar.gz *.deb *.cdx.json > SHA256SUMS)
 fi
 t3=$(date +%s)
 du -s --block-size=1M "$OUT/bundle/ireti-till" | awk '{print "bundle size (MiB): " $1}'

@@ -8,12 +8,12 @@
 #   SHA256SUMS.asc (armoured, detached) and ARTIFACT.sig (binary, detached) for each artifact
 # minisign (when IRETI_MINISIGN_KEY names a secret key file; IRETI_MINISIGN_PASSWORD is
 # piped in if the key is encrypted): SHA256SUMS.minisig and ARTIFACT.minisig
-# Artifacts: *.tar.gz *.deb *.exe *.msi *.dmg *.zip *.pkg directly in DIR.
+# Artifacts: *.tar.gz *.deb *.exe *.msi *.dmg *.zip *.pkg *.cdx.json (SBOM) directly in DIR.
 set -euo pipefail
 DIR="${1:?usage: sign.sh DIR}"
 cd "$DIR"
 shopt -s nullglob
-ARTIFACTS=(*.tar.gz *.deb *.exe *.msi *.dmg *.zip *.pkg)
+ARTIFACTS=(*.tar.gz *.deb *.exe *.msi *.dmg *.zip *.pkg *.cdx.json)
 if [ ${#ARTIFACTS[@]} -eq 0 ]; then
     echo "sign.sh: no artifacts in $DIR" >&2
     exit 2

@@ -16,6 +16,7 @@ from ireti_till.ui.ops.bundle_dialog import BundleWriterFn, SupportBundleDialog
 from ireti_till.ui.ops.health_view import HealthView
 
 if TYPE_CHECKING:  # the panel pulls in pyqtgraph and numpy (~40 MB): imported on first open
+    from ireti_till.ui.ops.alerts_panel import Acknowledge, AlertsBridge, AlertsPanel
     from ireti_till.ui.ops.metrics_panel import MetricsPanel
 
 
@@ -27,6 +28,10 @@ class OpsServices:
     can_view_metrics: Callable[[], bool] = lambda: True
     #: cheap status lines for the metrics panel; default: the full health run's checks
     panel_status: Callable[[], Sequence[CheckResult]] | None = None
+    #: View > Alerts…: the bridge the alert service reports through, and acknowledge(key)
+    #: (the composition root binds it to AlertService.acknowledge with the signed-in person)
+    alerts_bridge: AlertsBridge | None = None
+    acknowledge_alert: Acknowledge | None = None
 
 
 _KEEP: dict[int, OpsMenu] = {}
@@ -41,6 +46,9 @@ class OpsMenu:
         self.metrics_panel: MetricsPanel | None = None
         self.health_view: HealthView | None = None
         self.bundle_dialog: SupportBundleDialog | None = None
+        self.alerts_panel: AlertsPanel | None = None
+        self.alerts_action = self._action("Alerts…", "action_alerts", None, self.open_alerts)
+        self.alerts_action.setVisible(services.alerts_bridge is not None)
         self.metrics_action = self._action("Payment metrics", "action_metrics", "Ctrl+M",
                                            self.open_metrics)
         self.health_action = self._action("Till health…", "action_health", None,
@@ -82,6 +90,18 @@ class OpsMenu:
         self._show(self.metrics_panel)
         self.metrics_panel.refresh()
 
+    def open_alerts(self) -> None:
+        services = self._services
+        if services.alerts_bridge is None or services.acknowledge_alert is None:
+            return
+        if self.alerts_panel is None:
+            from ireti_till.ui.ops.alerts_panel import AlertsPanel
+
+            self.alerts_panel = AlertsPanel(services.alerts_bridge, services.acknowledge_alert,
+                                            parent=self._window)
+            self.alerts_panel.resize(900, 320)
+        self._show(self.alerts_panel)
+
     def open_health(self) -> None:
         if self.health_view is None:
             self.health_view = HealthView(self._services.run_health, parent=self._window)
@@ -96,11 +116,13 @@ class OpsMenu:
 
 
 def install_ops_menu(window: QMainWindow, services: OpsServices) -> OpsMenu:
-    """Add View > Payment metrics (Ctrl+M), Help > Till health…, Help > Support bundle…."""
+    """Add View > Payment metrics (Ctrl+M), View > Alerts…, Help > Till health…, Help >
+    Support bundle…."""
     ops = OpsMenu(window, services)
     bar = window.menuBar()
     view_menu = _menu(bar, "&View", "menu_view")
     view_menu.addAction(ops.metrics_action)
+    view_menu.addAction(ops.alerts_action)
     help_menu = _menu(bar, "&Help", "menu_help")
     help_menu.addAction(ops.health_action)
     help_menu.addAction(ops.bundle_action)

@@ -169,7 +169,9 @@ class MetricsPanel(QWidget):
                                    for s in view.latency])
         _fill(self.declines_table, view.declines_by_code)
         _fill(self.errors_table, view.errors_by_category)
-        other: list[tuple[str, object]] = [(f"refunded {c}", m) for c, m in view.refund_amounts]
+        other: list[tuple[str, object]] = [(f"card payments {c}", _money(m, c))
+                                           for c, m in view.payment_amounts]
+        other += [(f"refunded {c}", _money(m, c)) for c, m in view.refund_amounts]
         other += list(view.gauges)
         _fill(self.other_table, other)
         lines = [f"{c.status.name} {c.name}: {c.summary}" for c in checks
@@ -193,3 +195,12 @@ class MetricsPanel(QWidget):
         except OSError as exc:
             self.summary.setText(f"Export failed: {exc.strerror or exc} (IT-502 if the disk is "
                                  "full)")
+
+
+def _money(minor: int, currency: str) -> str:
+    from ireti_till.domain.money import Money
+
+    try:
+        return Money(minor, currency).format()
+    except (ValueError, TypeError):
+        return f"{minor} (minor units, {currency})"

@@ -20,7 +20,9 @@ from ireti_till.ui.theme import name
 
 SCREEN_WIDTH_PX = 380
 STATE_TEXT = {
-    LegState.PAID: "paid out", LegState.PENDING: "pending", LegState.SUCCEEDED: "refunded",
+    # A card refund Stripe accepted may still fail later (events sweep): "sent", never
+    # "refunded", on the paper the customer keeps.
+    LegState.PAID: "paid out", LegState.PENDING: "pending", LegState.SUCCEEDED: "sent to card",
     LegState.FAILED: "FAILED - see supervisor", LegState.RESOLVED: "resolved by supervisor",
 }
 
@@ -60,6 +62,10 @@ def refund_rows(record: RefundRecord, store: StoreSettings, sale_code: str | Non
         rows += [Row("space"), Row("center", "Card refund pending: it is sent when the",
                                    size=13),
                  Row("center", "till is online; banks take 5-10 days.", size=13)]
+    elif any(leg.state is LegState.SUCCEEDED for leg in record.legs):
+        rows += [Row("space"), Row("center", "Card refund sent to your bank; it",
+                                   size=13),
+                 Row("center", "usually appears within 5-10 days.", size=13)]
     rows += [Row("rule"), Row("lr", "Reason", record.reason[:32], size=13)]
     if record.approver_id:
         rows.append(Row("lr", "Approved", "supervisor (recorded)", size=13))

@@ -1,0 +1,1 @@
+"""The staging checklist behind ``ireti-till validate`` (see ``case.py`` and ``categories/``)."""

@@ -1,0 +1,1 @@
+"""One module per validation category: ``CATEGORY`` and ``CASES`` (see ``validation.case``)."""
