@@ -37,15 +37,17 @@ def _lines() -> list[tuple[str, int, str]]:
     return out
 
 
-def _help(words: tuple[str, ...]) -> str:
+def _help(words: tuple[str, ...], sub: tuple[str, ...] = ()) -> str:
+    """The command's --help; ``sub``: its own sub-command (``server cert``), if any."""
     module = cli.COMMANDS[words][0] if hasattr(cli, "COMMANDS") else None
     assert module, words
     import importlib
 
     main = importlib.import_module(module).main
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
-        main(["--help"])
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()), \
+            contextlib.suppress(SystemExit):
+        main([*sub, "--help"])
     return buf.getvalue()
 
 
@@ -69,7 +71,9 @@ def test_every_command_and_option_named_in_the_docs_exists() -> None:
             if key is None:
                 problems.append(f"{doc}:{n}: no command `ireti-till {' '.join(words[:2])}`")
                 continue
-            text = helps.setdefault(key, _help(key))
+            sub = tuple(words[len(key):len(key) + 1])  # server *cert* --out
+            sub = () if not sub or sub[0].startswith("-") else sub
+            text = helps.setdefault(key + sub, _help(key, sub))
             for opt in (w for w in words[len(key):] if w.startswith("--")):
                 if opt not in text:
                     problems.append(f"{doc}:{n}: `ireti-till {' '.join(key)}` has no {opt}")
