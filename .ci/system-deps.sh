@@ -11,6 +11,9 @@ PKGS=(
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1
   # python venv on bare Debian
   python3-venv
+  # the back-office tests: a real PostgreSQL server (started by the tests as a throwaway
+  # cluster) and headless Chromium with its driver for the back-office page
+  postgresql chromium chromium-driver
 )
 if [[ "${IRETI_WITH_PACKAGING:-1}" == "1" && -f packaging/linux/build-deps.txt ]]; then
   mapfile -t extra < <(grep -vE '^\s*(#|$)' packaging/linux/build-deps.txt)

@@ -19,12 +19,18 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from ireti_till.adapters.clock import SystemClock
+from ireti_till.adapters.custody import ChainedAnchor, FileAnchor
 from ireti_till.adapters.db.engine import make_engine
 from ireti_till.adapters.db.ledger import DB_FILENAME
 from ireti_till.adapters.db.staff_repo import SqlStaffUnitOfWorkFactory
 from ireti_till.adapters.secrets import AUDIT_KEY, SecretStore, SecretStoreAnchor
 from ireti_till.domain.errors import OperationsError
 from ireti_till.services.audit import AuditLog
+
+
+def ledger_anchor(secrets: SecretStore, data_dir: Path) -> ChainedAnchor:
+    """The audit anchor kept in the keyring and in the custody file beside the ledger."""
+    return ChainedAnchor(SecretStoreAnchor(secrets), FileAnchor(data_dir))
 
 
 def _key(secrets: SecretStore) -> bytes:
@@ -41,11 +47,14 @@ def record_restore(data_dir: Path, kind: str, actor: str, details: Mapping[str, 
     try:
         if not inspect(engine).has_table("audit_log"):
             raise OperationsError("the restored ledger has no audit log yet", code="IT-462")
-        anchor = SecretStoreAnchor(secrets)
+        anchor = ledger_anchor(secrets, data_dir)
         previous = anchor.load()
-        audit = AuditLog(SqlStaffUnitOfWorkFactory(engine), key, SystemClock(), anchor)
-        row = audit.record(kind, actor, {**details,
-                                         "previous_anchor_seq": previous[0] if previous else None})
+        uow_factory = SqlStaffUnitOfWorkFactory(engine)
+        audit = AuditLog(uow_factory, key, SystemClock(), anchor)
+        with uow_factory() as uow:  # an authorised truncation: the anchor moves to it
+            row = audit.append(uow.audit, kind, actor, {
+                **details, "previous_anchor_seq": previous[0] if previous else None})
+            uow.commit()
         anchor.save(row.seq, row.link)
     finally:
         engine.dispose()
@@ -66,7 +75,7 @@ def verify_for_bundle(data_dir: Path) -> dict[str, object] | None:
         if not inspect(engine).has_table("audit_log"):
             return None
         audit = AuditLog(SqlStaffUnitOfWorkFactory(engine, read_only=True), key, SystemClock(),
-                         SecretStoreAnchor(secrets))
+                         ledger_anchor(secrets, data_dir))
         result = audit.verify()
     finally:
         engine.dispose()

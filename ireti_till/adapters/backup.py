@@ -10,7 +10,6 @@ SHA-256, integrity verdict and sale count (``doctor`` reads it for "last verifie
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import logging
@@ -20,13 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from ireti_till.domain.errors import OperationsError
+from ireti_till.adapters import custody
+from ireti_till.domain.errors import LedgerError, OperationsError
 from ireti_till.services.backup import (
     BACKUP_FAILED,
     DISK_FULL,
+    SOURCE_INCOMPLETE,
     VERIFY_FAILED,
     BackupRecord,
-    CandidateInfo,
 )
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,7 @@ def sha256_of(path: Path) -> str:
 
 
 def _is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return isinstance(exc, sqlite3.Error) and "disk is full" in str(exc)
+    return custody.is_disk_full(exc)
 
 
 def _count_sales(conn: sqlite3.Connection) -> int | None:
@@ -86,20 +84,53 @@ def integrity(conn: sqlite3.Connection) -> str:
 def copy_database(source: Path, dest: Path) -> tuple[str, int | None]:
     """Online-copy ``source`` to ``dest`` (a fresh path) and check it; returns (verdict, sales).
 
-    ``dest`` ends up as one self-contained file (journal_mode=DELETE)."""
+    ``dest`` ends up as one self-contained file (journal_mode=DELETE), mode 0600.
+    The verdict is "ok" only for a complete ledger: integrity ok *and* every table a ledger
+    has (an emptied or crafted file is "incomplete: ...", never a good copy)."""
+    verdict, sales, _facts = copy_ledger(source, dest)
+    return verdict, sales
+
+
+def ledger_facts(conn: sqlite3.Connection) -> dict[str, object]:
+    """What a sidecar records about a ledger copy: revisions, till ids and the audit head."""
+    tables = custody.table_names(conn)
+    facts: dict[str, object] = {"revisions": sorted(
+        r[0] for r in conn.execute("SELECT version_num FROM alembic_version"))
+        if "alembic_version" in tables else []}
+    till_ids: set[str] = set()
+    for table in ("sales", "receipt_counters"):
+        if table in tables:
+            till_ids |= {str(r[0]) for r in conn.execute(
+                f"SELECT DISTINCT till_id FROM {table}")}  # noqa: S608 - fixed names
+    facts["till_ids"] = sorted(till_ids)
+    if "audit_log" in tables:
+        row = conn.execute("SELECT seq, link FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        facts["audit_head"] = [int(row[0]), str(row[1])] if row else None
+    return facts
+
+
+def copy_ledger(source: Path, dest: Path) -> tuple[str, int | None, dict[str, object]]:
+    """``copy_database`` that also returns the copy's ``ledger_facts``."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
     try:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, custody.FILE_MODE)
+        os.close(fd)
+        custody.secure_file(dest)
         dst = sqlite3.connect(dest)
         try:
             _copy_pages(src, dst)
             dst.execute("PRAGMA journal_mode=DELETE")
             verdict = integrity(dst)
             sales = _count_sales(dst)
+            missing = custody.missing_tables(dst)
+            if verdict == "ok" and missing:
+                verdict = f"incomplete: no {', '.join(sorted(missing))} table(s)"
+            facts = ledger_facts(dst) if verdict == "ok" else {}
         finally:
             dst.close()
     finally:
         src.close()
-    return verdict, sales
+    return verdict, sales, facts
 
 
 class SqliteBackupArchive:
@@ -110,6 +141,13 @@ class SqliteBackupArchive:
         self.backup_dir = backup_dir
 
     def create(self, when: datetime) -> BackupRecord:
+        data_dir = self.db_path.parent
+        try:
+            custody.require_ledger(data_dir)
+        except LedgerError as exc:
+            raise OperationsError(
+                f"No backup was made and no old backup was removed: {exc.message}",
+                code=SOURCE_INCOMPLETE) from exc
         if not self.db_path.exists():
             raise OperationsError(
                 f"There is no database at {self.db_path} to back up yet.", code=BACKUP_FAILED
@@ -118,9 +156,14 @@ class SqliteBackupArchive:
         final = self.backup_dir / name
         partial = final.with_name(name + ".partial")
         try:
-            self.backup_dir.mkdir(parents=True, exist_ok=True)
+            custody.make_private_dir(self.backup_dir)
             partial.unlink(missing_ok=True)
-            verdict, sales = copy_database(self.db_path, partial)
+            verdict, sales, facts = copy_ledger(self.db_path, partial)
+            if verdict.startswith("incomplete"):
+                raise OperationsError(
+                    f"The live ledger {self.db_path} is not a complete ledger ({verdict}); no "
+                    "backup was made and no old backup was removed. Do not trade: run "
+                    "`ireti-till doctor` and call support.", code=SOURCE_INCOMPLETE)
             if verdict != "ok":
                 raise OperationsError(
                     f"The backup copy failed its integrity check ({verdict}); it was not kept. "
@@ -129,19 +172,24 @@ class SqliteBackupArchive:
             _fsync_path(partial)
             record = BackupRecord(name, final, when.astimezone(UTC), partial.stat().st_size,
                                   sha256_of(partial), verdict, sales)
+            anchor = custody.FileAnchor(data_dir).load()
+            facts["anchor"] = list(anchor) if anchor else None
+            self._write_sidecar(record, facts)
             partial.replace(final)
-            self._write_sidecar(record)
             _fsync_dir(self.backup_dir)
         except OperationsError:
             partial.unlink(missing_ok=True)
+            final.with_name(name + ".json").unlink(missing_ok=True)
             raise
         except (OSError, sqlite3.Error) as exc:
             partial.unlink(missing_ok=True)
             final.unlink(missing_ok=True)
+            final.with_name(name + ".json").unlink(missing_ok=True)
             if _is_disk_full(exc):
                 raise OperationsError(
-                    f"The disk holding {self.backup_dir} is full: no backup was made. Free some "
-                    "space (old exports, downloads) and back up again; the till keeps trading.",
+                    f"The disk holding {self.backup_dir} is full: no backup was made and no "
+                    "old backup was removed. Free some space (old exports, downloads) and back "
+                    "up again; the till keeps trading and its ledger is not damaged.",
                     code=DISK_FULL,
                 ) from exc
             raise OperationsError(
@@ -151,14 +199,13 @@ class SqliteBackupArchive:
             ) from exc
         return record
 
-    def _write_sidecar(self, record: BackupRecord) -> None:
+    def _write_sidecar(self, record: BackupRecord, facts: dict[str, object]) -> None:
         sidecar = record.path.with_name(record.name + ".json")
-        tmp = sidecar.with_name(sidecar.name + ".partial")
-        tmp.write_text(json.dumps({
+        custody.write_private_json(sidecar, {
             "name": record.name, "created": record.created.isoformat(), "size": record.size,
             "sha256": record.sha256, "integrity": record.integrity, "sales": record.sales,
-        }, indent=2), encoding="utf-8")
-        tmp.replace(sidecar)
+            **facts,
+        })
 
     def records(self) -> list[BackupRecord]:
         out: list[BackupRecord] = []
@@ -181,86 +228,16 @@ class SqliteBackupArchive:
             ))
         return out
 
+    def sale_ids(self, record: BackupRecord) -> frozenset[str] | None:
+        try:
+            conn = sqlite3.connect(f"file:{record.path}?mode=ro", uri=True, timeout=5)
+            try:
+                return frozenset(str(r[0]) for r in conn.execute("SELECT id FROM sales"))
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
+
     def remove(self, record: BackupRecord) -> None:
         record.path.unlink(missing_ok=True)
         record.path.with_name(record.name + ".json").unlink(missing_ok=True)
-
-
-class SqliteRestoreTarget:
-    """Restores into the live ledger file ``db_path`` (the till must not be running)."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
-        self.aside_dir = db_path.parent / ASIDE_DIRNAME
-
-    def inspect(self, candidate: Path) -> CandidateInfo:
-        try:
-            with candidate.open("rb") as handle:
-                header = handle.read(len(SQLITE_MAGIC))
-        except OSError as exc:
-            return CandidateInfo(False, f"the file cannot be read ({exc.strerror or exc})")
-        if header != SQLITE_MAGIC:
-            return CandidateInfo(False, "it is not an SQLite database (wrong file header)")
-        try:
-            conn = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
-            try:
-                verdict = integrity(conn)
-                if verdict != "ok":
-                    return CandidateInfo(False, f"it is damaged (integrity check: {verdict})")
-                tables = {r[0] for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table'")}
-                if "sales" not in tables or "alembic_version" not in tables:
-                    return CandidateInfo(False, "it is a database, but not an Ireti Till ledger")
-                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-                return CandidateInfo(True, "", _count_sales(conn), row[0] if row else None)
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            return CandidateInfo(False, f"it cannot be opened as a database ({exc})")
-
-    def queued_work(self) -> int | None:
-        if not self.db_path.exists():
-            return None
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' "
-                                "AND name='payment_outbox'").fetchone():
-                return None
-            marks = ",".join("?" for _ in _OUTBOX_DONE)
-            row = conn.execute(
-                f"SELECT count(*) FROM payment_outbox WHERE state NOT IN ({marks})",  # noqa: S608
-                _OUTBOX_DONE,
-            ).fetchone()
-            return int(row[0])
-        finally:
-            conn.close()
-
-    def swap_in(self, candidate: Path, when: datetime) -> Path | None:
-        stamp = when.astimezone(UTC).strftime(_STAMP)
-        incoming = self.db_path.with_name(self.db_path.name + ".restoring")
-        aside: Path | None = None
-        try:
-            verdict, _sales = copy_database(candidate, incoming)
-            if verdict != "ok":
-                raise OperationsError(f"The copy of {candidate.name} failed its check "
-                                      f"({verdict}); nothing was changed.", code=VERIFY_FAILED)
-            _fsync_path(incoming)
-            if self.db_path.exists():
-                self.aside_dir.mkdir(parents=True, exist_ok=True)
-                aside = self.aside_dir / f"ledger-before-restore-{stamp}.sqlite3"
-                verdict, _ = copy_database(self.db_path, aside)  # consistent, WAL folded in
-                if verdict != "ok":
-                    log.warning("the database set aside before restore failed its check: %s",
-                                verdict)
-                _fsync_path(aside)
-            for extra in ("-wal", "-shm", "-journal"):
-                Path(str(self.db_path) + extra).unlink(missing_ok=True)
-            incoming.replace(self.db_path)
-            _fsync_dir(self.db_path.parent)
-        except (OSError, sqlite3.Error) as exc:
-            incoming.unlink(missing_ok=True)
-            code = DISK_FULL if _is_disk_full(exc) else BACKUP_FAILED
-            raise OperationsError(
-                f"The restore could not be completed ({exc}); the current database was not "
-                "replaced.", code=code) from exc
-        return aside

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import os
 import platform
 import sqlite3
 import sys
@@ -158,8 +159,10 @@ class ZipBundleWriter:
     def __init__(self, target: Path) -> None:
         self.target = target
         self.partial = target.with_name(target.name + ".partial")
-        self._zip = zipfile.ZipFile(self.partial, "w", compression=zipfile.ZIP_DEFLATED,
-                                    compresslevel=6)
+        fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private
+        os.fchmod(fd, 0o600)
+        self._zip = zipfile.ZipFile(os.fdopen(fd, "w+b"), "w",
+                                    compression=zipfile.ZIP_DEFLATED, compresslevel=6)
 
     def write(self, name: str, chunks: Iterable[bytes]) -> None:
         info = zipfile.ZipInfo(name, date_time=datetime.now(UTC).timetuple()[:6])

@@ -21,7 +21,6 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,10 +28,13 @@ from ireti_till.adapters.config_sections import (
     REFUND_KEYS,
     STAFF_KEYS,
     StaffSettings,
+    parse_rate,
     parse_refunds,
     parse_staff,
+    parse_store_limits,
 )
 from ireti_till.domain.catalog import TaxRate
+from ireti_till.domain.currencies import ISO_CURRENCIES
 from ireti_till.domain.errors import ConfigError
 from ireti_till.domain.refund_policy import RefundMatrix, default_matrix
 from ireti_till.domain.settings import StoreSettings
@@ -92,17 +94,6 @@ class KeyLines:
         return None
 
 
-#: ISO 4217 codes of currencies in use (a typo like "EUO" is caught, not guessed).
-_CURRENCY_CODES: Final = """
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
-BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
-GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
-KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
-MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
-SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
-UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
-"""
-ISO_CURRENCIES: Final = frozenset(_CURRENCY_CODES.split())
 
 DEFAULT_CONFIG: Final = '''\
 # Ireti Till configuration. Written on first start; edit it and restart the till.
@@ -216,7 +207,8 @@ class AppConfig:
 
 _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "store": {"name": str, "address": list, "tax_id": str, "currency": str, "till_id": str,
-              "prices_include_tax": bool, "receipt_footer": str},
+              "prices_include_tax": bool, "receipt_footer": str, "timezone": str,
+              "max_basket_lines": int},
     "tax_rates": {"code": str, "name": str, "rate": str},
     "stripe": {"mode": str, "location_id": str, "reader_id": str},
     "ui": {"lock_after_minutes": int, "beep": bool},
@@ -224,9 +216,9 @@ _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "refunds": REFUND_KEYS,
 }
 _REQUIRED: Final = {"store": ("currency", "till_id"), "tax_rates": ("code", "rate")}
-_TILL_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-_CODE_RE: Final = re.compile(r"^[A-Z0-9]{1,8}$")
-_RATE_RE: Final = re.compile(r"^(\d{1,3})(\.\d{1,4})?\s*%$")
+# Always fullmatch: "$" would also match before a final newline ("T01\n" is no till id).
+_TILL_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,16}")
+_CODE_RE: Final = re.compile(r"[A-Z0-9]{1,8}")
 _SECRET_RE: Final = re.compile(r"^(sk|rk)_(test|live)_")
 _TYPE_NAMES: Final = {str: "text in quotes", bool: "true or false", int: "a whole number",
                       list: "a list like [\"a\", \"b\"]"}
@@ -265,13 +257,6 @@ class _Checker:
         return data
 
 
-def _rate(checker: _Checker, key: Key, text: str) -> Decimal:
-    m = _RATE_RE.match(text.strip())
-    if not m or Decimal(m.group(1) + (m.group(2) or "")) > 100:
-        raise checker.fail(key, f"'{text:.20}' is not a rate; write it like \"20%\" or \"5.5%\"")
-    return Decimal(m.group(1) + (m.group(2) or "")) / 100
-
-
 _Parsed = tuple[StoreSettings, StripeSettings, UiSettings, StaffSettings, RefundMatrix]
 
 
@@ -298,8 +283,9 @@ def _parse(text: str, path: Path) -> _Parsed:
     if currency not in ISO_CURRENCIES:
         raise c.fail(("store", "currency"), f"'{currency:.10}' is not an ISO 4217 currency code "
                                             "(e.g. \"EUR\", \"GBP\", \"USD\")")
-    if not _TILL_RE.match(store["till_id"]):
+    if not _TILL_RE.fullmatch(store["till_id"]):
         raise c.fail(("store", "till_id"), "use 1-16 letters, digits, '-' or '_'")
+    timezone, max_lines = parse_store_limits(c, store)
     address = store.get("address", [])
     if not all(isinstance(a, str) for a in address):
         raise c.fail(("store", "address"), "every address line must be text in quotes")
@@ -308,14 +294,17 @@ def _parse(text: str, path: Path) -> _Parsed:
         raise c.fail(("tax_rates",), "at least one [[tax_rates]] block is needed")
     rates: list[TaxRate] = []
     for i, raw in enumerate(raw_rates):
+        if not isinstance(raw, dict):
+            raise c.fail(("tax_rates",), "write each rate as a [[tax_rates]] block with code "
+                                         "and rate, not a list of values")
         entry = c.table(raw, "tax_rates", ("tax_rates", i))
         code = entry["code"]
-        if not _CODE_RE.match(code):
+        if not _CODE_RE.fullmatch(code):
             raise c.fail(("tax_rates", i, "code"), f"'{code:.10}' must be 1-8 capital letters "
                                                    "or digits")
         if any(r.code == code for r in rates):
             raise c.fail(("tax_rates", i, "code"), f"tax code '{code}' is defined twice")
-        rates.append(TaxRate(code, entry.get("name", code), _rate(c, ("tax_rates", i, "rate"),
+        rates.append(TaxRate(code, entry.get("name", code), parse_rate(c, ("tax_rates", i, "rate"),
                                                                   entry["rate"])))
     stripe = c.table(data.get("stripe", {}), "stripe", ("stripe",))
     if stripe.get("mode", "training") not in MODES:
@@ -332,6 +321,7 @@ def _parse(text: str, path: Path) -> _Parsed:
             tax_rates=tuple(rates), address_lines=tuple(address),
             tax_id=store.get("tax_id", ""),
             receipt_footer=store.get("receipt_footer", "Thank you for shopping with us"),
+            timezone=timezone, max_basket_lines=max_lines,
         ),
         StripeSettings(stripe.get("mode", "training"), stripe.get("location_id", ""),
                        stripe.get("reader_id", "")),

@@ -20,6 +20,7 @@ Every problem names the key and the line, as the rest of the file does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -47,6 +48,42 @@ class StaffSettings:
     idle_lock_minutes: int = 5  # 0: never
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     overrides: OverrideRules = field(default_factory=OverrideRules)
+
+
+_RATE_RE: Final = re.compile(r"([0-9]{1,3})(\.[0-9]{1,4})? *%")  # always fullmatch
+
+
+def parse_rate(checker: _Checker, key: tuple[str | int, ...], text: str) -> Decimal:
+    """A tax rate written like "20%" or "5.5%" (0..100) as a fraction."""
+    m = _RATE_RE.fullmatch(text.strip(" "))
+    if not m or Decimal(m.group(1) + (m.group(2) or "")) > 100:
+        raise checker.fail(key, f"'{text:.20}' is not a rate; write it like \"20%\" or \"5.5%\"")
+    return Decimal(m.group(1) + (m.group(2) or "")) / 100
+
+
+def parse_store_limits(c: _Checker, store: dict[str, Any]) -> tuple[str, int]:
+    """``[store] timezone`` (IANA name, "" = this computer's) and ``max_basket_lines``."""
+    zone = parse_timezone(c, ("store", "timezone"), store.get("timezone", ""))
+    lines = store.get("max_basket_lines", 500)
+    if not 1 <= lines <= 5000:
+        raise c.fail(("store", "max_basket_lines"), "must be between 1 and 5000")
+    return zone, lines
+
+
+def parse_timezone(checker: _Checker, key: tuple[str | int, ...], name: str) -> str:
+    """An IANA time zone name ("America/New_York"); "" means this computer's zone."""
+    if not name:
+        return ""
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(name)
+    except (ValueError, OSError, ArithmeticError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise checker.fail(key, f"'{name:.40}' is not a time zone; write it like "
+                                "\"Europe/Paris\" or \"America/New_York\"") from exc
+    except KeyError as exc:
+        raise checker.fail(key, f"'{name:.40}' is not a known time zone") from exc
+    return name
 
 
 def _percent(c: _Checker, key: tuple[str, ...], text: str) -> Decimal:

@@ -7,6 +7,7 @@ answer in seconds even when the network is gone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sqlite3
@@ -17,10 +18,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from ireti_till.adapters import custody
 from ireti_till.adapters.backup import SqliteBackupArchive
 from ireti_till.adapters.config_file import KEYRING_SERVICE, STRIPE_KEY_USER
 from ireti_till.adapters.db import migrate
 from ireti_till.adapters.db.ledger import DB_FILENAME
+from ireti_till.domain.errors import LedgerError
 from ireti_till.services.backup import BackupService
 from ireti_till.services.health_facts import (
     BackupFacts,
@@ -100,23 +103,46 @@ class LocalHealthProbe:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5)
 
+    def _loose(self) -> tuple[str, ...]:
+        d = self.data_dir
+        files = [*custody.ledger_files(d), d / custody.CUSTODY_FILENAME, d / "config.toml",
+                 d / "ireti-till.lock", d / "training-secrets.json",
+                 d / "restore-history.jsonl"]
+        folders = [d, d / "backups", d / "logs", d / "restore-aside"]
+        for folder in folders[1:]:
+            with contextlib.suppress(OSError):
+                files.extend(p for p in folder.iterdir() if p.is_file())
+        return tuple(custody.loose_modes([*folders, *files]))
+
     def database(self) -> DatabaseFacts:
         known, heads = migrate.script_revisions()
-        if not self.db_path.exists():
-            return DatabaseFacts(False, "", frozenset(), frozenset(heads), frozenset(known))
-        conn = self._connect()
+        loose = self._loose()
         try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-            verdict = "ok" if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:3])
-            revisions: set[str] = set()
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='alembic_version'").fetchone():
-                revisions = {r[0] for r in conn.execute("SELECT version_num FROM alembic_version")}
+            custody.require_ledger(self.data_dir)
+        except LedgerError as exc:
+            return DatabaseFacts(self.db_path.exists(), "", frozenset(), frozenset(heads),
+                                 frozenset(known), custody=str(exc), loose=loose)
+        if not self.db_path.exists():
+            return DatabaseFacts(False, "", frozenset(), frozenset(heads), frozenset(known),
+                                 loose=loose)
+        disk_full = False
+        revisions: set[str] = set()
+        try:
+            conn = self._connect()
+            try:
+                rows = conn.execute("PRAGMA integrity_check").fetchall()
+                verdict = "ok" if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:3])
+                if conn.execute(
+                        "SELECT 1 FROM sqlite_master WHERE name='alembic_version'").fetchone():
+                    revisions = {r[0] for r in conn.execute(
+                        "SELECT version_num FROM alembic_version")}
+            finally:
+                conn.close()
         except sqlite3.DatabaseError as exc:
-            verdict, revisions = f"cannot read the database: {exc}", set()
-        finally:
-            conn.close()
+            disk_full = custody.is_disk_full(exc)
+            verdict = f"cannot read the database: {exc}"
         return DatabaseFacts(True, verdict, frozenset(revisions), frozenset(heads),
-                             frozenset(known))
+                             frozenset(known), disk_full=disk_full, loose=loose)
 
     def queue(self) -> QueueFacts:
         if not self.db_path.exists():

@@ -10,11 +10,18 @@ people reading it; the PID is never trusted for the decision.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Final, Self
+
+from ireti_till.adapters.custody import disk_full_error, is_disk_full
+from ireti_till.domain.errors import LedgerError
+
+log = logging.getLogger(__name__)
 
 LOCK_FILENAME: Final = "ireti-till.lock"
 
@@ -32,17 +39,28 @@ class InstanceLock:
         """Take the lock without waiting; False when another process (or handle) holds it."""
         if self._handle is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="ascii")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(self.path.parent, "taking the till's lock") from exc
+            raise LedgerError(
+                f"The till cannot create its lock file {self.path} ({exc.strerror}). Give this "
+                "user write access to the data folder.", code="IT-202") from exc
+        handle = os.fdopen(fd, "a+", encoding="ascii")
         try:
             _lock(handle)
         except OSError:
             handle.close()
             return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        # The PID is for people reading the file; a full disk must not cost the lock itself.
+        try:  # straight to the file (unbuffered): nothing left to fail at close
+            os.fchmod(fd, 0o600)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError as exc:
+            log.warning("could not write the PID into %s: %s", self.path, exc)
         self._handle = handle
         return True
 
@@ -53,7 +71,8 @@ class InstanceLock:
         try:
             _unlock(handle)
         finally:
-            handle.close()
+            with contextlib.suppress(OSError):
+                handle.close()
 
     def owner_pid(self) -> int | None:
         """The PID written by the holder (informational only)."""

@@ -14,9 +14,11 @@ handlers it installed before (tests and the CLI may call it more than once).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,11 +86,31 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+#: ``extra={SHOWN: True}``: the message was already printed for the person (a command's
+#: error line); it goes to the log file, not to the console a second time.
+SHOWN = "ireti_shown"
+
+
+def _not_shown(record: logging.LogRecord) -> bool:
+    return not getattr(record, SHOWN, False)
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (tests and the GUI swap it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
+        self.addFilter(_not_shown)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """One line for the person at the console; the traceback goes to the log file."""
+        if record.exc_info or record.exc_text or record.stack_info:
+            exc = record.exc_info[1] if record.exc_info else None
+            short = logging.makeLogRecord({**record.__dict__, "exc_info": None,
+                                           "exc_text": None, "stack_info": None})
+            text = super().format(short)
+            return f"{text} ({type(exc).__name__}: {redact_text(str(exc))})" if exc else text
+        return super().format(record)
 
     @property
     def stream(self) -> Any:
@@ -106,9 +128,40 @@ def _remove_ours(root: logging.Logger) -> None:
             handler.close()
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are created 0600 (and the folder 0700) whatever the umask."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, 0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log line that cannot be written (full disk) is never a traceback on screen:
+        one line on stderr the first time, then silence until a write works again."""
+        if getattr(self, "_failing", False):
+            return
+        self._failing = True
+        exc = sys.exc_info()[1]
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"ireti-till: the log file {self.baseFilename} cannot be written "
+                             f"({type(exc).__name__}: {exc}); logging to the console only "
+                             "(IT-510)\n")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(record)
+        if getattr(self, "_failing", False) and self.stream is not None:
+            with contextlib.suppress(Exception):
+                self.stream.flush()
+                self._failing = False
+
+
 def _file_handler(log_dir: Path, max_bytes: int, backup_count: int) -> logging.Handler:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        log_dir.chmod(0o700)
+    handler = _PrivateRotatingFileHandler(
         log_dir / LOG_FILE_NAME, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
     )
     handler.setFormatter(JsonLinesFormatter())

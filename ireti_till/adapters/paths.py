@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
+from ireti_till.adapters.custody import disk_full_error, is_disk_full, secure_dir
 from ireti_till.domain.errors import LedgerError
 
 ENV_VAR: Final = "IRETI_DATA_DIR"
@@ -35,9 +36,9 @@ def _unwritable(path: Path, why: str) -> LedgerError:
 
 
 def ensure_writable(path: Path) -> Path:
-    """Create ``path`` if needed and prove it is writable; returns it resolved."""
+    """Create ``path`` if needed (mode 0700) and prove it is writable; returns it resolved."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise _unwritable(path, exc.strerror or type(exc).__name__) from exc
     if not path.is_dir():
@@ -47,12 +48,20 @@ def ensure_writable(path: Path) -> Path:
         os.close(fd)
         Path(probe).unlink()
     except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(path, "opening the data directory") from exc
         raise _unwritable(path, exc.strerror or type(exc).__name__) from exc
+    # A folder created here is 0700 (mkdir's mode); an existing one the user chose (even
+    # /tmp or a home folder) is never chmodded: doctor warns about loose modes (IT-226).
     return path.resolve()
 
 
 def resolve_data_dir(cli_value: str | None) -> Path:
     """The data directory to use (created and checked): CLI, then environment, then default."""
+    if cli_value is not None and not cli_value.strip():
+        raise LedgerError(
+            "--data-dir was given an empty path. Name the folder (--data-dir DIR), or leave "
+            "the option out to use the default folder.", code="IT-225")
     chosen = cli_value or os.environ.get(ENV_VAR) or None
     path = Path(chosen).expanduser() if chosen else default_data_dir()
     return ensure_writable(path)
@@ -61,7 +70,8 @@ def resolve_data_dir(cli_value: str | None) -> Path:
 def log_dir(data_dir: Path) -> Path:
     """``<data_dir>/logs`` (created)."""
     path = data_dir / "logs"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secure_dir(path)
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from ireti_till.adapters.custody import ChainedAnchor, FileAnchor
 from ireti_till.adapters.db.staff_repo import SqlStaffUnitOfWorkFactory
 from ireti_till.adapters.pin_hash import ScryptPinHasher
 from ireti_till.adapters.secrets import AUDIT_KEY, PIN_PEPPER, SecretStore, SecretStoreAnchor
@@ -24,6 +25,7 @@ from ireti_till.services.audit import AuditLog
 from ireti_till.services.overrides import OverrideService
 from ireti_till.services.ports import Clock
 from ireti_till.services.staff import StaffService
+from ireti_till.services.staff_ports import AuditAnchor
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,11 @@ class StaffContext:
 
 def build_audit_log(engine: Engine, secrets: SecretStore, clock: Clock) -> AuditLog:
     key = secrets.ensure_random(AUDIT_KEY)
-    return AuditLog(SqlStaffUnitOfWorkFactory(engine), key, clock, SecretStoreAnchor(secrets),
+    database = engine.url.database
+    anchor: AuditAnchor = SecretStoreAnchor(secrets)
+    if database and database != ":memory:":  # and beside the ledger file (issue 13)
+        anchor = ChainedAnchor(anchor, FileAnchor(Path(database).parent))
+    return AuditLog(SqlStaffUnitOfWorkFactory(engine), key, clock, anchor,
                     read_uow_factory=SqlStaffUnitOfWorkFactory(engine, read_only=True))
 
 

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from ireti_till.adapters.config_file import load_config
 from ireti_till.adapters.db.ledger import open_ledger
-from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir
+from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir, writer_lock
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.services.catalog_import import (
     ImportRejected,
@@ -87,18 +87,17 @@ def main(argv: list[str]) -> int:
               f"{len(report.errors)} invalid; nothing written (--dry-run)")
         return 0 if report.ok else 1
     try:
-        ledger = open_ledger(data_dir)
-    except TillError as exc:
-        return fail(exc)
-    try:
-        result = import_products(ledger.uow_factory, report, skip_invalid=args.skip_invalid,
-                                 progress=bar)
+        with writer_lock(data_dir, "the catalog import"):  # no restore or till mid-import
+            ledger = open_ledger(data_dir)
+            try:
+                result = import_products(ledger.uow_factory, report,
+                                         skip_invalid=args.skip_invalid, progress=bar)
+            finally:
+                ledger.close()
     except ImportRejected as exc:
         return fail(exc, 1)
     except TillError as exc:
         return fail(exc, 1 if isinstance(exc, InputError) else 2)
-    finally:
-        ledger.close()
     log.info("imported %d products from %s (%d skipped)", result.imported, args.file,
              result.skipped)
     skipped = f", {result.skipped} invalid rows skipped" if result.skipped else ""

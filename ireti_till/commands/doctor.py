@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import logging
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
 from ireti_till.adapters.health_probes import LocalHealthProbe
-from ireti_till.commands.ops_common import add_data_dir, open_data_dir
+from ireti_till.commands.ops_common import add_data_dir, emit, open_data_dir
 from ireti_till.domain.errors import ConfigError, TillError
 from ireti_till.services.health import (
     CheckResult,
@@ -39,6 +39,11 @@ def build_probe(data_dir: Path, *, api_base: str | None = None) -> tuple[LocalHe
         except ConfigError as exc:
             config_check = CheckResult("config", Status.FAIL, str(exc), "fix config.toml",
                                        "config")
+        except Exception as exc:  # a config that cannot load is a FAIL, whatever broke
+            logging.getLogger(__name__).exception("config.toml could not be loaded")
+            config_check = CheckResult("config", Status.FAIL, f"config.toml cannot be loaded "
+                                       f"({type(exc).__name__}): the till will not start",
+                                       "fix config.toml", "config")
         else:
             mode, reader_id = config.stripe.mode, config.stripe.reader_id
             config_check = CheckResult("config", Status.OK,
@@ -94,9 +99,5 @@ def main(argv: list[str]) -> int:
                               datetime.now(UTC))
     else:
         report = run_doctor(data_dir, api_base=args.stripe_api_base)
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
-    else:
-        print(render_text(report))
-    sys.stdout.flush()
-    return report.exit_code
+    text = json.dumps(report.as_dict(), indent=2) if args.json else render_text(report)
+    return report.exit_code if emit(text) else 2

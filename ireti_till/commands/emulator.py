@@ -18,17 +18,34 @@ from types import FrameType
 from ireti_till.training import DEFAULT_API_KEY, Emulator, EmulatorConfig, FaultPlan
 
 
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0..65535; 0: a free one)")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate (requests per second, "
+                                         "0 for none)")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ireti-till emulator",
                                 description="Run the Stripe emulator on 127.0.0.1.")
-    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     p.add_argument("--faults", metavar="FILE", help="fault plan, JSON or TOML")
-    p.add_argument("--rate-limit", type=float, default=25.0, metavar="R",
+    p.add_argument("--rate-limit", type=_rate, default=25.0, metavar="R",
                    help="requests per second before 429 (default 25; 0 = no limit)")
     p.add_argument("--seed", type=int, default=None, help="seed for ids and faults")
     p.add_argument("--api-key", default=DEFAULT_API_KEY,
                    help="the only key accepted (default: any sk_test_/rk_test_ key)")
-    p.add_argument("--refund-pending", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--refund-pending", type=_rate, default=0.0, metavar="SECONDS",
                    help="refunds stay pending this long before they succeed")
     p.add_argument("--state", metavar="FILE", type=Path,
                    help="keep objects in this JSON file across restarts")
@@ -49,11 +66,11 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
         return 2
     accepted = (args.api_key,) if args.api_key != DEFAULT_API_KEY else ()
-    config = EmulatorConfig(port=args.port, api_key=args.api_key, accepted_keys=accepted,
-                            rate_limit=args.rate_limit or None, seed=args.seed, faults=plan,
-                            refund_pending_s=args.refund_pending, state_file=args.state,
-                            quiet=not args.verbose)
     try:
+        config = EmulatorConfig(port=args.port, api_key=args.api_key, accepted_keys=accepted,
+                                rate_limit=args.rate_limit or None, seed=args.seed,
+                                faults=plan, refund_pending_s=args.refund_pending,
+                                state_file=args.state, quiet=not args.verbose)
         emulator = Emulator.start(config)
     except (OSError, ValueError) as err:
         print(f"ireti-till emulator: cannot start: {err}", file=sys.stderr)

@@ -3,21 +3,24 @@
 One record per sale (id, receipt number, timestamps, lines, taxes, totals, tenders).
 ``--since`` takes a date (``2026-11-01``: from local midnight) or a date and time
 (``2026-11-01T14:30``, local unless it carries an offset or ``Z``). Without ``-o`` the
-export goes to standard output; with ``-o`` it is written to a temporary file first and
-renamed, so a half-written export never looks complete.
+export goes to standard output; with ``-o`` it is written to a temporary file (0600) beside
+the file the path names (through symlinks) and renamed onto it, so a half-written export
+never looks complete; a path that names a device, folder or pipe is refused (IT-546).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from datetime import datetime
 from pathlib import Path
 
-from ireti_till.adapters.db.ledger import open_ledger
-from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir
-from ireti_till.domain.errors import TillError
+from ireti_till.adapters import custody
+from ireti_till.adapters.db.ledger import Ledger, open_ledger
+from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir, silence_stdout
+from ireti_till.domain.errors import OperationsError, TillError
 from ireti_till.services.export import FORMATS, export_sales
 
 
@@ -27,6 +30,47 @@ def parse_since(text: str) -> datetime:
     if value.tzinfo is None:
         value = value.astimezone()  # local time zone of this machine
     return value
+
+
+def _target(output: Path) -> Path:
+    """The regular file ``-o`` names, through any symlinks; IT-546 for anything else."""
+    real = Path(os.path.realpath(output))
+    try:
+        st = real.stat()
+    except FileNotFoundError:
+        return real
+    if not stat.S_ISREG(st.st_mode):
+        raise OperationsError(f"{output} is not a regular file (a device, folder, pipe or "
+                              "socket); nothing was written. Give a file name.",
+                              code="IT-546")
+    return real
+
+
+def _write_file(ledger: Ledger, output: Path, since: datetime | None, fmt: str) -> int:
+    """Write beside the real target (0600, fsynced), then rename onto it: the user's
+    symlink stays a symlink, and a half-written export never looks complete."""
+    target = _target(output)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            count = export_sales(ledger.read_uow, out, since=since, fmt=fmt)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _output_error(exc: OSError, where: str) -> OperationsError:
+    if custody.is_disk_full(exc):
+        return OperationsError(f"The disk holding {where} is full: the export was not "
+                               "written. The ledger is not damaged; free some space or write "
+                               "elsewhere (-o FILE), then export again.", code="IT-502")
+    return OperationsError(f"The export could not be written to {where} "
+                           f"({exc.strerror or type(exc).__name__}).", code="IT-547")
 
 
 def main(argv: list[str]) -> int:
@@ -45,21 +89,21 @@ def main(argv: list[str]) -> int:
                     "2026-11-01T14:30", 2)
     try:
         data_dir = open_data_dir(args.data_dir)
+        if args.output is not None:
+            _target(args.output)  # refuse a device before the ledger is even opened
         ledger = open_ledger(data_dir)
     except TillError as exc:
         return fail(exc)
     try:
         if args.output is None:
             count = export_sales(ledger.read_uow, sys.stdout, since=since, fmt=args.format)
+            sys.stdout.flush()
         else:
-            partial = args.output.with_name(args.output.name + ".partial")
-            with partial.open("w", encoding="utf-8", newline="") as out:
-                count = export_sales(ledger.read_uow, out, since=since, fmt=args.format)
-                out.flush()
-                os.fsync(out.fileno())
-            partial.replace(args.output)
+            count = _write_file(ledger, args.output, since, args.format)
     except OSError as exc:
-        return fail(f"cannot write {args.output}: {exc.strerror}", 1)
+        if args.output is None:
+            silence_stdout()
+        return fail(_output_error(exc, str(args.output or "standard output")), 1)
     except TillError as exc:
         return fail(exc)
     finally:

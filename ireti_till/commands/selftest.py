@@ -180,7 +180,10 @@ def main(argv: list[str]) -> int:
         else:
             tmp = tempfile.TemporaryDirectory(prefix="ireti-selftest-")
             data_dir = Path(tmp.name)
-        code = run(data_dir, step)
+        from ireti_till.commands.ops_common import writer_lock
+
+        with writer_lock(data_dir, "the selftest"):  # never beside a live till (issue 13)
+            code = run(data_dir, step)
     except (SelftestFailure, TillError) as exc:
         print(f"selftest FAILED: {exc}", file=sys.stderr)
         return 1

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ireti_till.adapters.bundle_sources import LocalBundleSources, ZipBundleWriter
+from ireti_till.adapters.custody import is_disk_full
 from ireti_till.adapters.db.ledger import DB_FILENAME
-from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir
+from ireti_till.commands.ops_common import add_data_dir, emit, fail, open_data_dir, unexpected
 from ireti_till.domain.errors import OperationsError, TillError
 from ireti_till.services.support_bundle import Progress, build_bundle
 
@@ -75,6 +76,10 @@ def write_support_bundle(data_dir: Path, target: Path | None = None,
     try:
         writer = ZipBundleWriter(target)
     except OSError as exc:
+        if is_disk_full(exc):
+            raise OperationsError(f"The disk holding {target.parent} is full: no support "
+                                  "bundle was written. Free some space or choose another "
+                                  "place with -o FILE.", code="IT-502") from exc
         raise OperationsError(f"Cannot create {target} ({exc.strerror or exc}); choose "
                               "another place with -o FILE.", code="IT-520") from exc
     with writer:
@@ -96,5 +101,6 @@ def main(argv: list[str]) -> int:
         path = write_support_bundle(data_dir, args.output)
     except TillError as exc:
         return fail(exc)
-    print(f"support bundle written: {path} ({path.stat().st_size} bytes)")
-    return 0
+    except (OSError, sqlite3.Error) as exc:
+        return fail(unexpected(exc, "the support bundle", args.output))
+    return 0 if emit(f"support bundle written: {path} ({path.stat().st_size} bytes)") else 1

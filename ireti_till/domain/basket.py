@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.errors import InputError, NotFoundError
@@ -101,11 +102,16 @@ class BasketLine:
         return 0 if self.discount is None else self.discount.on_minor(self.gross_minor())
 
 
+DEFAULT_MAX_LINES: Final = 500
+
+
 @dataclass(frozen=True, slots=True)
 class Basket:
     currency: str
     lines: tuple[BasketLine, ...] = ()
     discount: Discount | None = None
+    #: Lines (voided ones too) one sale may have; config ``[store] max_basket_lines``.
+    max_lines: int = DEFAULT_MAX_LINES
 
     # queries ----------------------------------------------------------------------
     def active_lines(self) -> tuple[BasketLine, ...]:
@@ -139,6 +145,10 @@ class Basket:
                 f"the till sells in {self.currency}; ask a supervisor to fix the catalog",
                 code="IT-114",
             )
+        if len(self.lines) >= self.max_lines:
+            raise InputError(
+                f"This sale has reached its limit of {self.max_lines} lines. Finish it and "
+                "ring the rest as a second sale.", code="IT-228")
         line = BasketLine(len(self.lines) + 1, product, quantity, product.unit_price)
         return self._with_line(line, new=True)
 

@@ -22,9 +22,10 @@ A refund is never refunded (return the goods sold on it instead).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Final
@@ -316,3 +317,26 @@ def line_refund_amount(line_total: Money, quantity: int, already: int, more: int
     total = line_total.minor
     part = total * (already + more) // quantity - total * already // quantity
     return Money(part, line_total.currency)
+
+
+# Till ids may contain "-" (SHOP-1): the number is what follows the *last* "-".
+_RECEIPT: Final = re.compile(r"([A-Za-z0-9_-]{1,16})-([0-9]{1,9})")
+_REFUND: Final = re.compile(r"([A-Za-z0-9_-]{1,16})-R([0-9]{1,9})", re.IGNORECASE)
+
+
+def parse_receipt_code(text: str) -> tuple[str, int] | None:
+    """``SHOP-1-000042`` -> ("SHOP-1", 42); None when ``text`` is not a receipt code."""
+    found = _RECEIPT.fullmatch(text)
+    return (found.group(1), int(found.group(2))) if found else None
+
+
+def is_refund_code(text: str) -> bool:
+    return _REFUND.fullmatch(text) is not None
+
+
+def shop_midnight(now: datetime, tz: tzinfo | None) -> datetime:
+    """The start of the shop's day containing ``now``: local midnight in ``tz`` (or this
+    computer's zone), so a cashier's daily refund limit resets when the shop's day does."""
+    if tz is None:  # a naive local time, made aware with the offset it has at midnight
+        return datetime.combine(now.astimezone().date(), time(0)).astimezone()
+    return datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)

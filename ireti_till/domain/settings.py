@@ -17,6 +17,8 @@ class StoreSettings:
     address_lines: tuple[str, ...] = ()
     tax_id: str = ""  # VAT / tax registration number printed on receipts
     receipt_footer: str = "Thank you for shopping with us"
+    timezone: str = ""  # IANA zone of the shop (the day's limits reset at its midnight)
+    max_basket_lines: int = 500  # lines one sale may have (Basket.max_lines)
     extra: dict[str, str] = field(default_factory=dict)
 
     def tax_rate(self, code: str) -> TaxRate:

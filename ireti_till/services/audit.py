@@ -15,7 +15,8 @@ changes, user changes, exports, backups/restores, reconciliation decisions, star
 recovery.
 
 Truncation: deleting the newest entries leaves a consistent shorter chain. The head
-``(seq, link)`` is therefore also saved outside the database (``AuditAnchor``, the keyring)
+``(seq, link)`` is therefore also saved outside the database (``AuditAnchor``: the keyring
+and the custody file beside the ledger, ``adapters/custody.py``)
 after each ``record`` and each ``checkpoint``; ``verify`` reports entries missing up to the
 saved head. Entries appended inside other transactions are anchored at the next
 ``record``/``checkpoint`` (the app checkpoints at start, stop and every few minutes).
@@ -24,6 +25,7 @@ saved head. Entries appended inside other transactions are anchored at the next
 from __future__ import annotations
 
 import csv
+import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -111,14 +113,29 @@ class AuditLog:
         return row
 
     def _save_anchor(self, seq: int, link: str) -> None:
+        """Move the anchor to ``(seq, link)``, but only when the entry it points at now is
+        still in the chain with the same link: after entries were deleted or rewritten the
+        anchor stays where it was, so ``verify`` keeps reporting the gap however much trading
+        follows."""
         if self._anchor is None:
             return
         try:
             saved = self._anchor.load()
-            if saved is None or saved[0] < seq:
-                self._anchor.save(seq, link)
+            if saved is not None and saved[0] >= seq:
+                return
+            if saved is not None and not self._still_in_chain(saved):
+                log.error("audit anchor kept at entry %d: that entry is no longer in the chain "
+                          "(deleted or changed); `ireti-till audit verify` reports it", saved[0])
+                return
+            self._anchor.save(seq, link)
         except Exception:  # the anchor is a second line of defence; never stop trading
             log.warning("could not save the audit anchor", exc_info=True)
+
+    def _still_in_chain(self, anchor: tuple[int, str]) -> bool:
+        with self._read_uow() as uow:
+            for row in uow.audit.rows(after_seq=anchor[0] - 1):
+                return row.seq == anchor[0] and hmac.compare_digest(row.link, anchor[1])
+        return False
 
     def verify(self) -> VerifyResult:
         """Stream every entry through the chain check (never loads the log into memory)."""

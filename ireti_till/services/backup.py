@@ -29,6 +29,12 @@ NOT_A_DATABASE = "IT-503"
 TILL_RUNNING = "IT-504"
 WORK_QUEUED = "IT-505"
 VERIFY_FAILED = "IT-506"
+BAD_RETENTION = "IT-540"
+SOURCE_INCOMPLETE = "IT-541"
+FOREIGN_TILL = "IT-542"
+INCOMPLETE_LEDGER = "IT-543"
+AUDIT_MISMATCH = "IT-544"
+NEWER_SCHEMA = "IT-545"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +52,30 @@ class BackupRecord:
         return self.integrity == "ok"
 
 
+MAX_DAILY = 3660
+MAX_WEEKLY = 520
+
+
 @dataclass(frozen=True, slots=True)
 class RetentionPolicy:
+    """Keep the newest backup of each of the last ``daily`` days (1..3660) and of each of
+    the last ``weekly`` ISO weeks (0..520); anything else is refused (IT-540), not clamped."""
+
     daily: int = 7
     weekly: int = 4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.daily <= MAX_DAILY or not 0 <= self.weekly <= MAX_WEEKLY:
+            raise OperationsError(
+                f"--keep-daily must be 1..{MAX_DAILY} and --keep-weekly 0..{MAX_WEEKLY} (got "
+                f"{self.daily} and {self.weekly}); nothing was backed up or removed.",
+                code=BAD_RETENTION)
+
+    @property
+    def window(self) -> timedelta:
+        """How far back the policy reaches: backups younger than this are never unknown
+        leftovers to remove."""
+        return max(timedelta(days=self.daily), timedelta(weeks=self.weekly))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +86,7 @@ class CandidateInfo:
     reason: str  # why not, for the person (empty when ok)
     sales: int | None = None
     revision: str | None = None
+    code: str = ""  # the refusal's code (IT-54x); IT-503 when empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +105,10 @@ class BackupArchive(Protocol):
     def records(self) -> list[BackupRecord]: ...
 
     def remove(self, record: BackupRecord) -> None: ...
+
+    def sale_ids(self, record: BackupRecord) -> frozenset[str] | None:
+        """The ids of the sales in a backup (None when it cannot be read)."""
+        ...
 
 
 class RestoreTarget(Protocol):
@@ -103,6 +134,10 @@ def choose_kept(records: Iterable[BackupRecord], policy: RetentionPolicy) -> set
     keep: set[str] = set()
     if ordered:
         keep.add(ordered[0].name)
+        # sales are append-only: the copy with the most sales may hold sales no newer copy
+        # has (the ledger lost them); it is never rotated away.
+        most = max(ordered, key=lambda r: (r.sales or 0, r.created))
+        keep.add(most.name)
     days: set[object] = set()
     weeks: set[object] = set()
     for r in ordered:
@@ -140,12 +175,32 @@ class BackupService:
         return record, removed
 
     def rotate(self) -> list[BackupRecord]:
+        """Remove what the policy does not keep, except a copy without its sidecar inside
+        the window (brought back from off-site storage, say) and any backup holding a sale
+        that no kept backup has: rotation never deletes the last copy of a sale."""
         records = self._archive.records()
         keep = choose_kept(records, self._policy)
-        # Unverified leftovers are removed too; files we did not write are never listed.
-        removed = [r for r in records if r.name not in keep]
-        for r in removed:
+        horizon = self._clock() - self._policy.window
+        candidates = sorted((r for r in records if r.name not in keep
+                             and not (r.integrity == "unverified" and r.created >= horizon)),
+                            key=lambda r: r.created, reverse=True)
+        covered: set[str] | None = None
+        removed: list[BackupRecord] = []
+        for r in candidates:
+            ids = self._archive.sale_ids(r)
+            if ids:
+                if covered is None:
+                    covered = set()
+                    for kept in records:
+                        if kept.name in keep:
+                            covered |= self._archive.sale_ids(kept) or set()
+                if not ids <= covered:
+                    log.warning("backup %s kept beyond the policy: it holds %d sale(s) no "
+                                "kept backup has", r.name, len(ids - covered))
+                    covered |= ids
+                    continue
             self._archive.remove(r)
+            removed.append(r)
         return removed
 
     def back_up_if_due(self, every: timedelta = timedelta(hours=24)) -> BackupRecord | None:
@@ -186,7 +241,7 @@ def restore(
     if not info.ok:
         raise OperationsError(
             f"{candidate.name} cannot be restored: {info.reason}. Nothing was changed; pick a "
-            "file from the backups folder.", code=NOT_A_DATABASE,
+            "file from the backups folder.", code=info.code or NOT_A_DATABASE,
         )
     queued = target.queued_work()
     if queued:

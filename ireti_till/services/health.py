@@ -103,18 +103,37 @@ def _age(now: datetime, then: datetime) -> str:
     return f"{seconds // 86400} days"
 
 
+def check_permissions(f: DatabaseFacts) -> CheckResult:
+    if not f.loose:
+        return CheckResult("permissions", Status.OK, "data files 0600, folders 0700")
+    more = f" and {len(f.loose) - 3} more" if len(f.loose) > 3 else ""
+    return CheckResult("permissions", Status.WARN,
+                       f"readable by other users: {', '.join(f.loose[:3])}{more} (IT-226)",
+                       "start the till or run `ireti-till backup` (they tighten the modes), "
+                       "or chmod 600 the files and 700 the folders", "it-226")
+
+
 def check_database(f: DatabaseFacts) -> CheckResult:
     a = "database"
+    if f.custody:
+        return CheckResult("database", Status.FAIL, f.custody,
+                           "do not trade; restore the last verified backup", "it-220")
+    if f.disk_full:
+        return CheckResult("database", Status.FAIL,
+                           "the disk is full: the ledger could not be checked (IT-223; it is "
+                           "not damaged)", "free disk space now; do not restore a backup",
+                           "it-223")
     if not f.exists:
         return CheckResult("database", Status.WARN, "no ledger yet (created at first start)",
                            "start the till once to create it", a)
     if f.integrity != "ok":
-        return CheckResult("database", Status.FAIL, f"integrity check failed: {f.integrity}",
+        return CheckResult("database", Status.FAIL,
+                           f"integrity check failed (IT-201): {f.integrity[:200]}",
                            "stop trading; restore the last verified backup", a)
     unknown = f.revisions - f.known
     if unknown:
         return CheckResult("database", Status.FAIL,
-                           f"schema {sorted(unknown)} is newer than this version",
+                           f"schema {sorted(unknown)} is newer than this version (IT-204)",
                            "install the newer Ireti Till again", "schema-version")
     if f.revisions != f.heads:
         return CheckResult("database", Status.WARN,
@@ -267,11 +286,14 @@ class HealthService:
             stripe_facts.append(facts)
             return [check_stripe(facts), check_clock(facts, t)]
 
+        def database(facts: DatabaseFacts) -> list[CheckResult]:
+            return [check_database(facts), check_permissions(facts)]
+
         def mode() -> str:
             return stripe_facts[0].mode if stripe_facts else "training"
 
         steps: list[tuple[str, Callable[[], list[CheckResult]]]] = [
-            ("database", lambda: [check_database(p.database())]),
+            ("database", lambda: database(p.database())),
             ("stripe", stripe),
             ("keyring", lambda: [check_keyring(p.keyring(), mode())]),
             ("reader", lambda: [check_reader(p.reader(), mode())]),

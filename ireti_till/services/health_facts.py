@@ -14,6 +14,9 @@ class DatabaseFacts:
     revisions: frozenset[str] = frozenset()  # stamped in the database
     heads: frozenset[str] = frozenset()  # shipped with this version
     known: frozenset[str] = frozenset()  # every revision this version knows
+    custody: str = ""  # a ledger this folder has had is missing/empty/incomplete (with code)
+    disk_full: bool = False  # the check could not run because the disk is full
+    loose: tuple[str, ...] = ()  # data files/folders readable by others ("path (mode)")
 
 
 @dataclass(frozen=True, slots=True)

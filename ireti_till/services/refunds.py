@@ -19,10 +19,9 @@ than a payment has left" hold while refunds are still on their way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, tzinfo
 from uuid import UUID, uuid4
 
 from ireti_till.domain.errors import AuthorisationError, InputError, NotFoundError
@@ -41,8 +40,11 @@ from ireti_till.domain.refund_policy import (
     SaleRefundState,
     allocate_refund,
     check_refundable,
+    is_refund_code,
     line_refund_amount,
+    parse_receipt_code,
     receiptless_legs,
+    shop_midnight,
 )
 from ireti_till.domain.sale import CompletedSale
 from ireti_till.domain.staff import Role, StaffMember
@@ -65,8 +67,6 @@ from ireti_till.services.refund_ports import (
 from ireti_till.services.tendering import cancel_op
 
 STRIPE_REASON = "requested_by_customer"  # the free-text reason stays in the ledger
-_RECEIPT = re.compile(r"^([A-Za-z0-9_]{1,16})-(\d{1,9})$")
-_REFUND = re.compile(r"^([A-Za-z0-9_]{1,16})-R(\d{1,9})$", re.IGNORECASE)
 _OP_STATE = {
     OperationState.PENDING: LegState.PENDING, OperationState.RECONCILE: LegState.PENDING,
     OperationState.DONE: LegState.SUCCEEDED, OperationState.FAILED: LegState.FAILED,
@@ -91,8 +91,10 @@ class RefundRequest:
 class RefundService:
     def __init__(self, uow: RefundUnitOfWorkFactory, audit: AuditLog, clock: Clock,
                  till_id: str, matrix: RefundMatrix, overrides: OverrideService | None = None,
-                 *, on_committed: Callable[[RefundRecord], None] | None = None) -> None:
+                 *, on_committed: Callable[[RefundRecord], None] | None = None,
+                 tz: tzinfo | None = None) -> None:
         self._uow = uow
+        self._tz = tz  # the shop's time zone (config); None: this computer's local zone
         self._audit = audit
         self._clock = clock
         self.till_id = till_id
@@ -129,14 +131,14 @@ class RefundService:
             if sale is None:
                 raise NotFoundError("No sale with that id on this till", code="IT-449")
             return sale
-        if _REFUND.match(text):
+        if is_refund_code(text):
             raise RefundRefused("That is a refund receipt; a refund cannot be refunded again",
                                 code="IT-442")
-        found = _RECEIPT.match(text)
+        found = parse_receipt_code(text)
         if found is None:
             raise InputError(f"{text[:24]!r} is not a receipt number (like "
                              f"{self.till_id}-000042)", code="IT-449")
-        till, number = found.group(1), int(found.group(2))
+        till, number = found
         if till != self.till_id.upper():
             raise RefundRefused(f"This sale was rung on till {till}; refund it there",
                                 code="IT-443")
@@ -227,7 +229,7 @@ class RefundService:
                requester: StaffMember) -> RefundQuote:
         now = self._clock.now()
         cur = self.matrix.currency
-        day_start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+        day_start = shop_midnight(now, self._tz)
         today = Money(u.refunds.total_by(requester.user_id, day_start), cur)
         if request.sale_id is None:
             amount = self._typed(request, cur)

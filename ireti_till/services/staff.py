@@ -14,6 +14,7 @@ records the result. Lock state lives in the ledger, so a restart does not reset 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,15 @@ class StaffService:
         self.till_id = till_id
         self.training = training
         self.lockout = lockout or LockoutPolicy()
+        # One attempt at a time per subject (a user, or the till in PIN-only mode): read the
+        # lock state, check the PIN and record the outcome as one step, so parallel attempts
+        # cannot all be checked before the first failure is counted.
+        self._attempt_locks: dict[str, threading.Lock] = {}
+        self._attempt_guard = threading.Lock()
+
+    def _serial(self, subject: str) -> threading.Lock:
+        with self._attempt_guard:
+            return self._attempt_locks.setdefault(subject, threading.Lock())
 
     # --- reading ------------------------------------------------------------------------
     def users(self, include_inactive: bool = True) -> list[StaffMember]:
@@ -157,7 +167,12 @@ class StaffService:
 
     def authenticate(self, pin: str, user_id: str | None, purpose: str) -> StaffMember:
         if user_id is None:
-            return self._by_pin_only(pin, purpose)
+            with self._serial(f"till:{self.till_id}"):
+                return self._by_pin_only(pin, purpose)
+        with self._serial(user_id):
+            return self._by_user(pin, user_id, purpose)
+
+    def _by_user(self, pin: str, user_id: str, purpose: str) -> StaffMember:
         with self._uow() as uow:
             member = uow.staff.get(user_id)
             encoded = uow.staff.pin_hash(user_id)
@@ -192,7 +207,8 @@ class StaffService:
             if self._hasher.verify(pin, encoded):
                 with self._uow() as uow:
                     state = uow.staff.lock_state(member.user_id)
-                ensure_not_locked(state, now)
+                if state.is_locked(now):
+                    break  # answered like a wrong PIN: no oracle for a locked user's PIN
                 self._record_attempt(subject, True, purpose, {"user_id": member.user_id})
                 self._after_success(member, pin, encoded, purpose)
                 return member

@@ -10,13 +10,14 @@ test lets it go (to make two requests overlap without sleeping).
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import threading
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 REQUEST_KINDS = ("latency", "http_500", "rate_limit", "connection_reset", "response_lost")
 READER_KINDS = ("reader_offline", "reader_busy", "reader_timeout",
@@ -47,11 +48,27 @@ class FaultPlan:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultPlan:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
+        if not isinstance(data, dict):
+            raise ValueError("a fault plan is an object of settings, like {\"http_500\": 0.1}")
+        types = {f.name: f.type for f in fields(cls)}
+        unknown = set(data) - set(types)
         if unknown:
-            raise ValueError(f"unknown fault setting(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown fault setting(s): {', '.join(sorted(map(str, unknown)))}")
+        for name, value in data.items():
+            wanted: type | tuple[type, ...] = _TYPES[str(types[name])]
+            if isinstance(value, bool) or not isinstance(value, wanted):
+                raise ValueError(f"{name} must be a {types[name]}, not {value!r:.30}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number")
+            if isinstance(value, int | float) and (value < 0 or (name in _CHANCES and value > 1)):
+                raise ValueError(f"{name} {value} is out of range"
+                                 + (" (a chance: 0..1)" if name in _CHANCES else ""))
         plan = cls(**data)
+        try:
+            re.compile(plan.paths)
+        except re.error as exc:
+            raise ValueError(f"paths {plan.paths!r:.40} is not a regular expression: {exc}") \
+                from exc
         if plan.http_500_should_retry not in SHOULD_RETRY:
             raise ValueError(f"http_500_should_retry must be one of {SHOULD_RETRY}")
         if plan.latency not in ("none", "fixed", "uniform", "lognormal"):
@@ -60,9 +77,22 @@ class FaultPlan:
 
     @classmethod
     def from_file(cls, path: str | Path) -> FaultPlan:
-        text = Path(path).read_text(encoding="utf-8")
-        data = tomllib.loads(text) if str(path).endswith(".toml") else json.loads(text)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError("the file is not UTF-8 text") from exc
+        try:
+            data = tomllib.loads(text) if str(path).endswith(".toml") else json.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"not valid TOML: {exc}") from exc
         return cls.from_dict(data)
+
+
+_TYPES: Final[dict[str, type | tuple[type, ...]]] = {
+    "int": int, "float": (int, float), "str": str}
+_CHANCES: Final = frozenset({
+    "http_500", "rate_limit_burst", "connection_reset", "response_lost", "reader_offline",
+    "reader_busy", "reader_timeout", "reader_timeout_false_negative", "slow_reader"})
 
 
 @dataclass

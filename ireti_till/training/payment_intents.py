@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ireti_till.domain.currencies import ISO_CURRENCIES
 from ireti_till.training.cards import TestCard
 from ireti_till.training.charges import new_charge, sync_refunded
 from ireti_till.training.params import Params, merge_metadata
@@ -56,7 +57,7 @@ def create(state: State, ctx: RequestContext, data: dict[str, Any]) -> dict[str,
     amount = p.int_("amount", required=True, minimum=1)
     currency = p.str_("currency", required=True, max_len=3)
     assert amount is not None and currency is not None
-    if len(currency) != 3 or not currency.isalpha():
+    if currency.upper() not in ISO_CURRENCIES:  # Stripe: "Invalid currency: zzz"
         raise invalid(f"Invalid currency: {currency}", param="currency")
     if p.bool_("confirm"):
         raise invalid("card_present PaymentIntents are confirmed on a reader, not with "

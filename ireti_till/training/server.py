@@ -13,6 +13,7 @@ for), serves in a daemon thread, and returns the running emulator::
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import struct
@@ -32,11 +33,12 @@ from ireti_till.training.pipeline import Incoming, Outgoing, Pipeline
 from ireti_till.training.ratelimit import RateLimiter
 from ireti_till.training.simulate import ReaderSimulator
 from ireti_till.training.store import State
-from ireti_till.training.wire import parse_qs_pairs
+from ireti_till.training.wire import ApiError, parse_qs_pairs
 
 log = logging.getLogger(__name__)
 DEFAULT_API_KEY = "sk_test_ireti_till_emulator"
 Observer = Callable[[Incoming, Outgoing], None]
+MAX_BODY = 1 << 20  # Stripe's form bodies are small; a bigger one is refused (413)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class EmulatorConfig:
     def __post_init__(self) -> None:
         if self.host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator binds to loopback only")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is not 0..65535")
+        if self.rate_limit is not None and not self.rate_limit >= 0:
+            raise ValueError(f"rate limit {self.rate_limit} must be 0 (none) or more")
 
 
 class _Server(ThreadingHTTPServer):
@@ -80,10 +86,42 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             if not emulator.config.quiet:
                 super().log_message(format, *args)
 
+        def _refuse(self, status: int, message: str) -> None:
+            """Answer a request that cannot be read in Stripe's error shape, then close."""
+            body = json.dumps(ApiError(status, message, saved=False).body()).encode()
+            self.close_connection = True
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _body(self) -> str | None:
+            """The form body, or None after refusing it (bad length, too big, not UTF-8)."""
+            text = (self.headers.get("Content-Length") or "0").strip()
+            if not text.isdigit() or len(text) > 12:
+                self._refuse(400, "Invalid Content-Length header.")
+                return None
+            length = int(text)
+            if length > MAX_BODY:
+                self._refuse(413, f"Request body too large (limit {MAX_BODY} bytes).")
+                return None
+            raw = self.rfile.read(length) if length else b""
+            if len(raw) != length:
+                self._refuse(400, "Request body shorter than its Content-Length.")
+                return None
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self._refuse(400, "Request body is not valid UTF-8.")
+                return None
+
         def _serve(self) -> None:
             parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
+            raw = self._body()
+            if raw is None:
+                return
             req = Incoming(self.command, parts.path, parse_qs_pairs(parts.query),
                            parse_qs_pairs(raw),
                            {k.lower(): v for k, v in self.headers.items()})

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from ireti_till.adapters import backup as backup_adapter
-from ireti_till.adapters.backup import SqliteBackupArchive, SqliteRestoreTarget
+from ireti_till.adapters.backup import SqliteBackupArchive
 from ireti_till.adapters.db.ledger import DB_FILENAME
 from ireti_till.adapters.db.uow import SqlUnitOfWork
 from ireti_till.adapters.instance_lock import InstanceLock
+from ireti_till.adapters.restore_target import SqliteRestoreTarget
 from ireti_till.commands import backup as backup_cmd
 from ireti_till.commands import restore as restore_cmd
 from ireti_till.domain.errors import OperationsError

@@ -1,5 +1,6 @@
 """The SQLAlchemy engine for the ledger file, with the DESIGN §4 settings on every connection.
 
+- The file and its ``-wal``/``-shm`` are made 0600 at every connection (whatever the umask).
 - ``journal_mode=WAL``, ``synchronous=FULL`` (a sale must survive a power cut),
   ``foreign_keys=ON``, ``busy_timeout=5000``, ``trusted_schema=OFF``.
 - The ``sqlite3`` driver's own transaction handling is switched off (``isolation_level =
@@ -12,7 +13,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,8 +46,13 @@ def apply_pragmas(dbapi_connection: sqlite3.Connection) -> None:
         cursor.close()
 
 
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    apply_pragmas(dbapi_connection)
+def _private(path: Path) -> None:
+    """0600 on the ledger and its -wal/-shm (SQLite gives those the database file's mode)."""
+    for name in (str(path), f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(OSError):
+            st = os.lstat(name)
+            if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) & 0o077:
+                Path(name).chmod(0o600)
 
 
 def _on_begin(conn: Connection) -> None:
@@ -63,6 +72,10 @@ def make_engine(path: Path, *, echo: bool = False) -> Engine:
         pool_size=4,
         max_overflow=4,
     )
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        apply_pragmas(dbapi_connection)
+        _private(path)
+
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

@@ -24,6 +24,7 @@ from typing import Final
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ireti_till.adapters import custody
 from ireti_till.adapters.db import migrate
 from ireti_till.adapters.db.engine import make_engine
 from ireti_till.adapters.db.uow import SqlUnitOfWork
@@ -108,6 +109,8 @@ def _quick_check(path: Path, backups: Path) -> set[str]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if custody.is_disk_full(exc):
+            raise custody.disk_full_error(path.parent, "checking the ledger") from exc
         log.error("cannot read %s: %s", path, exc)
         raise damaged from exc
 
@@ -131,7 +134,11 @@ def open_ledger(
             "access or start the till with --data-dir pointing to a writable folder.",
             code="IT-202",
         )
-    exists = path.exists() and path.stat().st_size > 0
+    try:
+        exists = custody.require_ledger(data_dir)  # IT-220/221/222: never a quiet fresh start
+    except OSError as exc:
+        raise LedgerError(f"The till's database {path} cannot be read ({exc.strerror}).",
+                          code="IT-202") from exc
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise LedgerError(
             f"The till's database {path} is read-only for this user. Give this user write "
@@ -145,6 +152,8 @@ def open_ledger(
     else:
         current = _quick_check(path, backups)
     known, heads = migrate.script_revisions(script_location)
+    if exists and not current - known and current:
+        custody.require_schema(path, data_dir)  # a crafted file: sales + alembic_version only
     if current - known:
         raise LedgerError(
             f"The database was written by a newer Ireti Till (schema "
@@ -179,4 +188,6 @@ def open_ledger(
     except BaseException:
         engine.dispose()
         raise
+    custody.mark_ledger(data_dir)
+    custody.secure_ledger(data_dir)
     return Ledger(path, engine, frozenset(current) if backup_path else None, backup_path)

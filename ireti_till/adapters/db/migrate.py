@@ -66,10 +66,12 @@ def backup_copy(source: Path, backup_dir: Path, label: str) -> Path:
 
     The copy is written under a temporary name, checked with ``quick_check``, flushed to
     disk and then renamed to ``pre-migrate-<label>-<UTC time>.sqlite3``."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = backup_dir / f"pre-migrate-{label}-{stamp}.sqlite3"
     partial = final.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private copy
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(partial)
