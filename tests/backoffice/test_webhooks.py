@@ -32,7 +32,8 @@ def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_SECRET, SECRET)
 
 
-def event(type_: str = "payment_intent.succeeded", id_: str = "evt_1", **obj: Any) -> dict[str, Any]:
+def event(type_: str = "payment_intent.succeeded", id_: str = "evt_1",
+          **obj: Any) -> dict[str, Any]:
     body = {"id": "pi_1", "object": "payment_intent", "status": "succeeded",
             "metadata": {"till_id": "T1"}, **obj}
     return {"id": id_, "object": "event", "type": type_, "created": int(time.time()),
