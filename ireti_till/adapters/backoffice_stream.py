@@ -19,6 +19,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from sqlalchemy import Engine
 from ireti_till.adapters.backoffice_client import _context, check_url
 from ireti_till.adapters.backoffice_feed import SqlFeedStore
 from ireti_till.adapters.backoffice_wiring import TOKEN_NAME, Secrets
+from ireti_till.domain.poll_schedule import PollSchedule
 from ireti_till.domain.stream_notices import (
     Notice,
     ReaderActionNotice,
@@ -208,3 +210,31 @@ def stream_for(engine: Engine, secrets: Secrets, board: NoticeBoard,
         return url, token, store.get_state("cert_pem") or None
 
     return BackofficeStream(connection, board, reader_id)
+
+
+class ReaderPause:
+    """``pause`` for ``CardPayments.follow``: wait for the stream's notice when connected,
+    else the ``PollSchedule``'s growing, jittered wait. A notice wakes the flow once (the
+    same notice again means the look after it saw nothing new: the schedule takes over)."""
+
+    def __init__(self, board: NoticeBoard, schedule: PollSchedule | None = None,
+                 slice_s: float = 0.25) -> None:
+        self.board, self.schedule, self._slice = board, schedule or PollSchedule(), slice_s
+        self._used: set[str] = set()
+
+    def __call__(self, intent_id: str | None, stop: threading.Event, looks: int) -> bool:
+        seen = self.board.latest(intent_id) if intent_id else None
+        fresh = seen is None or not seen.final or seen.event_id not in self._used
+        streaming = bool(intent_id) and self.board.connected and fresh
+        delay = self.schedule.delay(looks, streaming=streaming, rand=random.random())
+        if not streaming or intent_id is None:
+            return stop.wait(delay)
+        deadline = time.monotonic() + delay
+        while (left := deadline - time.monotonic()) > 0 and not stop.is_set():
+            notice = self.board.wait(intent_id, min(self._slice, left))
+            if notice is not None:
+                self._used.add(notice.event_id)
+                break
+            if not self.board.connected:  # the stream dropped: back to polling
+                return stop.wait(self.schedule.delay(looks, rand=random.random()))
+        return stop.is_set()

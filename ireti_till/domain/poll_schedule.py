@@ -25,7 +25,7 @@ class PollSchedule:
     jitter: float = 0.2
     rate_limited_s: float = 1.0
     rate_limited_max_s: float = 8.0
-    stream_wait_s: float = 10.0
+    stream_wait_s: float = 5.0
 
     def __post_init__(self) -> None:
         if not (0 < self.first_s <= self.max_s and self.growth >= 1 and 0 <= self.jitter < 1

@@ -27,7 +27,7 @@ def test_429s_in_a_row_back_off_doubling_to_a_cap() -> None:
 
 def test_with_the_stream_the_till_waits_for_the_notice_unless_rate_limited() -> None:
     p = PollSchedule(jitter=0.0)
-    assert p.delay(3, streaming=True) == 10.0
+    assert p.delay(3, streaming=True) == 5.0
     assert p.delay(0, streaming=True, rate_limited=1) == 1.0
 
 
