@@ -12,6 +12,7 @@ Three modes, one run, same seed:
   stream   the emulator delivers signed webhooks to the back office (real server process,
            real PostgreSQL), which relays them to each till over /v1/stream; the till
            waits for its reader's notice and then looks once.
+The tills wait with the shipped ``ReaderPause`` (adapters/backoffice_stream.py).
 Prints per mode: till requests per sale (the customer's tap is an in-process test helper,
 counted apart, and costs no request), 429 answers, tender p50/p95 (card key to sale
 completed, customer included), duplicate charges, and for the stream the webhook's creation
@@ -37,7 +38,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ireti_till.adapters.backoffice_stream import BackofficeStream, NoticeBoard  # noqa: E402
+from ireti_till.adapters.backoffice_stream import (  # noqa: E402
+    BackofficeStream,
+    NoticeBoard,
+    ReaderPause,
+)
 from ireti_till.domain.poll_schedule import TODAY, PollSchedule  # noqa: E402
 from ireti_till.domain.stream_notices import Notice  # noqa: E402
 
@@ -85,6 +90,7 @@ def till(name: str, emu: Any, template: Path, tmp: Path, reader: str, sales: int
         while not board.connected and time.monotonic() < deadline:
             time.sleep(0.05)
     schedule = TODAY if mode == "today" else PollSchedule()
+    pause, never = ReaderPause(board, schedule), threading.Event()  # the till's own waiting
     times: list[float] = []
     for n in range(sales):
         time.sleep(rng.uniform(2.0, 6.0))  # the cashier scans the next basket
@@ -111,11 +117,7 @@ def till(name: str, emu: Any, template: Path, tmp: Path, reader: str, sales: int
                 if tap is None:  # the customer, not a till request
                     tap = threading.Timer(rng.uniform(1.0, 3.0), _present, (emu, reader))
                     tap.start()
-                intent = core.cards._load(st.attempt_id).intent_id
-                if board.connected and intent:
-                    board.wait(intent, schedule.stream_wait_s)
-                else:
-                    time.sleep(schedule.delay(looks, rand=rng.random()))
+                pause(core.cards._load(st.attempt_id).intent_id, never, looks)
                 looks += 1
                 st = core.cards.poll(st.attempt_id)
             else:
