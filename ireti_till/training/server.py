@@ -179,7 +179,8 @@ class Emulator:
         self.pipeline = Pipeline(self.state, self.faults, self.limiter, self.idempotency, keys)
         self.simulate = ReaderSimulator(self.state)
         self.observers: list[Observer] = []
-        self.webhooks = WebhookSender(config.webhooks) if config.webhooks else None
+        self.webhooks = (WebhookSender(config.webhooks, self._delivered) if config.webhooks
+                         else None)
         if self.webhooks is not None:
             self.state.event_hooks.append(self.webhooks.enqueue)
         self._server = _Server((config.host, config.port), _make_handler(self))
@@ -213,6 +214,15 @@ class Emulator:
             self.state.reader_fault = faults.reader_fault
             self.state.reader_delay = faults.reader_delay
         return faults
+
+    def _delivered(self, event_id: str, ok: bool) -> None:
+        """Stripe's ``pending_webhooks`` and ``delivery_success`` bookkeeping."""
+        with self.state.lock:
+            for event in reversed(self.state.events):
+                if event["id"] == event_id:
+                    event["pending_webhooks"] = 0 if ok else 1
+                    event["_delivered"] = ok
+                    return
 
     def set_refund_failure(self, fail: bool) -> None:
         """While set, every new refund goes pending and then fails."""

@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,8 +67,10 @@ class DeliveryStats:
 
 
 class WebhookSender:
-    def __init__(self, config: WebhookConfig) -> None:
+    def __init__(self, config: WebhookConfig,
+                 on_result: Callable[[str, bool], None] = lambda _id, _ok: None) -> None:
         self.config = config
+        self._on_result = on_result  # (event id, delivered?) after each attempt
         self.stats = DeliveryStats()
         self._heap: list[tuple[float, int, int, bytes, str]] = []
         self._order = itertools.count()
@@ -104,6 +107,10 @@ class WebhookSender:
         while (job := self._next()) is not None:
             attempt, body, event_id = job
             ok = self._post(body)
+            try:
+                self._on_result(event_id, ok)
+            except Exception:  # bookkeeping must never stop delivery
+                log.exception("webhook result hook failed")
             with self._cond:
                 self._busy -= 1
                 self.stats.attempts += 1
