@@ -85,14 +85,15 @@ def _start(request: Request) -> int | None:
 
 @guarded
 async def follow(request: Request) -> Response:
-    till_id, _store = await till_of(request)
+    till_id, store_id = await till_of(request)
     engine = request.app.state.engine
     reader = request.query_params.get("reader")
     if reader is not None:
         if not reader.startswith("tmr_") or len(reader) > 255:
             raise BackofficeError("reader must be a Terminal reader id (tmr_...).",
                                   code="IT-704")
-        await run_in_threadpool(webhooks_store.register_reader, engine, till_id, reader)
+        await run_in_threadpool(webhooks_store.register_reader, engine, till_id, store_id,
+                                 reader)
     after = _start(request)
     if after is None:
         after = await run_in_threadpool(webhooks_store.last_seq, engine, till_id)

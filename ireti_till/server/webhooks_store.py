@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ireti_till.domain.errors import BackofficeError
 from ireti_till.server.schema import refund_reservations, tills
 from ireti_till.server.webhooks_schema import stripe_events, till_readers
 
@@ -114,8 +115,17 @@ def store_event(engine: Engine, event: dict[str, Any]) -> Stored:
     return Stored(int(seq), False, till, status)
 
 
-def register_reader(engine: Engine, till_id: str, reader_id: str) -> None:
+def register_reader(engine: Engine, till_id: str, store_id: str, reader_id: str) -> None:
+    """The till's reader: its events go to this till from now on. A reader can move between
+    tills of one store, never to another store's till (IT-765)."""
     with engine.begin() as conn:
+        owner = conn.execute(select(tills.c.store_id).select_from(
+            till_readers.join(tills, tills.c.id == till_readers.c.till_id))
+            .where(till_readers.c.reader_id == reader_id).with_for_update()).first()
+        if owner is not None and owner.store_id != store_id:
+            raise BackofficeError(
+                f"Reader {reader_id} is registered to a till of another store; its events "
+                "stay there. Check the reader chosen on this till.", code="IT-765")
         conn.execute(pg_insert(till_readers).values(reader_id=reader_id, till_id=till_id)
                      .on_conflict_do_update(index_elements=["reader_id"],
                                             set_={"till_id": till_id,

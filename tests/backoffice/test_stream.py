@@ -163,3 +163,21 @@ def test_the_stream_needs_a_till_token(server_url: str) -> None:
     bad = httpx.get(server_url + "/v1/stream", headers={"Authorization": "Bearer nope"},
                     timeout=5)
     assert bad.status_code == 401
+
+
+def test_a_reader_moves_within_a_store_but_never_to_another_store(
+        server_url: str, server_engine: Engine) -> None:
+    t1, t2 = enrol(server_engine, "T1"), enrol(server_engine, "T2")
+    other = auth.redeem(server_engine, "X1", auth.make_enrolment(server_engine, "X1", "S2"))
+    webhooks_store.register_reader(server_engine, "T1", "S1", "tmr_shared")
+    webhooks_store.register_reader(server_engine, "T2", "S1", "tmr_shared")  # same store
+    refused = httpx.get(server_url + "/v1/stream", params={"reader": "tmr_shared"},
+                        headers={"Authorization": f"Bearer {other}"}, timeout=5)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "IT-765"
+    bad = httpx.get(server_url + "/v1/stream", params={"reader": "nope"},
+                    headers={"Authorization": f"Bearer {t1}"}, timeout=5)
+    assert bad.status_code == 422
+    stored = webhooks_store.store_event(server_engine, {
+        "id": "evt_r", "type": "terminal.reader.action_succeeded", "created": 1,
+        "data": {"object": reader_obj("tmr_shared", "pi_z")}})
+    assert stored.till_id == "T2" and t2
