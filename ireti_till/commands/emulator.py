@@ -9,6 +9,7 @@ SDK) at the printed address with the printed test key. See docs/emulator.md.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from ireti_till.training import DEFAULT_API_KEY, Emulator, EmulatorConfig, FaultPlan
+from ireti_till.training.webhooks import WebhookConfig
 
 
 def _port(text: str) -> int:
@@ -49,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="refunds stay pending this long before they succeed")
     p.add_argument("--state", metavar="FILE", type=Path,
                    help="keep objects in this JSON file across restarts")
+    p.add_argument("--webhook-url", metavar="URL",
+                   help="deliver signed webhooks here (loopback), e.g. the back office's "
+                        "http://127.0.0.1:8443/stripe/webhook")
+    p.add_argument("--webhook-secret", metavar="whsec_...",
+                   help="signing secret for --webhook-url (default: $IRETI_STRIPE_WEBHOOK_SECRET)")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--data-dir", help=argparse.SUPPRESS)  # global option; not used here
     return p
@@ -67,10 +74,13 @@ def main(argv: list[str]) -> int:
         return 2
     accepted = (args.api_key,) if args.api_key != DEFAULT_API_KEY else ()
     try:
+        secret = args.webhook_secret or os.environ.get("IRETI_STRIPE_WEBHOOK_SECRET", "")
+        hooks = WebhookConfig(args.webhook_url, secret) if args.webhook_url else None
         config = EmulatorConfig(port=args.port, api_key=args.api_key, accepted_keys=accepted,
                                 rate_limit=args.rate_limit or None, seed=args.seed,
                                 faults=plan, refund_pending_s=args.refund_pending,
-                                state_file=args.state, quiet=not args.verbose)
+                                state_file=args.state, quiet=not args.verbose,
+                                webhooks=hooks)
         emulator = Emulator.start(config)
     except (OSError, ValueError) as err:
         print(f"ireti-till emulator: cannot start: {err}", file=sys.stderr)
@@ -84,7 +94,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     print(f"Stripe emulator listening on {emulator.base_url}", flush=True)
     print(f"API key: {emulator.api_key}   rate limit: {args.rate_limit or 'none'}/s   "
-          f"faults: {args.faults or 'none'}", flush=True)
+          f"faults: {args.faults or 'none'}   webhooks: {args.webhook_url or 'none'}",
+          flush=True)
     print("Simulate a card: POST /_emulator/readers/<reader>/simulate outcome=approve|decline|"
           "insufficient_funds|expired|customer_cancels|reader_timeout", flush=True)
     print("Press Ctrl+C to stop.", flush=True)

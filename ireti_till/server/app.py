@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import parse_batch
-from ireti_till.server import auth, catalog, db, ingest, metrics, refunds, web
+from ireti_till.server import auth, catalog, db, ingest, metrics, refunds, stream, web, webhooks
 from ireti_till.server.http import db_down, guarded, read_json, till_of
 
 
@@ -125,7 +125,7 @@ ROUTES: list[Any] = [
 
 
 def create_app(engine: Engine, *, secure_cookies: bool = True) -> Starlette:
-    app = Starlette(routes=ROUTES + web.routes())
+    app = Starlette(routes=ROUTES + webhooks.routes() + stream.routes() + web.routes())
     app.state.engine = engine
     app.state.secure_cookies = secure_cookies
     return app

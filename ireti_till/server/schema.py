@@ -144,3 +144,6 @@ audit = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("details", JSONB, nullable=False),
 )
+
+# Stripe webhook tables (issue 15) live in their own module on this metadata.
+from ireti_till.server import webhooks_schema as _webhooks_schema  # noqa: E402,F401

@@ -119,16 +119,23 @@ class CardPayments:
         return self._status(a)
 
     def follow(self, attempt_id: UUID, stop: threading.Event, interval_s: float = 0.5,
-               on_status: Callable[[CardStatus], None] | None = None) -> CardStatus:
-        """Poll until settled or ``stop`` is set; each new status goes to ``on_status``."""
+               on_status: Callable[[CardStatus], None] | None = None,
+               pause: Callable[[str | None, threading.Event, int], bool] | None = None,
+               ) -> CardStatus:
+        """Poll until settled or ``stop`` is set; each new status goes to ``on_status``.
+        ``pause(intent_id, stop, looks)`` (issue 15: back-office stream, poll schedule)
+        replaces the fixed ``interval_s`` wait and says whether ``stop`` was set."""
         last: CardStatus | None = None
+        looks = 0
         while True:
             status = self.poll(attempt_id)
             if on_status is not None and status != last:
                 on_status(status)
             last = status
-            if status.settled or stop.wait(interval_s):
+            if status.settled or (stop.wait(interval_s) if pause is None else
+                                  pause(self._load(attempt_id).intent_id, stop, looks)):
                 return status
+            looks += 1
 
     def cancel(self, attempt_id: UUID) -> CardStatus:
         """The cashier's Cancel while the reader waits for a card: ``cancel_action``."""

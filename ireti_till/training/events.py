@@ -22,6 +22,9 @@ def list_(state: State, ctx: RequestContext, data: dict[str, Any]) -> dict[str, 
     wanted = [one] if one else many
     items = [e for e in state.events
              if not wanted or any(fnmatch.fnmatchcase(e["type"], w) for w in wanted)]
+    delivered = p.bool_("delivery_success") if p.has("delivery_success") else None
+    if delivered is not None:  # only events a webhook endpoint was attempted for
+        items = [e for e in items if e.get("_delivered") is delivered]
     return list_page(items, p, "/v1/events")
 
 

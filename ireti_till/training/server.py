@@ -33,6 +33,7 @@ from ireti_till.training.pipeline import Incoming, Outgoing, Pipeline
 from ireti_till.training.ratelimit import RateLimiter
 from ireti_till.training.simulate import ReaderSimulator
 from ireti_till.training.store import State
+from ireti_till.training.webhooks import WebhookConfig, WebhookSender
 from ireti_till.training.wire import ApiError, parse_qs_pairs
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class EmulatorConfig:
     #: Keep objects here across restarts (training mode); saved after every POST.
     state_file: Path | None = None
     quiet: bool = True
+    #: Deliver every event as a signed webhook (``WebhookConfig(url, secret)``).
+    webhooks: WebhookConfig | None = None
 
     def __post_init__(self) -> None:
         if self.host not in ("127.0.0.1", "localhost", "::1"):
@@ -176,6 +179,10 @@ class Emulator:
         self.pipeline = Pipeline(self.state, self.faults, self.limiter, self.idempotency, keys)
         self.simulate = ReaderSimulator(self.state)
         self.observers: list[Observer] = []
+        self.webhooks = (WebhookSender(config.webhooks, self._delivered) if config.webhooks
+                         else None)
+        if self.webhooks is not None:
+            self.state.event_hooks.append(self.webhooks.enqueue)
         self._server = _Server((config.host, config.port), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05},
@@ -208,6 +215,15 @@ class Emulator:
             self.state.reader_delay = faults.reader_delay
         return faults
 
+    def _delivered(self, event_id: str, ok: bool) -> None:
+        """Stripe's ``pending_webhooks`` and ``delivery_success`` bookkeeping."""
+        with self.state.lock:
+            for event in reversed(self.state.events):
+                if event["id"] == event_id:
+                    event["pending_webhooks"] = 0 if ok else 1
+                    event["_delivered"] = ok
+                    return
+
     def set_refund_failure(self, fail: bool) -> None:
         """While set, every new refund goes pending and then fails."""
         with self.state.lock:
@@ -222,6 +238,8 @@ class Emulator:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        if self.webhooks is not None:
+            self.webhooks.stop()
         if self.config.state_file is not None:
             persist.save(self.state, self.config.state_file, self.idempotency)
 

@@ -52,6 +52,8 @@ class State:
         self.refund_failure = False
         self.reader_fault: Callable[[str], str | None] = lambda _reader_id: None
         self.reader_delay: Callable[[], float] = lambda: 0.0
+        #: Called with a public copy of each new event (webhook delivery queues it).
+        self.event_hooks: list[Callable[[dict[str, Any]], None]] = []
 
     # -- ids and time -------------------------------------------------------------------
     def new_id(self, prefix: str, length: int = 24) -> str:
@@ -116,6 +118,8 @@ class State:
             "type": type_,
         })
         self.events.append(event)
+        for hook in self.event_hooks:
+            hook(public(event))
 
 
 def public(obj: dict[str, Any]) -> dict[str, Any]:
