@@ -16,8 +16,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ireti_till.domain.errors import BackofficeError
-from ireti_till.server.schema import refund_reservations, tills
-from ireti_till.server.webhooks_schema import stripe_events, till_readers
+from ireti_till.server.schema import refund_reservations, stripe_events, till_readers, tills
 
 HANDLED = ("terminal.reader.action_succeeded", "terminal.reader.action_failed",
            "charge.refunded", "refund.created", "refund.updated", "refund.failed")
