@@ -56,7 +56,7 @@ class TradingDay:
     shifts: ShiftService
     queue: PrintQueue
     virtual: VirtualPrinter | None  # training (or kind virtual/none): receipts on screen
-    configured: bool  # a real printer is set up
+    configured: bool  # a printer is set up (training: the one on screen)
     #: the same service on the read-only unit of work: the checkout's shift check never
     #: waits for the write lock
     reads: ShiftService | None = None
@@ -85,7 +85,7 @@ class TradingDay:
         self.queue.printer = printer
         self.queue.width = settings.printer.width
         self.settings, self.virtual = settings, virtual
-        self.configured = settings.printer.kind not in ("none", "virtual") and not training
+        self.configured = training or settings.printer.kind != "none"
 
 
 def read_settings(config: AppConfig) -> TradingDaySettings:
@@ -156,8 +156,7 @@ def build_trading_day(opener: LedgerOpener, data_dir: Path, config: AppConfig,
     reads = ShiftService(read, clock, store.till_id,
                          settings.shift)
     return TradingDay(settings, shifts, queue, virtual,
-                      settings.printer.kind not in ("none", "virtual") and not training,
-                      reads)
+                      training or settings.printer.kind != "none", reads)
 
 
 def jobs(day: TradingDay) -> list[Job]:

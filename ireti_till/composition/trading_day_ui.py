@@ -42,7 +42,7 @@ def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> ShiftMenu
         return None if member is None else member.user_id
 
     def no_sale(approval: Approval) -> object:
-        return day.shifts.no_sale(actor() or "system", "no sale", approval)
+        return day.shifts.no_sale(actor() or "system", approval.reason or "no sale", approval)
 
     controller.record_no_sale = no_sale
     if till.training:

@@ -96,7 +96,8 @@ def test_blind_close_then_z_view(qtbot: QtBot, ledger: Ledger, shifts: ShiftServ
     with ledger.uow_factory() as u:
         u.sales.add(sale(1250, cash=1250, tendered=2000))
         u.commit()
-    dialog = CloseShiftDialog(shifts, "ada", lambda *a: a[3](approval(OverrideKind.CASH_OVER_SHORT)))
+    dialog = CloseShiftDialog(shifts, "ada",
+                              lambda *a: a[3](approval(OverrideKind.CASH_OVER_SHORT)))
     qtbot.addWidget(dialog)
     shown = " ".join(w.text() for w in dialog.findChildren(QLineEdit)) + dialog.title.text()
     assert "62.50" not in shown  # blind: the expected cash is not on the screen
