@@ -201,3 +201,40 @@ def _guard(name: str, func: Callable[[], object]) -> Callable[[], None]:
             log.exception("trading-day job %s failed", name)
 
     return run
+
+
+def printer_health(data_dir: Path) -> CheckResult:
+    """``doctor``'s printer line: the configured printer's state (asked now) and the print
+    jobs still waiting in the ledger (read-only). Never raises."""
+    from ireti_till.adapters.config_file import load_config
+    from ireti_till.services.health import CheckResult, Status
+    from ireti_till.services.printing_health import ANCHOR, printer_check, waiting_jobs
+
+    if not (data_dir / "config.toml").exists():  # never written by the doctor
+        return CheckResult("printer", Status.OK, "no config.toml yet: no printer set up")
+    try:
+        config = load_config(data_dir)
+        settings = read_settings(config)
+        # the configured device, also in training (where the till prints on screen)
+        printer, _virtual = make_printer(settings, False)
+        return printer_check(printer.status(), waiting_jobs(_recent_jobs(data_dir)),
+                             settings.printer.kind != "none")
+    except Exception as exc:  # noqa: BLE001 - the doctor reports, it never stops
+        return CheckResult("printer", Status.WARN, f"printer not checked ({exc})",
+                           "see the config check above", ANCHOR)
+
+
+def _recent_jobs(data_dir: Path) -> list[Any]:
+    from sqlalchemy import create_engine
+
+    from ireti_till.adapters.db.print_repo import SqlPrintRepository
+
+    path = data_dir / "ledger.sqlite3"
+    if not path.exists():
+        return []
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with engine.connect() as conn:
+            return SqlPrintRepository(conn).recent(200)
+    finally:
+        engine.dispose()
