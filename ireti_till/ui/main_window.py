@@ -121,6 +121,9 @@ class MainWindow(QMainWindow):
 
     def add_side_panel(self, widget: QWidget) -> None:
         """A panel between the totals and the key pad (training: the printed receipt)."""
+        stretch = self._right.itemAt(1)
+        if stretch is not None and stretch.spacerItem() is not None:
+            self._right.removeItem(stretch)  # the panel takes the free space instead
         self._right.insertWidget(1, widget, 1)
 
     def show_on_counter(self) -> None:
