@@ -166,3 +166,51 @@ def money(minor: int) -> Any:
 
     return Money(minor, "EUR")
 
+
+
+def test_the_back_office_stays_off_until_the_till_is_enrolled(
+        qtbot: QtBot, data_dir: Path) -> None:
+    gen = open_till(qtbot, data_dir, background=True)
+    till = next(gen)
+    try:
+        ops = till.ops.get()
+        qtbot.waitUntil(lambda: ops.jobs.scheduler.get_job("backoffice-start") is None)
+        assert till.backoffice.peek() is None
+        assert ops.jobs.scheduler.get_job("backoffice-sync") is None
+        assert till.window.status.findChild(QLabel, "status_backoffice") is None
+    finally:
+        next(gen, None)
+
+
+def test_an_enrolled_till_shows_its_waiting_feed_while_the_server_is_away(
+        qtbot: QtBot, data_dir: Path, keyboard: Keyboard) -> None:
+    import socket
+
+    from ireti_till.adapters.backoffice_feed import SqlFeedStore
+    from ireti_till.adapters.backoffice_wiring import TOKEN_NAME
+    from ireti_till.adapters.secrets import SecretStore
+
+    with socket.socket() as probe:  # a loopback port nobody listens on: the server is away
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gen = open_till(qtbot, data_dir)
+    till = next(gen)
+    try:
+        SqlFeedStore(till.ledger.engine).set_state("url", f"http://127.0.0.1:{port}")
+        SecretStore(data_dir, training=True).set(TOKEN_NAME, "till-token")
+        till.start_background()
+        qtbot.waitUntil(lambda: till.backoffice.peek() is not None, timeout=10_000)
+        jobs_now = till.ops.get().jobs.scheduler
+        assert jobs_now.get_job("backoffice-sync") is not None
+        assert jobs_now.get_job("backoffice-catalog") is not None
+        sign_in(qtbot, till, CASHIER_PIN)
+        cash_sale(qtbot, till, keyboard)
+
+        def shown() -> str:
+            label = till.window.status.findChild(QLabel, "status_backoffice")
+            return label.text() if label is not None else ""
+
+        qtbot.waitUntil(lambda: "waiting" in shown(), timeout=15_000)
+        assert shown().startswith("Back office: ") and "oldest" in shown()
+    finally:
+        next(gen, None)
