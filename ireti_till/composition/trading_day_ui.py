@@ -170,6 +170,8 @@ def start_trading_day(till: Till, day: TradingDay) -> None:
         relay.note("printer", text, check.fix, check.status.value == "fail")
 
     day.on_status.append(show_printer)
+    till.cards.then(lambda cards: cards.on_queue_panel.append(
+        lambda panel: relay.follow("backoffice", panel.show_backoffice)))
     run_now = register_jobs(ops.jobs, [
         *jobs(day), ("backoffice-start", lambda: _start_backoffice(till, ops.jobs, relay), 0)])
     day.queue.wake = lambda: run_now("print-queue")

@@ -212,5 +212,12 @@ def test_an_enrolled_till_shows_its_waiting_feed_while_the_server_is_away(
 
         qtbot.waitUntil(lambda: "waiting" in shown(), timeout=15_000)
         assert shown().startswith("Back office: ") and "oldest" in shown()
+        cards = till.cards.get()  # the payment queue panel shows the same line
+        qtbot.waitUntil(lambda: cards.worker is not None and cards.core is not None,
+                        timeout=15_000)
+        panel = cards.open_queue()
+        assert panel is not None
+        qtbot.waitUntil(lambda: "waiting" in panel.backoffice.text())
+        assert panel.backoffice.isVisible()
     finally:
         next(gen, None)
