@@ -189,7 +189,6 @@ def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
     if not bo.factory.enrolled():
         log.info("back office: not enrolled (nothing to sync)")
         return
-    till.backoffice.resolve(bo)
 
     def status() -> None:
         state = bo.status()
@@ -197,3 +196,4 @@ def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
         relay.note("backoffice", state.text().capitalize(), state.last_error or "", late)
 
     register_jobs(ops, [*bo.jobs(), ("backoffice-status", status, 5.0)], executor="bo")
+    till.backoffice.resolve(bo)

@@ -221,3 +221,19 @@ def test_an_enrolled_till_shows_its_waiting_feed_while_the_server_is_away(
         assert panel.backoffice.isVisible()
     finally:
         next(gen, None)
+
+
+@pytest.mark.parametrize(("keys", "dialog"), [
+    ("Ctrl+Shift+X", "report_dialog"), ("Ctrl+Shift+C", "close_shift_dialog"),
+    ("Ctrl+Shift+I", "paid_in_dialog"), ("Ctrl+Shift+U", "paid_out_dialog"),
+    ("Ctrl+R", "reprint_dialog"),
+])
+def test_the_shift_keys_work_from_the_scan_field(qtbot: QtBot, till: Any, keys: str,
+                                                  dialog: str) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    sign_in(qtbot, till, CASHIER_PIN)
+    combo = QKeySequence(keys)[0]
+    QTest.keyClick(till.window.scan.field, combo.key(), combo.keyboardModifiers())
+    wait_dialog(qtbot, dialog).reject()
+    wait_closed(qtbot, till.window)

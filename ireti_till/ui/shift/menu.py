@@ -32,7 +32,7 @@ ENTRIES = (("Open shift…", "action_open_shift", "Ctrl+Shift+O"),
            ("Paid in…", "action_paid_in", "Ctrl+Shift+I"),
            ("Paid out…", "action_paid_out", "Ctrl+Shift+U"),
            ("X report", "action_x_report", "Ctrl+Shift+X"),
-           ("Close shift…", "action_close_shift", "Ctrl+Shift+Z"),
+           ("Close shift…", "action_close_shift", "Ctrl+Shift+C"),
            ("Reprint receipt…", "action_reprint", "Ctrl+R"))
 
 
