@@ -2,7 +2,9 @@
 
 Built in ``compose()`` as soon as the staff phase is (the checkout refuses a sale outside
 an open shift from the first sale on), on the ledger's unit of work, which waits for the
-ledger on a fast start; nothing here talks to a device or the network. The worker side
+ledger on a fast start; nothing here talks to a device or the network, and nothing
+imports SQLAlchemy before the first screen (the repositories are registered on the ledger
+thread, ``register_repositories``). The worker side
 is ``jobs()``: ``(name, func, every_s)`` tuples that ``register_jobs`` puts on the
 operations scheduler (``OpsJobs``) until the single worker scheduler takes them with
 ``add_periodic(name, func, every_s)``.
@@ -22,8 +24,8 @@ from ireti_till.adapters.config_trading_day import TradingDaySettings
 from ireti_till.services.deferred import Deferred
 
 if TYPE_CHECKING:
+    from ireti_till.adapters.db.opener import LedgerOpener
     from ireti_till.adapters.printers.virtual import VirtualPrinter
-    from ireti_till.composition.ledger import LedgerOpener
     from ireti_till.services.audit import AuditLog
     from ireti_till.services.health import CheckResult
     from ireti_till.services.printing import PrintQueue
@@ -48,6 +50,33 @@ class _LaterAudit:
 
     def append(self, repo: Any, kind: str, actor: str, details: Mapping[str, Any]) -> object:
         return self._audit.get().append(repo, kind, actor, details)
+
+
+class _LaterMark:
+    """``ReceiptMark.record``, made on first use: SQLAlchemy (which ``receipt_mark``
+    imports) stays out of the way of the first screen."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._mark: Any = None
+
+    def record(self, till_id: str, receipt_no: int) -> None:
+        if self._mark is None:
+            from ireti_till.adapters.db.receipt_mark import ReceiptMark
+
+            self._mark = ReceiptMark(self._data_dir)
+        self._mark.record(till_id, receipt_no)
+
+
+def register_repositories() -> None:
+    """``uow.shifts``, ``uow.prints``, ``uow.report_rows``, ``uow.reconcile_rows``: on the
+    ledger thread when the ledger opens (``composition.ledger.prepare_ledger``)."""
+    from ireti_till.adapters.db import (  # noqa: F401 - each registers its repository
+        print_repo,
+        reconcile_rows,
+        report_rows,
+        shift_repo,
+    )
 
 
 @dataclass
@@ -127,13 +156,6 @@ def build_trading_day(opener: LedgerOpener, data_dir: Path, config: AppConfig,
                       training: bool, settings: TradingDaySettings,
                       audit: Deferred[AuditLog] | None) -> TradingDay:
     from ireti_till.adapters.clock import SystemClock
-    from ireti_till.adapters.db import (  # noqa: F401 - each registers its repository
-        print_repo,
-        reconcile_rows,
-        report_rows,
-        shift_repo,
-    )
-    from ireti_till.adapters.db.receipt_mark import ReceiptMark
     from ireti_till.services.printing import PrintQueue
     from ireti_till.services.shifts import ShiftService
 
@@ -150,7 +172,7 @@ def build_trading_day(opener: LedgerOpener, data_dir: Path, config: AppConfig,
                        tax_id=store.tax_id, footer=store.receipt_footer,
                        width=settings.printer.width,
                        mail=_mailer(settings, data_dir, training), audit=appender,
-                       mark=ReceiptMark(data_dir).record)
+                       mark=_LaterMark(data_dir).record)
     shifts = ShiftService(write, clock, store.till_id, settings.shift,
                           audit=appender, drawer=queue)
     reads = ShiftService(read, clock, store.till_id,
