@@ -237,3 +237,26 @@ def test_the_shift_keys_work_from_the_scan_field(qtbot: QtBot, till: Any, keys: 
     QTest.keyClick(till.window.scan.field, combo.key(), combo.keyboardModifiers())
     wait_dialog(qtbot, dialog).reject()
     wait_closed(qtbot, till.window)
+
+
+def test_a_cash_refund_prints_its_slip_and_opens_the_drawer(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
+    sign_in(qtbot, till, CASHIER_PIN)
+    sale = cash_sale(qtbot, till, keyboard, 1)
+    keyboard.press(Qt.Key.Key_F8)
+    dialog = wait_dialog(qtbot, "refund_dialog")
+    keyboard.type(sale.receipt_code)
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    keyboard.press(Qt.Key.Key_Plus)
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.reason.hasFocus())
+    keyboard.type("wrong item")
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.record is not None)
+    code = dialog.record.code
+    slips = lambda: [j for j in jobs(till) if j.kind == "refund"]  # noqa: E731
+    qtbot.waitUntil(lambda: [j.ref for j in slips()] == [code])
+    assert slips()[0].kick  # cash went out of the drawer
+    qtbot.waitUntil(lambda: slips()[0].state == "printed", timeout=10_000)
+    assert till.trading_day.get().shifts.x_report().refunds_total == sale.total.minor
