@@ -92,6 +92,8 @@ def test_x_then_blind_close_then_no_sale_until_a_shift_is_opened(
     assert "X REPORT" in text and sale.total.format() in text
     QTest.keyClick(report, Qt.Key.Key_Escape)
     wait_closed(qtbot, till.window)
+    qtbot.waitUntil(lambda: (r := till.payments.peek()) is not None and r.core is not None,
+                    timeout=15_000)  # card payments are up: the Z asks Stripe (emulator)
     trigger(till, "action_close_shift")
     dialog = wait_dialog(qtbot, "close_shift_dialog")
     assert sale.total.format() not in dialog.title.text()  # blind: nothing expected shown
@@ -103,6 +105,7 @@ def test_x_then_blind_close_then_no_sale_until_a_shift_is_opened(
     z = wait_dialog(qtbot, "report_dialog")
     assert z.report.z_no == 1 and z.report.over_short == 0
     assert "Z REPORT No 1" in z.text.toPlainText()
+    assert z.report.reconciliation and "Stripe: 0 payments" in z.report.reconciliation[0]
     QTest.keyClick(z, Qt.Key.Key_Escape)
     wait_closed(qtbot, till.window)
     keyboard.scan(gtin(1))  # the shift is closed: no sale starts
@@ -260,3 +263,30 @@ def test_a_cash_refund_prints_its_slip_and_opens_the_drawer(
     assert slips()[0].kick  # cash went out of the drawer
     qtbot.waitUntil(lambda: slips()[0].state == "printed", timeout=10_000)
     assert till.trading_day.get().shifts.x_report().refunds_total == sale.total.minor
+
+
+def test_admin_sets_the_printer_and_a_bad_address_changes_nothing(
+        qtbot: QtBot, till: Any) -> None:
+    from tests.ui.test_app_wiring import ADMIN_PIN
+
+    assert till.window.findChild(QAction, "action_printer").isEnabled() is False
+    sign_in(qtbot, till, ADMIN_PIN, "Chidi")
+    config = till.config.path
+    before = config.read_text(encoding="utf-8")
+    trigger(till, "action_printer")
+    dialog = wait_dialog(qtbot, "printer_admin")
+    qtbot.waitUntil(lambda: dialog.state.text().startswith("ready"))  # training: on screen
+    dialog.kind.setCurrentText("network")
+    dialog.host.setText("not an address!")
+    dialog.save_and_test()
+    assert "IT-623" in dialog.error.text()
+    assert config.read_text(encoding="utf-8") == before  # nothing written
+    dialog.host.setText("127.0.0.1")
+    dialog.port.setText("9100")
+    dialog.save_and_test()
+    text = config.read_text(encoding="utf-8")
+    assert 'kind = "network"' in text and 'host = "127.0.0.1"' in text
+    assert "[shift]" in text  # the rest of the file stays
+    day = till.trading_day.get()
+    assert day.settings.printer.kind == "network" and day.virtual is not None  # training
+    qtbot.waitUntil(lambda: any(j.kind == "test" for j in jobs(till)))
