@@ -290,3 +290,15 @@ def test_admin_sets_the_printer_and_a_bad_address_changes_nothing(
     day = till.trading_day.get()
     assert day.settings.printer.kind == "network" and day.virtual is not None  # training
     qtbot.waitUntil(lambda: any(j.kind == "test" for j in jobs(till)))
+
+
+def test_esc_in_the_close_count_goes_back_to_selling(
+        qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
+    sign_in(qtbot, till, CASHIER_PIN)
+    trigger(till, "action_close_shift")
+    dialog = wait_dialog(qtbot, "close_shift_dialog")
+    assert till.trading_day.get().shifts.current().state is ShiftState.CLOSING
+    QTest.keyClick(dialog.focusWidget(), Qt.Key.Key_Escape)
+    wait_closed(qtbot, till.window)
+    assert till.trading_day.get().shifts.current().state is ShiftState.OPEN
+    cash_sale(qtbot, till, keyboard)

@@ -145,9 +145,14 @@ class CloseShiftDialog(TillDialog):
         next(iter(self.counter.fields.values())).setFocus()
 
     def _back(self) -> None:
-        if self._began:
-            self.attempt(lambda: self._shifts.cancel_close(self._actor))
         self.reject()
+
+    def reject(self) -> None:
+        """Back to selling (the button, Esc, the window closed): the shift reopens."""
+        if self._began and self.z is None:
+            self._began = False
+            self.attempt(lambda: self._shifts.cancel_close(self._actor))
+        super().reject()
 
     def _close(self) -> None:
         self._approvals: dict[str, Approval | None] = {"over_short": None, "queued": None}
