@@ -157,6 +157,7 @@ def refund_printed(day: TradingDay, record: RefundRecord) -> None:
 def start_trading_day(till: Till, day: TradingDay) -> None:
     """Once the window is shown: the print queue and printer status on the worker, the
     status bar's printer and back-office fields, the back office's sync when enrolled."""
+    from ireti_till.services.health import Status
     from ireti_till.ui.printing.status_relay import StatusRelay
 
     ops = till.ops.peek()
@@ -167,7 +168,7 @@ def start_trading_day(till: Till, day: TradingDay) -> None:
 
     def show_printer(check: CheckResult) -> None:
         text = check.summary[:1].upper() + check.summary[1:]
-        relay.note("printer", text, check.fix, check.status.value == "fail")
+        relay.note("printer", text, check.fix, check.status >= Status.FAIL)
 
     day.on_status.append(show_printer)
     till.cards.then(lambda cards: cards.on_queue_panel.append(

@@ -302,3 +302,31 @@ def test_esc_in_the_close_count_goes_back_to_selling(
     wait_closed(qtbot, till.window)
     assert till.trading_day.get().shifts.current().state is ShiftState.OPEN
     cash_sale(qtbot, till, keyboard)
+
+
+def test_the_status_bar_shows_a_printer_that_went_offline(qtbot: QtBot, till: Any) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from ireti_till.adapters.printers.escpos_printer import PrinterConfig
+    from tests.fixtures.escpos_printer import EscposPrinterEmulator
+
+    day = till.trading_day.get()
+    scheduler = till.ops.get().jobs.scheduler
+    with EscposPrinterEmulator() as printer:
+        config = PrinterConfig(kind="network", host="127.0.0.1", port=printer.port,
+                               timeout=1.0)
+        day.use_printer(replace(day.settings, printer=config), training=False)
+        printer.power(False)
+        scheduler.modify_job("printer-status", next_run_time=datetime.now(UTC))
+
+        def label() -> Any:
+            return till.window.status.findChild(QLabel, "status_printer")
+
+        qtbot.waitUntil(lambda: label() is not None and "IT-620" in label().text(),
+                        timeout=10_000)
+        assert label().text().startswith("Printer offline") and "color" in label().styleSheet()
+        printer.power(True)
+        scheduler.modify_job("printer-status", next_run_time=datetime.now(UTC))
+        qtbot.waitUntil(lambda: label().text().startswith("Printer ready"), timeout=10_000)
+        assert label().styleSheet() == ""
