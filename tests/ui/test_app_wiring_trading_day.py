@@ -330,3 +330,25 @@ def test_the_status_bar_shows_a_printer_that_went_offline(qtbot: QtBot, till: An
         scheduler.modify_job("printer-status", next_run_time=datetime.now(UTC))
         qtbot.waitUntil(lambda: label().text().startswith("Printer ready"), timeout=10_000)
         assert label().styleSheet() == ""
+
+
+def test_a_receipt_job_that_cannot_be_stored_keeps_the_sale_uncommitted(
+        qtbot: QtBot, till: Any, keyboard: Keyboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job is written in the sale's own transaction: both or neither."""
+    from ireti_till.domain.errors import LedgerError
+
+    sign_in(qtbot, till, CASHIER_PIN)
+    queue = till.trading_day.get().queue
+
+    def broken(uow_sale: Any, *, kick: bool = False) -> Any:
+        raise LedgerError("the disk failed", code="IT-203")
+
+    monkeypatch.setattr(queue, "receipt_job", broken)
+    keyboard.scan(gtin(1))
+    keyboard.press(Qt.Key.Key_F4)
+    dialog = wait_dialog(qtbot, "cash_tender_dialog")
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "IT-203" in dialog.error.text())
+    with till.ledger.read_uow() as uow:
+        assert uow.sales.count() == 0
+    assert jobs(till) == [] and len(till.window.controller.service.view().lines) == 1
