@@ -35,23 +35,3 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("IRETI_DATA_DIR", str(d))
     return d
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a Qt test, flush deferred deletes and collect cycles here, on the GUI thread.
-
-    Otherwise a cycle holding a Qt wrapper may be collected later at a random point, possibly
-    while a worker or server thread happens to trigger the collection."""
-    yield
-    if "qtbot" not in request.fixturenames:
-        return
-    import gc
-
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    app = QCoreApplication.instance()
-    if app is not None:
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        QCoreApplication.processEvents()
-    gc.collect()

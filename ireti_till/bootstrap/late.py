@@ -74,7 +74,7 @@ class _Relay(QObject):
 
 def start_soon(till: Any) -> None:
     relay = _Relay(till.window)
-    relay.imported.connect(till.start_background)  # queued: runs on the GUI thread
+    relay.imported.connect(lambda: till.start_background())  # not a bound method: see ui/tasks
 
     def prefetch() -> None:
         drop_pyside_source_cache()
