@@ -118,14 +118,14 @@ def _import_stripe_sync_only() -> None:
 def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: bool,
                    recorder: MetricsRecorder | None, signals: Any,
                    on_ready: Callable[[PaymentsCore, SyncWorker], None],
-                   on_failed: Callable[[str], None]) -> PaymentsRuntime:
+                   on_failed: Callable[[str], None], scheduler: Any = None) -> PaymentsRuntime:
     """Build and start everything on a helper thread; ``on_ready``/``on_failed`` are
     called on that thread (hand them bound signal emitters)."""
     runtime = PaymentsRuntime()
 
     def build() -> None:
         try:
-            _build(runtime, ledger, data_dir, config, training, recorder, signals)
+            _build(runtime, ledger, data_dir, config, training, recorder, signals, scheduler)
         except Exception as exc:  # shown on the screen; cash keeps working
             log.exception("card payments could not start")
             code = getattr(exc, "code", "IT-399")
@@ -141,7 +141,8 @@ def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: 
 
 
 def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: AppConfig,
-           training: bool, recorder: MetricsRecorder | None, signals: Any) -> None:
+           training: bool, recorder: MetricsRecorder | None, signals: Any,
+           scheduler: Any = None) -> None:
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.db.payments_uow import SqlPaymentUnitOfWorkFactory
     _import_stripe_sync_only()
@@ -172,7 +173,7 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
     runtime.core = core
     if runtime.closed.is_set():
         return
-    runtime.worker = SyncWorker(core, signals)  # start-up recovery is its first job
+    runtime.worker = SyncWorker(core, signals, scheduler=scheduler)  # recovery runs first
     runtime.worker.start()
 
 
@@ -207,10 +208,12 @@ def attach_payments(till: Any) -> Any:
     CloseGuard(till.window, lambda: staff.gate, lambda: cards.unsent,
                till.window.controller._refuse)
     recorder = till.ops.recorder if till.ops is not None else None
+    scheduler = till.ops.jobs.scheduler if till.ops is not None else None  # the one scheduler
 
     def start() -> None:
         till.payments = start_payments(till.ledger, till.data_dir, till.config, training,
-                                       recorder, signals, cards.ready.emit, cards.failed.emit)
+                                       recorder, signals, cards.ready.emit, cards.failed.emit,
+                                       scheduler)
 
     def close() -> None:
         if till.payments is not None:

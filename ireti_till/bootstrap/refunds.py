@@ -64,7 +64,7 @@ def attach_refunds(till: Any) -> Any:
     def kick(_record: object) -> None:
         worker = getattr(till.payments, "worker", None)
         if worker is not None:
-            worker.kick("drain")
+            worker.request_drain()
 
     services = staff.services
 

@@ -255,7 +255,7 @@ class CardTenderUi(QObject):
             after = core.tender.pay_cash(sale_id, tendered)  # local: completes, queues capture
             if not after.completed or after.sale is None:
                 raise InputError(f"{after.remaining.format()} still to pay", code="IT-376")
-            worker.kick("drain")  # send the captures now
+            worker.request_drain()  # send the captures now
             return after.sale
 
         dialog = CashTenderDialog(progress.remaining, quick_cash(progress.remaining), pay,
