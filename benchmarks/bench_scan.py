@@ -1,6 +1,7 @@
 """Scan-to-line-shown latency on the real sale screen with a 100,000-product catalog.
 
     .venv/bin/python benchmarks/bench_scan.py [--scans 400] [--rounds 3] [--products 100000]
+        [--quick]
 
 Each sample: a barcode is typed into the focused scan field, then the clock starts, Enter
 is pressed, and the clock stops once the event loop has processed the repaint of the new
@@ -40,7 +41,10 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--platform", default="offscreen")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ireti-bench")
+    parser.add_argument("--quick", action="store_true", help="100 scans, one round")
     args = parser.parse_args()
+    if args.quick:
+        args.scans, args.rounds = 100, 1
     os.environ["QT_QPA_PLATFORM"] = args.platform
     data = prepare_data_dir(args.products, args.work)
     with (args.work / f"catalog-{args.products}.csv").open(encoding="utf-8") as f:
@@ -123,7 +127,7 @@ def main() -> int:
           f"bare p50 {b50:.2f} ms, p99 {b99:.2f} ms (sqlite3 + QStandardItemModel)")
     print(f"  floor p99 <= 16 ms: {'PASS' if t99 <= 16 else 'FAIL'}  (a shared machine's load"
           " shows in both columns: compare with the bare p99)", flush=True)
-    return 0 if t99 <= 16 else 1
+    return 0 if t99 <= 16 or args.quick else 1  # --quick: it runs, figures are noise
 
 
 if __name__ == "__main__":
