@@ -31,7 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Generic, Literal, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from ireti_till.domain.errors import TillError
 
@@ -64,7 +64,8 @@ class TaskRunner(QObject):
         self._lock = threading.Lock()
         self._closures: list[Closure] = []
         self._closed = False
-        self._pending.connect(self._run_pending)
+        # always queued: a closure added from the GUI thread too runs later, not inside the caller
+        self._pending.connect(self._run_pending, Qt.ConnectionType.QueuedConnection)
 
     def run(self, task: Callable[[], T], on_done: Callable[[T], None],
             on_error: OnError | None = None, *, what: str = "background task",
