@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,3 +36,30 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("IRETI_DATA_DIR", str(d))
     return d
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _garbage_on_the_gui_thread_only() -> Iterator[None]:
+    """As in the till (``ireti_till/ui/gui_gc.py``): no automatic cyclic collection, which
+    may run on any thread; the GUI thread collects instead (its timer while Qt runs, and
+    after every test below). A parentless Qt object freed by a collection on a helper thread
+    leaves its timers registered and crashes later (the suite's second rare SIGSEGV)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ireti_till.ui.gui_gc import GuiThreadGc
+
+    app = QApplication.instance() or QApplication([])
+    guard = GuiThreadGc(app)
+    yield
+    guard.timer.stop()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    """Between tests, on the main thread: what the automatic collector would collect now."""
+    yield
+    from ireti_till.ui.gui_gc import collect_due
+
+    collect_due()
+
