@@ -145,7 +145,9 @@ def _run(app: QApplication, till: Till) -> int:
     till.window.show_on_counter()
     tricks.when_focused(till.window, till.opener.window_shown)  # phase 3 on a fast start
     relay = GuiCall(till.window)
-    relay.fire.connect(till.start_background)  # queued: phases 5-6 on the GUI thread
+    # queued: phases 5-6 on the GUI thread. A lambda, never the bound method of a plain object
+    # (PySide6 does not keep such a receiver alive: tests/ui/test_signal_lifetimes.py)
+    relay.fire.connect(lambda: till.start_background())
     QTimer.singleShot(tricks.LATE_START_MS,
                       lambda: tricks.prefetch(LATE_MODULES, relay.fire.emit))
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):

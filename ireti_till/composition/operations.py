@@ -114,7 +114,7 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
     def sent_now(record: RefundRecord) -> None:
         runtime = till.payments.peek()
         if runtime is not None and runtime.worker is not None:
-            runtime.worker.kick("drain")
+            runtime.worker.request_drain()
         day = till.trading_day.peek()
         if day is not None:  # the slip, and the drawer for cash
             from ireti_till.composition.trading_day_ui import refund_printed

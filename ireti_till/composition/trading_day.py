@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -187,32 +186,19 @@ def jobs(day: TradingDay) -> list[Job]:
             ("printer-status", day.status_job, STATUS_EVERY_S)]
 
 
-def register_jobs(ops: OpsJobs, work: list[Job],
-                  executor: str = "trading-day") -> Callable[[str], None]:
-    """Put ``work`` on the operations scheduler, on a one-thread executor of its own (so a
-    backup never holds up a receipt); ``every_s`` 0 runs a job once, now. Returns
-    ``run_now(name)``, which never blocks. The single worker scheduler replaces this
-    function with ``add_periodic(name, func, every_s)``."""
-    from apscheduler.executors.pool import ThreadPoolExecutor
-
+def register_jobs(ops: OpsJobs, work: list[Job], lane: str = "trading-day",
+                  ) -> Callable[[str], None]:
+    """Put ``work`` on the till's one scheduler (``worker/scheduler.py``), on a lane of its
+    own (so a backup never holds up a receipt); ``every_s`` 0 runs a job once, now. Returns
+    ``run_now(name)`` (a request, coalesced; never blocks)."""
     scheduler = ops.scheduler
-    scheduler.add_executor(ThreadPoolExecutor(1), executor)
-    now = datetime.now(UTC)
+    scheduler.add_lane(lane)
     for name, func, every in work:
         if every > 0:
-            scheduler.add_job(_guard(name, func), "interval", seconds=every, id=name,
-                              executor=executor, next_run_time=now)
+            scheduler.add_periodic(name, _guard(name, func), every, lane=lane, first_after_s=0)
         else:
-            scheduler.add_job(_guard(name, func), "date", run_date=now, id=name,
-                              executor=executor)
-
-    def run_now(name: str) -> None:
-        try:
-            scheduler.modify_job(name, next_run_time=datetime.now(UTC))
-        except Exception:  # noqa: BLE001 - stopped at shutdown: the next start sends it
-            log.debug("job %s not woken (scheduler stopped)", name)
-
-    return run_now
+            scheduler.submit(lane, name, _guard(name, func))
+    return scheduler.request
 
 
 def _guard(name: str, func: Callable[[], object]) -> Callable[[], None]:

@@ -108,17 +108,13 @@ def _reconcile(till: Till, day: TradingDay,
                done: Callable[[tuple[str, ...]], None]) -> None:
     """Stripe's side of the open shift for its Z, on a pool thread; ``done`` on the GUI
     thread (no lines when card payments are not running or Stripe cannot be asked)."""
-    from ireti_till.ui.ops.background import BackgroundCall
-
-    call = BackgroundCall(till.window)
+    from ireti_till.ui.tasks import runner
 
     def finish(lines: object) -> None:
-        call.deleteLater()
         done(lines if isinstance(lines, tuple) else ())
 
-    call.finished.connect(finish)
-    call.failed.connect(lambda _exc: finish(()))
-    call.start(lambda: reconciliation_lines(till, day))
+    runner().run(lambda: reconciliation_lines(till, day), finish, lambda _error: finish(()),
+                 owner=till.window, what="the Z's reconciliation with Stripe")
 
 
 def reconciliation_lines(till: Till, day: TradingDay) -> tuple[str, ...]:
@@ -196,5 +192,5 @@ def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
         late = (state.oldest_age_s or 0.0) > 600  # ten minutes behind: say it in red
         relay.note("backoffice", state.text().capitalize(), state.last_error or "", late)
 
-    register_jobs(ops, [*bo.jobs(), ("backoffice-status", status, 5.0)], executor="bo")
+    register_jobs(ops, [*bo.jobs(), ("backoffice-status", status, 5.0)], lane="bo")
     till.backoffice.resolve(bo)

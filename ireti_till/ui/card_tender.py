@@ -64,7 +64,7 @@ class _WorkerQueue:
         self._worker.void_sale(sale_id, reason)
 
     def request_drain(self) -> None:
-        self._worker.kick("drain")
+        self._worker.request_drain()
 
 
 class CardTenderUi(QObject):
