@@ -96,6 +96,11 @@ class Scheduler:
         if started:
             self._schedule(job)
 
+    def has(self, name: str) -> bool:
+        """Whether periodic job ``name`` is registered."""
+        with self._lock:
+            return name in self._jobs
+
     def remove(self, *names: str) -> None:
         with self._lock:
             removed = [n for n in names if self._jobs.pop(n, None) is not None]

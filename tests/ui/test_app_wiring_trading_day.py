@@ -10,6 +10,7 @@ status bar. No sleeps: waitUntil and timers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -176,10 +177,16 @@ def test_the_back_office_stays_off_until_the_till_is_enrolled(
     gen = open_till(qtbot, data_dir, background=True)
     till = next(gen)
     try:
-        ops = till.ops.get()
-        qtbot.waitUntil(lambda: ops.jobs.scheduler.get_job("backoffice-start") is None)
+        scheduler = till.ops.get().jobs.scheduler
+        # "backoffice-start" is a one-off on the trading day's lane, queued on the GUI thread
+        # with "printer-status": once that is registered, a marker queued after it on the same
+        # (single-thread, in-order) lane runs only after the start has looked and given up.
+        qtbot.waitUntil(lambda: scheduler.has("printer-status"))
+        looked = threading.Event()
+        scheduler.submit("trading-day", "marker", looked.set)
+        qtbot.waitUntil(looked.is_set)
         assert till.backoffice.peek() is None
-        assert ops.jobs.scheduler.get_job("backoffice-sync") is None
+        assert not scheduler.has("backoffice-sync")
         assert till.window.status.findChild(QLabel, "status_backoffice") is None
     finally:
         next(gen, None)
@@ -204,8 +211,8 @@ def test_an_enrolled_till_shows_its_waiting_feed_while_the_server_is_away(
         till.start_background()
         qtbot.waitUntil(lambda: till.backoffice.peek() is not None, timeout=10_000)
         jobs_now = till.ops.get().jobs.scheduler
-        assert jobs_now.get_job("backoffice-sync") is not None
-        assert jobs_now.get_job("backoffice-catalog") is not None
+        assert jobs_now.has("backoffice-sync")
+        assert jobs_now.has("backoffice-catalog")
         sign_in(qtbot, till, CASHIER_PIN)
         cash_sale(qtbot, till, keyboard)
 
@@ -306,7 +313,6 @@ def test_esc_in_the_close_count_goes_back_to_selling(
 
 def test_the_status_bar_shows_a_printer_that_went_offline(qtbot: QtBot, till: Any) -> None:
     from dataclasses import replace
-    from datetime import UTC, datetime
 
     from ireti_till.adapters.printers.escpos_printer import PrinterConfig
     from tests.fixtures.escpos_printer import EscposPrinterEmulator
@@ -318,7 +324,7 @@ def test_the_status_bar_shows_a_printer_that_went_offline(qtbot: QtBot, till: An
                                timeout=1.0)
         day.use_printer(replace(day.settings, printer=config), training=False)
         printer.power(False)
-        scheduler.modify_job("printer-status", next_run_time=datetime.now(UTC))
+        scheduler.request("printer-status")
 
         def label() -> Any:
             return till.window.status.findChild(QLabel, "status_printer")
@@ -327,7 +333,7 @@ def test_the_status_bar_shows_a_printer_that_went_offline(qtbot: QtBot, till: An
                         timeout=10_000)
         assert label().text().startswith("Printer offline") and "color" in label().styleSheet()
         printer.power(True)
-        scheduler.modify_job("printer-status", next_run_time=datetime.now(UTC))
+        scheduler.request("printer-status")
         qtbot.waitUntil(lambda: label().text().startswith("Printer ready"), timeout=10_000)
         assert label().styleSheet() == ""
 

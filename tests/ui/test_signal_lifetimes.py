@@ -28,7 +28,8 @@ from pytestqt.qtbot import QtBot
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ireti_till"
 #: receivers reached through a local name that are widgets (QObjects)
-KNOWN_QOBJECT_RECEIVERS = {("ireti_till.ui.sale_controller", "parts.table.move_selection")}
+KNOWN_QOBJECT_RECEIVERS = {("ireti_till.ui.sale_controller", "parts.table.move_selection"),
+                           ("ireti_till.ui.printing.status_relay", "bar.set_note")}  # QStatusBar
 
 
 class PlainTill:
