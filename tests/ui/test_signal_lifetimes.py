@@ -22,7 +22,6 @@ import gc
 import importlib
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
@@ -47,12 +46,12 @@ class PlainTill:
 def test_start_soon_keeps_the_till_alive_until_the_queued_call(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QWidget
 
-    late = pytest.importorskip("ireti_till.bootstrap.late")  # the composition root may move it
+    from ireti_till import app
 
     window = QWidget()
     qtbot.addWidget(window)
     calls: list[str] = []
-    late.start_soon(PlainTill(window, calls))  # the only reference is given away
+    app.start_soon(PlainTill(window, calls))  # type: ignore[arg-type]  # the only reference is given away
     gc.collect()
     qtbot.waitUntil(lambda: calls == ["ops"], timeout=10_000)
 
