@@ -61,7 +61,9 @@ def bare_sale(conn: sqlite3.Connection, sale: object) -> None:
         row = (1,)
     sid = str(s.sale_id)  # type: ignore[attr-defined]
     conn.execute(
-        "INSERT INTO sales VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO sales (id, till_id, receipt_no, cashier, started_at, completed_at, "
+        "currency, subtotal_minor, discount_total_minor, tax_total_minor, total_minor, "
+        "change_minor, training) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (sid, s.till_id, row[0], s.cashier, utc_text(s.started_at),  # type: ignore[attr-defined]
          utc_text(s.completed_at), s.currency, s.subtotal.minor,  # type: ignore[attr-defined]
          s.discount_total.minor, s.tax_total.minor, s.total.minor, s.change.minor,  # type: ignore[attr-defined]

@@ -29,8 +29,8 @@ import keyring
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests/
 
 from ireti_till.commands import validate
-from ireti_till.commands.validation.case import registry
 from ireti_till.commands.validation.env import Env
+from ireti_till.commands.validation.registry import registry
 from ireti_till.commands.validation.report import run_cases
 from ireti_till.training.server import Emulator, EmulatorConfig
 from tests.fixtures.memory_keyring import MemoryKeyring

@@ -238,6 +238,9 @@ SYSTEM_LIBS = re.compile(
     r"|uuid|bsd|md|dbus-1|systemd|gcrypt|gpg-error|cap|gssapi_krb5|krb5|krb5support"
     r"|k5crypto|com_err|keyutils)\.so(?:\.[\d.]+)?$"
 )
+# A wheel's own copy renamed by auditwheel (``libxcb-9065bb12.so.1.1.0`` in pillow.libs): its
+# module links to that exact name, so no system copy can stand in for it. Always kept.
+VENDORED_LIB = re.compile(r"-[0-9a-f]{8}\.so(?:\.[\d.]+)?$")
 
 
 def drop_system_libs(
@@ -247,7 +250,8 @@ def drop_system_libs(
     def name(entry: tuple[str, str, str]) -> str:
         return entry[0].replace("\\", "/").rsplit("/", 1)[-1]
 
-    dropped = sorted({name(e) for e in binaries if SYSTEM_LIBS.match(name(e))})
+    dropped = sorted({name(e) for e in binaries
+                      if SYSTEM_LIBS.match(name(e)) and not VENDORED_LIB.search(name(e))})
     gone = set(dropped)
     kept = [e for e in binaries if name(e) not in gone]
     kept_datas = [e for e in datas if not (e[2] == "SYMLINK" and name(e) in gone)]

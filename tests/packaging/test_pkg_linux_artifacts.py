@@ -29,7 +29,7 @@ def test_release_verifies_with_both_keys(build: Build) -> None:
                           "--minisign-pubkey", str(build.keys.minisign_pub)],
                          capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.count("ok: ") == 7
+    assert res.stdout.count("ok: ") == 9  # 3 artifacts + SBOM: sums, gpg and minisign each
 
 
 def test_one_flipped_byte_in_the_deb_is_refused(build: Build, tmp_path: Path) -> None:
