@@ -13,6 +13,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ireti_till.adapters.alert_checks import doctor_alert_checks
 from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
 from ireti_till.adapters.health_probes import LocalHealthProbe
 from ireti_till.commands.ops_common import add_data_dir, emit, open_data_dir
@@ -82,7 +83,8 @@ def run_doctor(data_dir: Path, *, api_base: str | None = None,
     """The full report (``ireti-till doctor``, Help > Till health), or only some steps."""
     probe, config_check = build_probe(data_dir, api_base=api_base)
     report = HealthService(probe, lambda: datetime.now(UTC)).run(only=only)
-    return HealthReport((config_check, *report.checks), report.at)
+    alerts = doctor_alert_checks(data_dir, probe) if only is None else []
+    return HealthReport((config_check, *report.checks, *alerts), report.at)
 
 
 def main(argv: list[str]) -> int:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import log_dir
+from ireti_till.composition.alerts import check_rules as check_alert_rules
 from ireti_till.composition.ledger import LedgerOpener, importer, prepare_ledger
 from ireti_till.composition.staff import StaffPrep
 from ireti_till.composition.till import Till
@@ -69,6 +70,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
     config = config if config is not None else load_config(data_dir)
+    check_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
     training = config.training or force_training
     with_staff = cashier is None if staff is None else staff
     if opener is None:

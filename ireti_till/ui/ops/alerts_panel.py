@@ -41,8 +41,14 @@ class AlertsBridge(QObject):
     acknowledged = Signal(object)  # ActiveAlert
     failed = Signal(str)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        #: the newest active alerts (a panel opened later starts from them)
+        self.last: tuple[ActiveAlert, ...] = ()
+
     def listener(self, active: tuple[ActiveAlert, ...], new: frozenset[str]) -> None:
-        self.changed.emit(tuple(active), frozenset(new))
+        self.last = tuple(active)
+        self.changed.emit(self.last, frozenset(new))
 
 
 class _AckJob(QRunnable):
@@ -95,6 +101,7 @@ class AlertsPanel(QWidget):
                                Qt.ConnectionType.QueuedConnection)
         bridge.acknowledged.connect(self._acknowledged, Qt.ConnectionType.QueuedConnection)
         bridge.failed.connect(self.message.setText, Qt.ConnectionType.QueuedConnection)
+        self.show_alerts(bridge.last)
 
     def show_alerts(self, active: Sequence[ActiveAlert]) -> None:
         self.active = tuple(active)
