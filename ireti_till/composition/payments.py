@@ -134,7 +134,11 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
     runtime.core = core
     if runtime.closed.is_set():
         return
-    runtime.worker = SyncWorker(core, signals)  # start-up recovery is its first job
+    from ireti_till.composition.stream import start_stream
+
+    runtime.stream = start_stream(ledger.engine, data_dir, training, core, signals.queue.emit)
+    runtime.worker = SyncWorker(core, signals,  # start-up recovery is its first job
+                                card_pause=runtime.stream.pause if runtime.stream else None)
     runtime.worker.start()
 
 
