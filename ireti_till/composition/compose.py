@@ -106,6 +106,10 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         opener.discard()
         window.deleteLater()
         raise
+    if staff_ui is not None:  # issue 16: admins only, audited
+        from ireti_till.composition.catalog import wire_catalog_import
+
+        wire_catalog_import(window, opener, config, staff_ui)
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
     if staff_ui is not None:  # phases 5 and 6, once the window is shown

@@ -60,6 +60,10 @@ class CatalogImportTask(QObject):
         self.signals.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self.signals.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
 
+    def set_importer(self, importer: CatalogImporter) -> None:
+        """The importer to run from now on (the composition root's audited one)."""
+        self._importer = importer
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
