@@ -101,10 +101,17 @@ def build_alerts(till: Till, staff: StaffUi) -> AlertsWiring:
 
 def show_alerts(till: Till, alerts: AlertsWiring, menu: OpsMenu) -> None:
     """Status bar (click: View > Alerts…) and the desktop notification (GUI thread)."""
+    from PySide6.QtCore import Qt
+
     from ireti_till.ui.ops.alerts_panel import AlertNotifier
 
     status_bar = till.window.status
-    alerts.bridge.changed.connect(lambda active, _new: status_bar.set_alerts(active))
+    queued = Qt.ConnectionType.QueuedConnection  # emitted on worker threads; the bridge
+    # lives on the GUI thread, so these lambdas run there
+    alerts.bridge.changed.connect(lambda active, _new: status_bar.set_alerts(active), queued)
+    # an acknowledged alert turns from red to grey (an in-memory read, no I/O)
+    alerts.bridge.acknowledged.connect(
+        lambda _a: status_bar.set_alerts(alerts.service.active()), queued)
     status_bar.alerts_clicked.connect(menu.open_alerts)
     alerts.notifier.append(AlertNotifier(alerts.bridge, till.window.windowIcon(),
                                          parent=till.window))

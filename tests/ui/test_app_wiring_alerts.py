@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from ireti_till.domain.errors import ConfigError
+from ireti_till.ui.theme import DANGER
 from tests.ui.conftest import open_till
 from tests.ui.test_app_wiring import CASHIER_PIN, SUPERVISOR_PIN, audit, sign_in
 
@@ -71,6 +72,11 @@ def test_a_supervisor_acknowledges_recorded_a_cashier_is_refused(
     assert len(entries) == 1 and entries[0].details["alert"] == "backup_stale"
     acked = [a for a in panel.active if a.alert.key == "backup_stale"]
     assert acked and acked[0].acknowledged_by == entries[0].actor
+    assert "Bola" in panel.table.item(0, 5).text()  # the name, not the user id
+    assert not panel.ack_button.isEnabled()  # nothing left to acknowledge
+    label = till.window.status.alerts
+    qtbot.waitUntil(lambda: DANGER not in label.styleSheet())  # red -> grey
+    assert label.isVisible()
 
 
 def test_doctor_lists_the_active_alerts(data_dir: Path) -> None:
