@@ -31,6 +31,8 @@ LATE_MODULES = (
     "ireti_till.ui.card_tender", "ireti_till.ui.ops", "ireti_till.adapters.refund_wiring",
     "ireti_till.ui.refunds.attach", "ireti_till.worker.ops_jobs",
     "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
+    "ireti_till.composition.alerts", "ireti_till.adapters.alert_checks",
+    "ireti_till.adapters.health_probes", "ireti_till.ui.ops.alerts_panel",
 )
 
 
