@@ -72,7 +72,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    parser.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.entries = 5_000
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     key = os.urandom(32)

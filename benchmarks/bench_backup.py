@@ -70,7 +70,10 @@ def main() -> None:
     parser.add_argument("--sales", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the generated folder")
+    parser.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.sales = 5_000
     work = Path(tempfile.mkdtemp(prefix="bench-backup-"))
     db = work / DB_FILENAME
     t0 = time.perf_counter()

@@ -87,7 +87,13 @@ def main() -> int:
     parser.add_argument("--bundle", type=Path, help="existing one-folder bundle (skip build)")
     parser.add_argument("--out", type=Path, help="build here and keep it")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--quick", action="store_true",
+                        help="3 runs; without --bundle only the baseline (a build takes minutes)")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 3
+        if not args.bundle:
+            return quick_baseline(args.runs)
 
     with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
         if args.bundle:
@@ -125,6 +131,18 @@ def main() -> int:
     print(f"  frozen --bundle-check, warm median  {chk_med * 1000:7.0f} ms  "
           f"(first {chk_first * 1000:.0f} ms; cold median "
           f"{statistics.median(cold_check) * 1000:.0f} ms)")
+    return 0
+
+
+def quick_baseline(runs: int) -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
+        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LANG": "C.UTF-8",
+               "QT_QPA_PLATFORM": "offscreen"}
+        first, med, _ = series([str(REPO / ".venv" / "bin" / "ireti-till"), "--version"], env,
+                               runs)
+    print("Ireti Till bundle benchmark (--quick: no bundle built; pass --bundle DIR for it)")
+    print(f"  baseline: venv --version, median    {med * 1000:7.1f} ms  "
+          f"(first {first * 1000:.1f} ms)")
     return 0
 
 

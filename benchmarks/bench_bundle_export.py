@@ -60,7 +60,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines-per-day", type=int, default=30_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.lines_per_day = 500
+        args.rounds = 2
     work = Path(tempfile.mkdtemp(prefix="bench-bundle-"))
     engine = make_engine(work / DB_FILENAME)
     migrate.upgrade(engine, target="heads")

@@ -36,9 +36,10 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.pricing import price_basket
 from tests.fakes import make_sale_service, make_settings
 
-N_PRODUCTS = 100_000
+QUICK = "--quick" in sys.argv  # small sizes, a few seconds (CI runs it)
+N_PRODUCTS = 5_000 if QUICK else 100_000
 LINES = 40
-ROUNDS = 60
+ROUNDS = 5 if QUICK else 60
 
 
 def catalog() -> list[Product]:

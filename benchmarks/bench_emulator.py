@@ -66,7 +66,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = ap.parse_args()
+    if args.quick:
+        args.rounds = 2
+        args.requests = 40
 
     emu = Emulator.start(EmulatorConfig(rate_limit=None))
     sdk = stripe.StripeClient(emu.api_key, base_addresses={"api": emu.base_url}).v1

@@ -43,7 +43,11 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--scans", type=int, default=2000)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ireti-bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.products = 2_000
+        args.scans = 200
     from bench_startup import prepare_data_dir
 
     from ireti_till.adapters.db.fast_read import FastReads

@@ -181,7 +181,12 @@ def main() -> int:
     parser.add_argument("--sales", type=int, default=400)
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--search-repeats", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.sales = 40
+        args.products = 2_000
+        args.search_repeats = 3
     with tempfile.TemporaryDirectory(prefix="ireti-bench-", dir=HERE.parent) as tmp:
         root = Path(tmp)  # on the repo's disk, not a RAM-backed /tmp: fsync must be real
         bench_commit(root, args.sales)

@@ -137,7 +137,7 @@ def main() -> int:
         return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--tills", type=int, default=20)
+    ap.add_argument("--tills", type=int, default=None, help="default 20 (--quick: 3)")
     ap.add_argument("--sales", type=int, default=None)
     ap.add_argument("--rate-limit", type=float, default=25.0,
                     help="the emulator's requests/s (25: Stripe test mode; 100: live mode)")
@@ -145,6 +145,7 @@ def main() -> int:
     global RATE_LIMIT
     RATE_LIMIT = args.rate_limit
     sales = args.sales or (2 if args.quick else 5)
+    args.tills = args.tills or (3 if args.quick else 20)
     from ireti_till.training.faults import FaultPlan
     from ireti_till.training.server import Emulator, EmulatorConfig
     from tests.faults.crash_harness import template_db

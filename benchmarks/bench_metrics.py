@@ -10,12 +10,14 @@ cost per sample of the once-a-minute ``drain`` (histogram building, off the paym
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 from ireti_till.services.metrics import MetricsRecorder
 
-N = 200_000
-ROUNDS = 7
+QUICK = "--quick" in sys.argv  # small sizes, a few seconds (CI runs it)
+N = 10_000 if QUICK else 200_000
+ROUNDS = 3 if QUICK else 7
 
 
 def _ns_per(fn, n: int = N) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,9 +35,10 @@ from ireti_till.services.metrics_query import MetricsQuery, Window
 from ireti_till.ui.ops.metrics_panel import MetricsPanel
 
 NOW = 1_800_000_000.0
-MINUTES = 7 * 24 * 60
+QUICK = "--quick" in sys.argv  # small sizes, a few seconds (CI runs it)
+MINUTES = 6 * 60 if QUICK else 7 * 24 * 60
 OPS = (Op.TENDER, Op.CREATE_INTENT, Op.PROCESS_INTENT, Op.RETRIEVE_INTENT, Op.CAPTURE)
-ROUNDS = 7
+ROUNDS = 3 if QUICK else 7
 
 
 def fill(store: SqlMetricsStore) -> int:

@@ -30,7 +30,10 @@ def median_seconds(fn, rounds: int) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--quick", action="store_true", help="small sizes: seconds (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 3
     hasher = ScryptPinHasher(os.urandom(32))
     encoded = hasher.hash("482913")
     assert hasher.verify("482913", encoded)

@@ -127,7 +127,7 @@ def main() -> int:
           f"bare p50 {b50:.2f} ms, p99 {b99:.2f} ms (sqlite3 + QStandardItemModel)")
     print(f"  floor p99 <= 16 ms: {'PASS' if t99 <= 16 else 'FAIL'}  (a shared machine's load"
           " shows in both columns: compare with the bare p99)", flush=True)
-    return 0 if t99 <= 16 else 1
+    return 0 if t99 <= 16 or args.quick else 1  # --quick: it runs, figures are noise
 
 
 if __name__ == "__main__":

@@ -170,11 +170,13 @@ def main() -> int:
                         help="another till command line, run interleaved with the others in "
                              "the same run and reported beside them (--data-dir is appended)")
     parser.add_argument("--quick", action="store_true",
-                        help="7 runs, 20,000 products, no RSS or staff timing")
+                        help="small sizes, seconds (CI): 2 runs, 2,000 products, no idle wait")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.products = 7, 20_000
-    if args.runs < 7:
+        args.runs = 2
+        args.products = 2_000
+        args.idle_ms = 0
+    if args.runs < 7 and not args.quick:
         parser.error("--runs must be at least 7 (medians of fewer cold starts are noise)")
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     data = prepare_data_dir(args.products, args.work)
@@ -234,7 +236,7 @@ def main() -> int:
           f"{'PASS' if till_rss <= 150 * 1024 else 'FAIL'}")
     print(f"  bare Qt    {bare_rss / 1024:7.1f} MB   ratio {till_rss / bare_rss:.2f}x")
     ok = ratio <= 4 and not stripe_seen and till_rss <= 150 * 1024
-    return 0 if ok else 1
+    return 0 if ok or args.quick else 1  # --quick: it runs, figures are noise
 
 
 if __name__ == "__main__":

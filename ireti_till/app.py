@@ -136,18 +136,26 @@ def main(argv: list[str] | None = None) -> int:
             lock.release()
 
 
-def _run(app: QApplication, till: Till) -> int:
+def start_soon(till: Till) -> None:
+    """Phases 5-6 (``till.start_background``) on the GUI thread, once the late modules have
+    been imported on a helper thread ``LATE_START_MS`` after the first screen."""
     from PySide6.QtCore import QTimer
 
     from ireti_till.composition.operations import LATE_MODULES
     from ireti_till.ui.application import GuiCall
 
-    till.window.show_on_counter()
-    tricks.when_focused(till.window, till.opener.window_shown)  # phase 3 on a fast start
     relay = GuiCall(till.window)
-    relay.fire.connect(till.start_background)  # queued: phases 5-6 on the GUI thread
+    # Queued onto the GUI thread. A lambda, never the bound method of a plain object: PySide6
+    # does not keep such a receiver alive (tests/ui/test_signal_lifetimes.py).
+    relay.fire.connect(lambda: till.start_background())
     QTimer.singleShot(tricks.LATE_START_MS,
                       lambda: tricks.prefetch(LATE_MODULES, relay.fire.emit))
+
+
+def _run(app: QApplication, till: Till) -> int:
+    till.window.show_on_counter()
+    tricks.when_focused(till.window, till.opener.window_shown)  # phase 3 on a fast start
+    start_soon(till)
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         from ireti_till.ui.bench_hooks import exit_when_ready
 

@@ -16,9 +16,8 @@ from ireti_till import __version__
 # command words -> (module, help). The module exposes ``main(argv: list[str]) -> int``.
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("catalog", "import"): ("ireti_till.commands.catalog_import", "import products from CSV"),
-    ("export", "sales"): ("ireti_till.commands.export_sales", "export sales as CSV or JSON"),
     ("export",): ("ireti_till.commands.export",
-                  "export --what sales|refunds|cash|shifts|z (CSV or JSON)"),
+                  "export [--what] sales|refunds|cash|shifts|z|sale-records (CSV/JSON)"),
     ("reconcile",): ("ireti_till.commands.reconcile",
                      "match a day's card payments and refunds with Stripe"),
     ("emulator",): ("ireti_till.commands.emulator", "run the Stripe emulator standalone"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,21 +38,28 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a Qt test, flush deferred deletes and collect cycles here, on the GUI thread.
+@pytest.fixture(scope="session", autouse=True)
+def _garbage_on_the_gui_thread_only() -> Iterator[None]:
+    """As in the till (``ireti_till/ui/gui_gc.py``): no automatic cyclic collection, which
+    may run on any thread; the GUI thread collects instead (its timer while Qt runs, and
+    after every test below). A parentless Qt object freed by a collection on a helper thread
+    leaves its timers registered and crashes later (the suite's second rare SIGSEGV)."""
+    from PySide6.QtWidgets import QApplication
 
-    Otherwise a cycle holding a Qt wrapper may be collected later at a random point, possibly
-    while a worker or server thread happens to trigger the collection."""
+    from ireti_till.ui.gui_gc import GuiThreadGc
+
+    app = QApplication.instance() or QApplication([])
+    guard = GuiThreadGc(app)
     yield
-    if "qtbot" not in request.fixturenames:
-        return
-    import gc
+    guard.timer.stop()
+    gc.enable()
 
-    from PySide6.QtCore import QCoreApplication, QEvent
 
-    app = QCoreApplication.instance()
-    if app is not None:
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        QCoreApplication.processEvents()
-    gc.collect()
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    """Between tests, on the main thread: what the automatic collector would collect now."""
+    yield
+    from ireti_till.ui.gui_gc import collect_due
+
+    collect_due()
+

@@ -6,10 +6,9 @@ then reads it with ``tomllib`` and checks every key. Any problem (a syntax error
 unknown key, a wrong type, a bad currency, a duplicate tax code...) raises
 ``ConfigFileError`` (a ``ConfigError``) naming the key and the line, and the till refuses
 to start: it never guesses. The Stripe secret key never lives in this file (DESIGN §9):
-a value that looks like one is refused.
-
-``tomllib`` tells where a *syntax* error is but not where a key was written, so
-``KeyLines`` scans the text once and remembers the first line of every table and key.
+a value that looks like one is refused. ``KeyLines`` finds the line of every key (tomllib
+only tells where a syntax error is). ``[shift]``/``[printer]``/``[email]``: keys checked
+here, values read by ``config_trading_day``.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from ireti_till.adapters.config_sections import (
     parse_staff,
     parse_store_limits,
 )
+from ireti_till.adapters.config_trading_day import EMAIL_KEYS, PRINTER_KEYS, SHIFT_KEYS
 from ireti_till.domain.catalog import TaxRate
 from ireti_till.domain.currencies import ISO_CURRENCIES
 from ireti_till.domain.errors import ConfigError
@@ -157,6 +157,17 @@ discount_threshold_amount = ""        # ...and so do discounts above this amount
 # amount_over = "50.00"                 # also: age_over_days, daily_total_over,
 # role = "supervisor"                   # without_receipt, other_till, second_person,
 #                                       # cash_only, refuse (true/false)
+
+[shift]                               # docs/trading-day.md; also: denominations = [...]
+paid_limit = "50.00"                  # paid in/out above this needs a supervisor
+tolerance = "5.00"                    # a count off by more needs a reason and a supervisor
+
+# The receipt printer (also Admin > Printer): kind = network | usb | serial | virtual |
+# none, with host/port, usb = "04b8:0202" or serial = "/dev/ttyUSB0". Training prints on
+# screen. Email receipts: an [email] section (host, port, sender, starttls, username).
+[printer]
+kind = "none"
+paper_mm = 80                         # 58 or 80
 '''
 
 
@@ -214,6 +225,7 @@ _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "ui": {"lock_after_minutes": int, "beep": bool},
     "staff": STAFF_KEYS,
     "refunds": REFUND_KEYS, "alerts": ALERT_KEYS,  # [alerts]: config_alerts.py
+    "shift": SHIFT_KEYS, "printer": PRINTER_KEYS, "email": EMAIL_KEYS,  # config_trading_day
 }
 _REQUIRED: Final = {"store": ("currency", "till_id"), "tax_rates": ("code", "rate")}
 # Always fullmatch: "$" would also match before a final newline ("T01\n" is no till id).
@@ -314,6 +326,8 @@ def _parse(text: str, path: Path) -> _Parsed:
         raise c.fail(("ui", "lock_after_minutes"), "must be between 0 and 240")
     staff = parse_staff(c, data.get("staff", {}), currency, ui.get("lock_after_minutes", 5))
     refunds = parse_refunds(c, data.get("refunds", {}), currency)
+    for section in ("shift", "printer", "email"):  # values: config_trading_day
+        c.table(data.get(section, {}), section, (section,))
     return (
         StoreSettings(
             store_name=store.get("name", "Ireti Till"), currency=currency,
@@ -349,10 +363,8 @@ def write_default(path: Path) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     try:
-        os.link(tmp, path)  # fails if someone created the file meanwhile: keep theirs
-    except FileExistsError:
-        pass
-    except OSError:  # no hard links here (FAT, some network shares): plain rename
+        os.link(tmp, path)  # FileExistsError if someone created the file meanwhile: keep it
+    except OSError:  # no hard links (FAT, some network shares): plain rename, if still absent
         if not path.exists():
             Path(tmp).replace(path)
     finally:
@@ -377,13 +389,9 @@ def load_config(data_dir: Path, *,
         raise ConfigFileError("is not UTF-8 text", key=None, line=line, path=path,
                               code="IT-211") from exc
     store, stripe, ui, staff, refunds = _parse(text, path)
-    warnings: list[str] = []
-    training = True
-    if stripe.mode != "training":
-        if key_present(stripe.mode):
-            training = False
-        else:
-            warnings.append(f"stripe.mode is '{stripe.mode}' but no Stripe {stripe.mode} key is "
-                            "in the keyring: running in TRAINING mode, no real payments")
+    training = stripe.mode == "training" or not key_present(stripe.mode)
+    warnings = [f"stripe.mode is '{stripe.mode}' but no Stripe {stripe.mode} key is in the "
+                "keyring: running in TRAINING mode, no real payments"
+                ] if training and stripe.mode != "training" else []
     return AppConfig(store=store, training=training, stripe=stripe, ui=ui, path=path,
                      warnings=tuple(warnings), staff=staff, refund_matrix=refunds)

@@ -83,8 +83,14 @@ def run_doctor(data_dir: Path, *, api_base: str | None = None,
     """The full report (``ireti-till doctor``, Help > Till health), or only some steps."""
     probe, config_check = build_probe(data_dir, api_base=api_base)
     report = HealthService(probe, lambda: datetime.now(UTC)).run(only=only)
-    alerts = doctor_alert_checks(data_dir, probe) if only is None else []
-    return HealthReport((config_check, *report.checks, *alerts), report.at)
+    checks = [config_check, *report.checks]
+    if only is None or "printer" in only:  # the receipt printer and its waiting jobs
+        from ireti_till.composition.trading_day import printer_health
+
+        checks.append(printer_health(data_dir))
+    if only is None:  # the alert rules (issue 16)
+        checks.extend(doctor_alert_checks(data_dir, probe))
+    return HealthReport(tuple(checks), report.at)
 
 
 def main(argv: list[str]) -> int:

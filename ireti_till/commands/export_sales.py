@@ -1,4 +1,5 @@
-"""``ireti-till export sales [--since DATE] [--format csv|json] [-o FILE]``
+"""The full sale records (``ireti-till export --what sale-records``, through
+``commands.export``), and the safe output writing every export uses.
 
 One record per sale (id, receipt number, timestamps, lines, taxes, totals, tenders).
 ``--since`` takes a date (``2026-11-01``: from local midnight) or a date and time
@@ -14,8 +15,10 @@ import argparse
 import os
 import stat
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from ireti_till.adapters import custody
 from ireti_till.adapters.db.ledger import Ledger, open_ledger
@@ -32,7 +35,7 @@ def parse_since(text: str) -> datetime:
     return value
 
 
-def _target(output: Path) -> Path:
+def target_of(output: Path) -> Path:
     """The regular file ``-o`` names, through any symlinks; IT-546 for anything else."""
     real = Path(os.path.realpath(output))
     try:
@@ -47,14 +50,19 @@ def _target(output: Path) -> Path:
 
 
 def _write_file(ledger: Ledger, output: Path, since: datetime | None, fmt: str) -> int:
+    return write_safely(output, lambda out: export_sales(ledger.read_uow, out, since=since,
+                                                         fmt=fmt))
+
+
+def write_safely(output: Path, write: Callable[[TextIO], int]) -> int:
     """Write beside the real target (0600, fsynced), then rename onto it: the user's
     symlink stays a symlink, and a half-written export never looks complete."""
-    target = _target(output)
+    target = target_of(output)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = export_sales(ledger.read_uow, out, since=since, fmt=fmt)
+            count = write(out)
             out.flush()
             os.fsync(out.fileno())
         partial.replace(target)
@@ -64,7 +72,7 @@ def _write_file(ledger: Ledger, output: Path, since: datetime | None, fmt: str) 
     return count
 
 
-def _output_error(exc: OSError, where: str) -> OperationsError:
+def output_error(exc: OSError, where: str) -> OperationsError:
     if custody.is_disk_full(exc):
         return OperationsError(f"The disk holding {where} is full: the export was not "
                                "written. The ledger is not damaged; free some space or write "
@@ -90,7 +98,7 @@ def main(argv: list[str]) -> int:
     try:
         data_dir = open_data_dir(args.data_dir)
         if args.output is not None:
-            _target(args.output)  # refuse a device before the ledger is even opened
+            target_of(args.output)  # refuse a device before the ledger is even opened
         ledger = open_ledger(data_dir)
     except TillError as exc:
         return fail(exc)
@@ -103,7 +111,7 @@ def main(argv: list[str]) -> int:
     except OSError as exc:
         if args.output is None:
             silence_stdout()
-        return fail(_output_error(exc, str(args.output or "standard output")), 1)
+        return fail(output_error(exc, str(args.output or "standard output")), 1)
     except TillError as exc:
         return fail(exc)
     finally:

@@ -8,9 +8,8 @@ Built by ``operations.wire_ops`` before the ops menu (View > Alerts… needs the
 - ``show_alerts(till, alerts, menu)``: the status bar, its click (View > Alerts…) and the
   desktop notification;
 - ``periodic_jobs(till, alerts, recorder)``: ``(name, func, every_s)`` for the worker:
-  ``alerts.evaluate`` every 60 s and the queue gauges before each metrics flush. Until the
-  worker's ``add_periodic`` lands they run on the ops scheduler (``add_to_ops``); moving
-  them is one line: ``for job in periodic_jobs(...): scheduler.add_periodic(*job)``.
+  ``alerts.evaluate`` every 60 s and the queue gauges before each metrics flush, on the
+  till's one scheduler (``add_to_ops``: a lane of their own).
 
 A bad ``[alerts]`` rule (IT-571) is caught earlier, by ``check_rules`` in ``compose()``, and
 stops the start like any other configuration error.
@@ -21,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,12 +142,11 @@ def periodic_jobs(till: Till, alerts: AlertsWiring, recorder: MetricsRecorder) -
 
 def add_to_ops(jobs: OpsJobs, periodic: list[Job],
                first_after_s: float = FIRST_EVALUATION_S) -> None:
-    """Run ``periodic`` on the ops scheduler's executor (until the worker's
-    ``add_periodic``); each failure is logged and the next tick tries again."""
-    start = datetime.now(UTC) + timedelta(seconds=first_after_s)
+    """Run ``periodic`` on the till's one scheduler, on a lane of its own; each failure is
+    logged and the next tick tries again."""
     for name, func, every in periodic:
-        jobs.scheduler.add_job(_guard(name, func), "interval", seconds=every, id=name,
-                               executor="ops", next_run_time=start)
+        jobs.scheduler.add_periodic(name, _guard(name, func), every, lane="alerts",
+                                    first_after_s=first_after_s)
 
 
 def _guard(name: str, func: Callable[[], object]) -> Callable[[], None]:

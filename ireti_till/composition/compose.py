@@ -6,7 +6,8 @@
    catalog through ``FastReads`` (``tricks`` 1), no SQLAlchemy needed.
 3. **ledger**: on a fast start it opens once the window holds the focus
    (``LedgerOpener.window_shown``); otherwise it is open before ``compose`` returns.
-4. **staff**: the sign-in screen, overrides and the audit trail (``composition.staff``).
+4. **staff**: the sign-in screen, overrides and the audit trail (``composition.staff``),
+   then the trading day (shifts, receipts, the Shift menu: ``composition.trading_day``).
 5. **payments** and 6. **operations**: start steps run once the window is shown
    (``Till.start_background``): ``operations.attach_operations`` wires ops, card payments
    (``payments.wire_payments``) and refunds, and adds their own start/close steps.
@@ -66,11 +67,13 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     do) puts the sign-in screen first; ``tools`` enables Help > Till health/Support bundle."""
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.composition.staff import wire_staff
+    from ireti_till.composition.trading_day import read_settings
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
     config = config if config is not None else load_config(data_dir)
     check_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
+    day_settings = read_settings(config)  # [shift]/[printer]/[email]: ConfigError if bad
     training = config.training or force_training
     with_staff = cashier is None if staff is None else staff
     if opener is None:
@@ -112,6 +115,14 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         wire_catalog_import(window, opener, config, staff_ui)
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
+    if staff_ui is not None:  # the trading day, before the first sale
+        from ireti_till.composition.trading_day import build_trading_day
+        from ireti_till.composition.trading_day_ui import attach_trading_day
+
+        day = build_trading_day(opener, data_dir, config, training, day_settings,
+                                staff_ui.services.audit)
+        till.trading_day.resolve(day)
+        attach_trading_day(till, staff_ui, day)
     if staff_ui is not None:  # phases 5 and 6, once the window is shown
         from ireti_till.composition.operations import attach_operations
         from ireti_till.composition.payments import wire_payments

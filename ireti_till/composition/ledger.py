@@ -34,10 +34,17 @@ def _demo_catalog() -> Path | None:
 
 def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
                    then: Callable[[Ledger], None] | None = None) -> Callable[[Ledger], None]:
-    """Work on the ledger thread right after opening: the demo catalog on a first training
-    start, ``tricks.warm_catalog``, then ``then`` (the staff context, ``StaffPrep``)."""
+    """Work on the ledger thread right after opening: the receipt high-water mark, the demo
+    catalog on a first training start, ``tricks.warm_catalog``, then ``then`` (the staff
+    context, ``StaffPrep``)."""
 
     def prepare(ledger: Ledger) -> None:
+        from ireti_till.adapters.db.receipt_mark import ReceiptMark
+        from ireti_till.composition.trading_day import register_repositories
+
+        register_repositories()  # uow.shifts, uow.prints...: before any unit of work uses them
+        # Before any sale: receipt numbers continue above any ever printed (after a restore)
+        ReceiptMark(ledger.path.parent).apply(ledger.engine)
         demo = _demo_catalog()
         if training and seed_demo and demo is not None:
             ledger.seed_catalog_if_empty(demo, config.store)

@@ -20,6 +20,7 @@ from ireti_till.composition.till import OpsWiring
 if TYPE_CHECKING:
     from ireti_till.composition.till import Till
     from ireti_till.services.health import HealthReport
+    from ireti_till.services.refund_ports import RefundRecord
     from ireti_till.services.refunds import RefundService
     from ireti_till.services.support_bundle import Progress
     from ireti_till.ui.staff.attach import StaffUi
@@ -33,6 +34,8 @@ LATE_MODULES = (
     "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
     "ireti_till.composition.alerts", "ireti_till.adapters.alert_checks",
     "ireti_till.adapters.health_probes", "ireti_till.ui.ops.alerts_panel",
+    "ireti_till.composition.trading_day_ui", "ireti_till.services.printing_health",
+    "ireti_till.ui.printing.status_relay",
 )
 
 
@@ -116,10 +119,15 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
     from ireti_till.ui.refunds.attach import attach_refund_screen
     from ireti_till.ui.staff.override_dialog import OverridePrompt
 
-    def sent_now(_record: object) -> None:
+    def sent_now(record: RefundRecord) -> None:
         runtime = till.payments.peek()
         if runtime is not None and runtime.worker is not None:
-            runtime.worker.kick("drain")
+            runtime.worker.request_drain()
+        day = till.trading_day.peek()
+        if day is not None:  # the slip, and the drawer for cash
+            from ireti_till.composition.trading_day_ui import refund_printed
+
+            refund_printed(day, record)
 
     built: list[RefundService] = []
 
@@ -147,6 +155,14 @@ def attach_operations(till: Till, tools: OpsTools | None,
         return
     if tools is not None:
         till.ops.resolve(wire_ops(till, staff, tools))
+    day = till.trading_day.peek()
+    if day is not None:
+        from ireti_till.composition.trading_day_ui import start_trading_day
+
+        try:
+            start_trading_day(till, day)
+        except Exception:  # receipts stay queued (durable); selling goes on
+            log.exception("print queue not started")
     payments(till, staff)
     try:
         wire_refunds(till, staff)

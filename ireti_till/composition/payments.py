@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.ui.staff.attach import StaffUi
+    from ireti_till.worker.scheduler import Scheduler
     from ireti_till.worker.signals import PaymentSignals
     from ireti_till.worker.sync import SyncWorker
 
@@ -79,14 +80,15 @@ def _start_emulator(state_file: Path) -> Emulator:
 def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: bool,
                    recorder: MetricsRecorder | None, signals: PaymentSignals,
                    on_ready: Callable[[PaymentsCore, SyncWorker], None],
-                   on_failed: Callable[[str], None]) -> PaymentsRuntime:
+                   on_failed: Callable[[str], None],
+                   scheduler: Scheduler | None = None) -> PaymentsRuntime:
     """Build and start everything on a helper thread; ``on_ready``/``on_failed`` are
     called on that thread (hand them bound signal emitters)."""
     runtime = PaymentsRuntime()
 
     def build() -> None:
         try:
-            _build(runtime, ledger, data_dir, config, training, recorder, signals)
+            _build(runtime, ledger, data_dir, config, training, recorder, signals, scheduler)
         except Exception as exc:  # shown on the screen; cash keeps working
             log.exception("card payments could not start")
             code = getattr(exc, "code", "IT-399")
@@ -102,7 +104,8 @@ def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: 
 
 
 def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: AppConfig,
-           training: bool, recorder: MetricsRecorder | None, signals: PaymentSignals) -> None:
+           training: bool, recorder: MetricsRecorder | None, signals: PaymentSignals,
+           scheduler: Scheduler | None = None) -> None:
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.crash import crash_point
     from ireti_till.adapters.db.payments_uow import SqlPaymentUnitOfWorkFactory
@@ -137,7 +140,7 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
     from ireti_till.composition.stream import start_stream
 
     runtime.stream = start_stream(ledger.engine, data_dir, training, core, signals.queue.emit)
-    runtime.worker = SyncWorker(core, signals,  # start-up recovery is its first job
+    runtime.worker = SyncWorker(core, signals, scheduler=scheduler,  # recovery runs first
                                 card_pause=runtime.stream.pause if runtime.stream else None)
     runtime.worker.start()
 
@@ -170,11 +173,13 @@ def wire_payments(till: Till, staff: StaffUi) -> None:
                till.window.controller.refuse)
     ops = till.ops.peek()
     recorder = ops.recorder if ops is not None else None
+    scheduler = ops.jobs.scheduler if ops is not None else None  # the one scheduler
 
     def start() -> None:
         till.payments.resolve(start_payments(till.ledger, till.data_dir, till.config,
                                              till.training, recorder, signals,
-                                             cards.ready.emit, cards.failed.emit))
+                                             cards.ready.emit, cards.failed.emit,
+                                             scheduler))
 
     def close() -> None:
         runtime = till.payments.peek()

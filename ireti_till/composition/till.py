@@ -1,7 +1,8 @@
 """``Till``: everything ``compose()`` built, typed and frozen.
 
 Parts that exist from the first screen are plain fields; parts a later phase builds are
-``Deferred`` fields (``ops``, ``payments``, ``cards``, ``refund_screen``), resolved on the
+``Deferred`` fields (``ops``, ``payments``, ``cards``, ``refund_screen``, ``trading_day``,
+``backoffice``), resolved on the
 GUI thread by the operations and payments phases. ``lifecycle`` holds the steps run after
 the window is shown (``start_background``) and at shutdown (``close``), so a phase adds
 its background work with one typed call: ``till.lifecycle.on_start(step)`` /
@@ -21,10 +22,12 @@ from ireti_till.adapters.config_file import AppConfig
 from ireti_till.services.deferred import Deferred
 
 if TYPE_CHECKING:
+    from ireti_till.adapters.backoffice_wiring import Backoffice
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
     from ireti_till.composition.ledger import LedgerOpener
     from ireti_till.composition.stream import StreamWiring
+    from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.backup import BackupService
     from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.payments_core import PaymentsCore
@@ -110,6 +113,10 @@ class Till:
     cards: Deferred[CardTenderUi] = field(default_factory=lambda: Deferred("card tender"))
     refund_screen: Deferred[RefundScreen] = field(
         default_factory=lambda: Deferred("refund screen"))
+    #: shifts, the print queue and the printer (built with the staff phase)
+    trading_day: Deferred[TradingDay] = field(default_factory=lambda: Deferred("trading day"))
+    #: the back-office client (resolved only when this till is enrolled)
+    backoffice: Deferred[Backoffice] = field(default_factory=lambda: Deferred("back office"))
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
 
     @property

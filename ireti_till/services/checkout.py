@@ -19,6 +19,11 @@ renders the frozen ``CheckoutState`` it gets back; the rules live here:
 
 Without card payments (``connect_cards`` not called yet, or they failed to start) only
 cash is taken and nothing is ever locked.
+
+The trading day (``attach_trading_day``): no sale starts outside an open shift
+(``require_open_shift``, IT-601); a cash sale's receipt job is stored in the sale's own
+transaction and the printer is woken after the commit; a sale completed by card (or the
+cash part of a split) queues its receipt right after the sale's commit.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from ireti_till.domain.errors import InputError, TillError
@@ -50,6 +55,16 @@ class CardQueue(Protocol):
     def void_sale(self, sale_id: UUID, reason: str) -> None: ...
 
     def request_drain(self) -> None: ...
+
+
+class ReceiptPort(Protocol):
+    """The print queue's part of checkout (``services.printing.PrintQueue``)."""
+
+    def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> Any: ...
+
+    def receipt(self, sale: CompletedSale, *, kick: bool = False) -> Any: ...
+
+    def wake(self) -> None: ...
 
 
 class Outcome(StrEnum):
@@ -80,6 +95,8 @@ class CheckoutService:
         self._tender: TenderService | None = None
         self._queue: CardQueue | None = None
         self._card_sale: UUID | None = None  # a card is authorised on this open sale
+        self._shift_open: Any = None  # () -> the open shift, or raises IT-601
+        self._receipts: ReceiptPort | None = None
 
     @property
     def sales(self) -> SaleService:
@@ -93,6 +110,15 @@ class CheckoutService:
     def connect_cards(self, tender: TenderService, queue: CardQueue) -> None:
         """Card payments are ready (the payments core and the worker have started)."""
         self._tender, self._queue = tender, queue
+
+    def attach_trading_day(self, require_open_shift: Any, receipts: ReceiptPort) -> None:
+        """Shifts and printed receipts are wired (``composition.trading_day``)."""
+        self._shift_open, self._receipts = require_open_shift, receipts
+
+    def require_open_shift(self) -> None:
+        """Raises ``ShiftError`` IT-601 unless a shift is open (when shifts are wired)."""
+        if self._shift_open is not None:
+            self._shift_open()
 
     # reading -----------------------------------------------------------------------
     def state(self, outcome: Outcome = Outcome.OPEN,
@@ -114,7 +140,12 @@ class CheckoutService:
         basket and the ledger are unchanged) when it cannot be taken."""
         progress = self._open_progress()
         if progress is None or self._tender is None:
-            sale = self._sales.pay_cash(tendered)
+            self.require_open_shift()
+            receipts = self._receipts
+            sale = self._sales.pay_cash(tendered, None if receipts is None else (
+                lambda uow, sale: uow.prints.add(receipts.receipt_job(sale, kick=True))))
+            if receipts is not None:
+                receipts.wake()  # after the commit: the worker prints it now
             return self.state(Outcome.PAID, sale)
         after = self._tender.pay_cash(progress.sale_id, tendered)  # completes, queues capture
         if not after.completed or after.sale is None:
@@ -128,6 +159,8 @@ class CheckoutService:
         """Freeze the basket as an open tender sale (committed before any network call)."""
         if self._tender is None:
             raise TillError("Card payments are not ready yet: take cash (F4)", code="IT-383")
+        if self._open_progress() is None:  # a new tender sale: only inside a shift
+            self.require_open_shift()
         draft = self._sales.draft_sale()
         return self._tender.begin(draft)
 
@@ -166,6 +199,11 @@ class CheckoutService:
     def _completed(self, sale: CompletedSale) -> CheckoutState:
         self._card_sale = None
         self._sales.completed_elsewhere(sale)
+        if self._receipts is not None:  # the sale is committed; its receipt follows it
+            try:
+                self._receipts.receipt(sale, kick=any(t.kind == "cash" for t in sale.tenders))
+            except TillError as exc:  # the sale stands; Reprint receipt gives the paper
+                log.error("receipt of %s not queued (%s)", sale.receipt_code, exc.code)
         return self.state(Outcome.PAID, sale)
 
     def _open_progress(self) -> TenderProgress | None:

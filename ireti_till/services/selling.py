@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from ireti_till.domain.basket import Basket
@@ -212,10 +212,12 @@ class SaleService:
         """Exact amount, then the next note values above it for the currency."""
         return quick_cash_amounts(self._priced.total)
 
-    def pay_cash(self, tendered: Money) -> CompletedSale:
+    def pay_cash(self, tendered: Money,
+                 also: Callable[[Any, CompletedSale], None] | None = None) -> CompletedSale:
         """Tendered below the amount due raises InputError. Commits the sale (lines, taxes,
         tender, change, cashier, till id, timestamps, receipt number) in one transaction,
-        then starts a new empty basket. If the ledger fails, the basket is kept."""
+        then starts a new empty basket. If the ledger fails, the basket is kept.
+        ``also(uow, sale)`` adds to the same transaction (the receipt's print job)."""
         if self._basket.is_empty():
             self._reject("pay", InputError("The sale is empty: scan an item first", code="IT-151"))
         tender = self._guard("pay", lambda: cash_tender(self._priced.total, tendered))
@@ -223,6 +225,8 @@ class SaleService:
         try:
             with self._uow_factory() as uow:
                 sale = uow.sales.add(draft)
+                if also is not None:
+                    also(uow, sale)
                 uow.commit()
         except TillError as exc:
             log.error("sale %s not saved (%s); basket kept", draft.sale_id, exc.code)

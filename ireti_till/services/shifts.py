@@ -91,8 +91,8 @@ class ShiftService:
         shift = self.current()
         if shift is None or shift.state is not ShiftState.OPEN:
             state = "is being closed" if shift is not None else "is not open"
-            raise ShiftError(f"The shift {state}: open a shift (Till > Open shift) before "
-                             "selling.", code="IT-601")
+            raise ShiftError(f"The shift {state}: open a shift (Shift > Open shift, "
+                             "Ctrl+Shift+O) before selling.", code="IT-601")
         return shift
 
     def x_report(self) -> ZReport:

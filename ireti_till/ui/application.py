@@ -51,6 +51,9 @@ def qt_app() -> QApplication:
     if isinstance(existing, QApplication):
         return existing
     app = QApplication(sys.argv[:1])
+    from ireti_till.ui.gui_gc import GuiThreadGc  # Qt objects die on this thread: ui/gui_gc
+
+    GuiThreadGc(app)
     app.setApplicationName("Ireti Till")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("ireti-till")

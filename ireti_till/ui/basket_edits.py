@@ -68,6 +68,8 @@ class BasketEditKeys:
     enabled: bool
     dialog: QDialog | None
     _gate: ApprovalGate | None
+    #: the trading day records an approved no sale in the shift and kicks the drawer
+    record_no_sale: Callable[[Approval], object] | None = None
 
     if TYPE_CHECKING:
         @property
@@ -209,6 +211,12 @@ class BasketEditKeys:
         kind = OverrideKind.NO_SALE_DRAWER
 
         def approved(approval: Approval) -> None:
+            if self.record_no_sale is not None:  # the shift records it and opens the drawer
+                try:
+                    self.record_no_sale(approval)
+                except TillError as exc:
+                    self.refuse(exc)
+                    return
             gate.audit("drawer_open", {"override_id": str(approval.override_id),
                                        "approver": approval.approver_id, "sale": "none"})
             self.p.messages.info(f"No sale: the drawer may be opened (approved by "

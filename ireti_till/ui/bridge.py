@@ -1,7 +1,8 @@
 """The hook between background workers and the screen.
 
-Workers (the APScheduler sync worker of issue 4, catalog imports) run on other threads
-and must never touch a widget. They call the ``publish_*`` methods of a ``UiBridge`` (or
+Workers (the payments worker on the till's scheduler, worker/scheduler.py) run on other
+threads and must never touch a widget; screens run their own background work through
+``ui/tasks.py``. They call the ``publish_*`` methods of a ``UiBridge`` (or
 emit its signals) with frozen values; the signals are connected to widgets with a queued
 connection, so Qt runs the slots on the GUI thread. ``app.py`` hands the bound
 ``publish_*`` methods to the worker as plain callables, so the worker never imports the

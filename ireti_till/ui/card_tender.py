@@ -64,7 +64,7 @@ class _WorkerQueue:
         self._worker.void_sale(sale_id, reason)
 
     def request_drain(self) -> None:
-        self._worker.kick("drain")
+        self._worker.request_drain()
 
 
 class CardTenderUi(QObject):
@@ -81,6 +81,8 @@ class CardTenderUi(QObject):
         self.core: PaymentsCore | None = None
         self.worker: SyncWorker | None = None
         self.queue_panel: QueuePanel | None = None
+        #: called with the queue panel once it is made (the back office's line joins it)
+        self.on_queue_panel: list[Callable[[QueuePanel], None]] = []
         self.card_reason = STARTING
         self._link: tuple[bool, str] = (False, STARTING)  # Stripe and reader, and why not
         self.unsent = 0  # payment operations waiting in the outbox (last queue summary)
@@ -232,6 +234,8 @@ class CardTenderUi(QObject):
             panel.setWindowTitle("Payment queue")
             panel.resize(960, 420)
             self.queue_panel = panel
+            for hook in self.on_queue_panel:
+                hook(panel)
             self._on_queue_now()
         self.queue_panel.show()
         self.queue_panel.raise_()

@@ -1,9 +1,9 @@
 """Till > Import catalog…: runs the catalog import on a worker thread with a progress dialog.
 
 The import (validate every row, then write all in one unit of work) can take seconds for
-a large file, so it never runs on the UI thread. The worker reports through signals of
-``ImportSignals`` (progress, done, failed); Qt queues them onto the GUI thread. Cancel
-makes the next progress call raise, which rolls the import back: nothing is imported.
+a large file, so it runs on the UI's task pool (``ui.tasks``), which hands progress, the
+result or the error back on the GUI thread. Cancel makes the next progress call raise,
+which rolls the import back: nothing is imported.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.ui.messages import MessageStrip
+from ireti_till.ui.tasks import Task, runner
 from ireti_till.ui.theme import name
 
 if TYPE_CHECKING:
@@ -34,10 +35,9 @@ class ImportCancelled(InputError):
     code = "IT-183"
 
 
-class ImportSignals(QObject):
-    progress = Signal(int, int)
-    done = Signal(object)  # ImportResult
-    failed = Signal(object)  # TillError
+def _import_failed(exc: Exception) -> TillError:
+    return TillError(f"The import failed ({type(exc).__name__}); nothing was imported",
+                     code="IT-180")
 
 
 class CatalogImportTask(QObject):
@@ -53,12 +53,10 @@ class CatalogImportTask(QObject):
         self._window = window
         self._messages = messages
         self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task: Task[ImportResult] = Task(self, self._on_done, self._on_failed,
+                                              what="the catalog import", when_busy="refuse",
+                                              unexpected=_import_failed)
         self.dialog: QProgressDialog | None = None
-        self.signals = ImportSignals(self)
-        self.signals.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
-        self.signals.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
-        self.signals.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
 
     def set_importer(self, importer: CatalogImporter) -> None:
         """The importer to run from now on (the composition root's audited one)."""
@@ -66,7 +64,7 @@ class CatalogImportTask(QObject):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._task.running
 
     def choose_and_run(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -85,38 +83,12 @@ class CatalogImportTask(QObject):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.canceled.connect(self._cancel.set)
+        dialog.canceled.connect(lambda: self._cancel.set())
         dialog.show()
         self.dialog = dialog
-        importer = self._importer
-        self._thread = threading.Thread(target=self._work, args=(importer, path),
-                                        name="catalog-import", daemon=True)
-        self._thread.start()
-
-    def _work(self, importer: CatalogImporter, path: Path) -> None:
-        last = [-1]
-
-        def progress(done: int, total: int) -> None:
-            if self._cancel.is_set():
-                raise ImportCancelled("Import cancelled: nothing was imported")
-            step = (done * 100 // total) if total else 0
-            if step != last[0]:
-                last[0] = step
-                self.signals.progress.emit(done, total)
-
-        try:
-            result = importer(path, progress)
-        except TillError as exc:
-            self.signals.failed.emit(exc)
-        except OSError as exc:
-            self.signals.failed.emit(InputError(
-                f"Cannot read {path.name}: {exc.strerror or exc}", code="IT-182"))
-        except Exception as exc:
-            log.exception("catalog import failed")
-            self.signals.failed.emit(TillError(f"The import failed ({type(exc).__name__}); "
-                                               "nothing was imported", code="IT-180"))
-        else:
-            self.signals.done.emit(result)
+        importer, cancel = self._importer, self._cancel
+        report = runner().on_gui(self._on_progress)
+        self._task.start(lambda: _work(importer, path, cancel, report))
 
     def _on_progress(self, done: int, total: int) -> None:
         if self.dialog is not None:
@@ -128,7 +100,6 @@ class CatalogImportTask(QObject):
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
-        self._thread = None
         self._restore_focus()
 
     def _on_done(self, result: ImportResult) -> None:
@@ -146,7 +117,27 @@ class CatalogImportTask(QObject):
         self.finished.emit(False, str(error))
 
     def stop(self) -> None:
-        """Cancel a running import and wait briefly for its thread (window closing)."""
+        """Cancel a running import and wait briefly for it to roll back (window closing)."""
         self._cancel.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._task.wait(timeout=5)
+
+
+def _work(importer: CatalogImporter, path: Path, cancel: threading.Event,
+          report: Progress) -> ImportResult:
+    """On a pool thread: the import, with progress at most once a percent; Cancel makes the
+    next progress call raise, which rolls the whole import back."""
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if cancel.is_set():
+            raise ImportCancelled("Import cancelled: nothing was imported")
+        step = (done * 100 // total) if total else 0
+        if step != last[0]:
+            last[0] = step
+            report(done, total)
+
+    try:
+        return importer(path, progress)
+    except OSError as exc:
+        raise InputError(f"Cannot read {path.name}: {exc.strerror or exc}",
+                         code="IT-182") from exc

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.totals)
         right.addStretch(1)
         right.addWidget(self.pad)
+        self._right = right
         sale_page = QWidget()
         name(sale_page, "sale_page")
         row = QHBoxLayout(sale_page)
@@ -117,6 +118,13 @@ class MainWindow(QMainWindow):
         self.status.set_cashier(str(getattr(member, "name", member)))
         if service is not None:
             self.controller.set_service(service)
+
+    def add_side_panel(self, widget: QWidget) -> None:
+        """A panel between the totals and the key pad (training: the printed receipt)."""
+        stretch = self._right.itemAt(1)
+        if stretch is not None and stretch.spacerItem() is not None:
+            self._right.removeItem(stretch)  # the panel takes the free space instead
+        self._right.insertWidget(1, widget, 1)
 
     def show_on_counter(self) -> None:
         """Show maximised over the whole screen; a till owns the counter PC's screen.

@@ -201,6 +201,8 @@ class SaleController(BasketEditKeys, QObject):
                 return
             if quantity == 1 and scan.pending_quantity is not None and "*" not in text:
                 quantity = scan.pending_quantity
+            if self.service.view().is_empty:  # a new sale: only inside an open shift
+                self.checkout.require_open_shift()
             result = self.service.scan(code, quantity)
         except TillError as exc:
             self.refuse(exc)
@@ -266,6 +268,12 @@ class SaleController(BasketEditKeys, QObject):
         if state.basket.is_empty:
             self.refuse(InputError("The sale is empty: scan an item first", code="IT-151"))
             return
+        if not state.card_on_sale:
+            try:
+                self.checkout.require_open_shift()
+            except TillError as exc:
+                self.refuse(exc)
+                return
 
         def pay(tendered: Money) -> CompletedSale:
             paid = self.checkout.pay_cash(tendered)

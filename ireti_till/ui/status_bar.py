@@ -138,5 +138,15 @@ class TillStatusBar(QStatusBar):
         self.alerts.setStyleSheet(f"color: {DANGER};" if open_ else f"color: {MUTED};")
         self.alerts.setVisible(True)
 
+    def set_note(self, key: str, text: str, tip: str = "", bad: bool = False) -> None:
+        """A further field (``printer``, ``backoffice``), made on first use."""
+        label = self.findChild(QLabel, f"status_{key}")
+        if label is None:
+            label = self._label(f"status_{key}")
+            self.insertWidget(4, label)
+        label.setText(text)
+        label.setToolTip(tip)
+        label.setStyleSheet(f"color: {DANGER};" if bad else "")
+
     def set_cashier(self, cashier: str) -> None:
         self.cashier.setText(f"Cashier: {cashier}")

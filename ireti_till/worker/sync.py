@@ -1,8 +1,8 @@
-"""The sync worker: APScheduler ``BackgroundScheduler`` jobs that drive the payment services.
+"""The sync worker: jobs on the till's one ``Scheduler`` (worker/scheduler.py) that drive the
+payment services.
 
-Not ``QtScheduler`` (DESIGN §13: it leaks timer loops under PySide6). Each job kind has
-its own single-thread executor, so a slow Stripe call in one never delays another and no
-job ever runs twice at once:
+Each job kind has its own lane (a single thread), so a slow Stripe call in one never delays
+another and no job ever runs twice at once:
 
 - ``outbox``: start-up recovery once, then drain the outbox every ``drain_every`` seconds,
   paced by a token bucket below Stripe's rate limit (``rate`` per second);
@@ -12,7 +12,10 @@ job ever runs twice at once:
   basket mirrored on the reader's display (``display``), in order with them;
 - ``control``: Cancel / abandon / void / simulate, which must not wait behind ``card``.
 
-Results go out through ``PaymentSignals`` as frozen values; the GUI thread never waits.
+Results go out through ``PaymentSignals`` as frozen values; the GUI thread never waits. Other
+parts ask for a job by a typed method: ``request_drain()``, ``request_sweep()``,
+``request_watch()``. The worker shares the scheduler it is given (the composition root's,
+with the operations jobs on it) or, without one, owns one (tests, benchmarks).
 """
 
 from __future__ import annotations
@@ -21,22 +24,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.outbox import Pacer
 from ireti_till.services.card_payments import CardStatus
 from ireti_till.services.payments_core import PaymentsCore
+from ireti_till.worker.scheduler import Scheduler
 from ireti_till.worker.signals import PaymentSignals
 
 log = logging.getLogger("ireti_till.worker")
-EXECUTORS = ("outbox", "sweep", "watch", "card", "control")
+LANES = ("outbox", "sweep", "watch", "card", "control")
+#: the periodic jobs, as registered on the scheduler
+DRAIN, SWEEP, WATCH = "payments-drain", "payments-sweep", "payments-watch"
 
 
 class RatePacer:
@@ -58,7 +60,7 @@ class SyncWorker:
     def __init__(self, core: PaymentsCore, signals: PaymentSignals, *,
                  drain_every: float = 2.0, sweep_every: float = 300.0,
                  watch_every: float = 5.0, poll_every: float | None = None, rate: float = 23.0,
-                 run_recovery: bool = True,
+                 run_recovery: bool = True, scheduler: Scheduler | None = None,
                  card_pause: Callable[[str | None, threading.Event, int], bool] | None = None,
                  ) -> None:
         self.core = core
@@ -66,45 +68,42 @@ class SyncWorker:
         self.poll_every = poll_every  # None: the PollSchedule (CardPayments.follow)
         self.card_pause = card_pause  # the back-office stream's ReaderPause, if enrolled
         self._stop = threading.Event()
-        # APScheduler's shutdown(wait=True) joins the executors while holding its job-store
-        # lock; a job calling modify_job/add_job then would deadlock. Every such call holds
-        # this lock and checks _stop, and stop() sets _stop under it before shutting down.
-        self._schedule_lock = threading.Lock()
         self._follow_stops: dict[UUID, threading.Event] = {}
         self._display_lock = threading.Lock()
         self._display_next: Callable[[], None] | None = None
         self.pacer = RatePacer(rate, self._stop)
         core.outbox.pace = self.pacer
-        self.scheduler = BackgroundScheduler(
-            executors={name: ThreadPoolExecutor(1) for name in EXECUTORS},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
-            timezone=UTC)
+        self._owns_scheduler = scheduler is None
+        self.scheduler = Scheduler() if scheduler is None else scheduler
         self._intervals = (drain_every, sweep_every, watch_every)
         self._run_recovery = run_recovery
 
     # ---- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
         drain_every, sweep_every, watch_every = self._intervals
-        now = datetime.now(UTC)
         s = self.scheduler
+        for lane in LANES:
+            s.add_lane(lane)
         if self._run_recovery:
-            s.add_job(self._guard("recovery", self.recover), executor="outbox", id="recovery",
-                      next_run_time=now)
-        s.add_job(self._guard("drain", self.drain), "interval", seconds=drain_every,
-                  executor="outbox", id="drain")
-        s.add_job(self._guard("sweep", self.sweep), "interval", seconds=sweep_every,
-                  executor="sweep", id="sweep", next_run_time=now)
-        s.add_job(self._guard("watch", self.watch), "interval", seconds=watch_every,
-                  executor="watch", id="watch", next_run_time=now)
+            s.submit("outbox", "recovery", self._guard("recovery", self.recover))
+        s.add_periodic(DRAIN, self._guard("drain", self.drain), drain_every, lane="outbox")
+        s.add_periodic(SWEEP, self._guard("sweep", self.sweep), sweep_every, lane="sweep",
+                       first_after_s=0)
+        s.add_periodic(WATCH, self._guard("watch", self.watch), watch_every, lane="watch",
+                       first_after_s=0)
         s.start()
 
     def stop(self) -> None:
-        with self._schedule_lock:
-            self._stop.set()
+        """Stop the card follow loops and the worker's jobs, waiting for running ones. Never
+        raises; a job finishing meanwhile may still emit a signal."""
+        self._stop.set()
         for ev in list(self._follow_stops.values()):
             ev.set()
-        if self.scheduler.running:
+        if self._owns_scheduler:
             self.scheduler.shutdown(wait=True)
+            return
+        self.scheduler.remove(DRAIN, SWEEP, WATCH)
+        self.scheduler.close_lanes(*LANES)
 
     # ---- jobs --------------------------------------------------------------------------
     def recover(self) -> None:
@@ -127,18 +126,23 @@ class SyncWorker:
         state, came_back = self.core.connectivity.check()
         self.signals.connectivity.emit(state)
         if came_back:
-            self.kick("drain")
-            self.kick("sweep")
+            self.request_drain()
+            self.request_sweep()
 
-    def kick(self, job_id: str) -> None:
-        """Run a periodic job now (e.g. after a reconnect, or "retry now")."""
-        with self._schedule_lock:
-            if self._stop.is_set():
-                return
-            try:
-                self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
-            except Exception:  # noqa: BLE001 - not started yet
-                log.debug("kick %s ignored", job_id)
+    def request_drain(self) -> None:
+        """Send the outbox now (after a reconnect, a refund committed, "retry now")."""
+        if not self._stop.is_set():
+            self.scheduler.request(DRAIN)
+
+    def request_sweep(self) -> None:
+        """Sweep Stripe's events now (after a reconnect)."""
+        if not self._stop.is_set():
+            self.scheduler.request(SWEEP)
+
+    def request_watch(self) -> None:
+        """Check Stripe and the reader now."""
+        if not self._stop.is_set():
+            self.scheduler.request(WATCH)
 
     # ---- the cashier's card actions (called from the GUI thread; return at once) -------
     def card_start(self, sale_id: UUID, amount: Money | None = None) -> None:
@@ -168,7 +172,7 @@ class SyncWorker:
         def run() -> None:
             self.core.retry(op_id)
             self._publish_queue()
-            self.kick("drain")
+            self.request_drain()
         self._submit("control", "retry", run)
 
     def resolve(self, op_id: UUID, reason: str, who: str = "supervisor") -> None:
@@ -182,7 +186,7 @@ class SyncWorker:
 
     def display(self, fn: Callable[[], None]) -> None:
         """The basket on the reader's screen: ``fn`` (show or clear) runs on the ``card``
-        executor, so it never overtakes a card payment started after it, and a payment's
+        lane, so it never overtakes a card payment started after it, and a payment's
         ``process_payment_intent`` simply replaces it. Coalescing: only the latest ``fn`` not
         yet started runs. Errors are logged, never shown: the display is a courtesy."""
         with self._display_lock:
@@ -227,12 +231,9 @@ class SyncWorker:
     def _publish_queue(self) -> None:
         self.signals.queue.emit(self.core.queue_summary())
 
-    def _submit(self, executor: str, what: str, fn: Callable[[], None]) -> None:
-        with self._schedule_lock:
-            if self._stop.is_set():
-                return
-            self.scheduler.add_job(self._guard(what, fn), executor=executor,
-                                   next_run_time=datetime.now(UTC), misfire_grace_time=None)
+    def _submit(self, lane: str, what: str, fn: Callable[[], None]) -> None:
+        if not self._stop.is_set():
+            self.scheduler.submit(lane, what, self._guard(what, fn))
 
     def _guard(self, what: str, fn: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:

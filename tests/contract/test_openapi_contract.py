@@ -3,6 +3,7 @@ fixtures they cover every operation the emulator serves and the gateway sends.""
 
 import copy
 import json
+from pathlib import Path
 
 import stripe
 
@@ -11,8 +12,10 @@ from ireti_till.training.pipeline import ROUTES
 from tests.fixtures.stripe_contract import SPEC_PATH
 
 
-def test_spec_is_found_beside_the_repository(stripe_contract):
-    assert SPEC_PATH.resolve().parts[-3:] == ("shared", "stripe", "openapi-subset.json")
+def test_spec_is_read_from_inside_the_repository(stripe_contract):
+    repo = Path(__file__).resolve().parents[2]
+    assert SPEC_PATH.resolve() == repo / "resources" / "stripe" / "openapi-subset.json"
+    assert (repo / "resources" / "stripe" / "SOURCE.md").is_file()  # where it came from
     assert stripe_contract.spec["info"]["version"] == "2023-08-16"
 
 

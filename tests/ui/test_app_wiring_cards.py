@@ -45,6 +45,8 @@ def test_card_key_is_off_with_a_reason_until_stripe_and_the_reader_answer(
     qtbot.waitUntil(lambda: "training" in till.window.status.stripe.text())
     qtbot.waitUntil(lambda: "online" in till.window.status.reader.text())
     assert (till.data_dir / "training-stripe.json").exists()
+    # one scheduler for the till: the payments worker runs on the operations jobs' one
+    assert till.payments.get().worker.scheduler is till.ops.get().jobs.scheduler
 
 
 def test_training_card_sale_through_the_dialog_reaches_captured(

@@ -94,10 +94,10 @@ def test_ops_jobs_flush_metrics_and_back_up(qtbot: QtBot, till: Any) -> None:
     ops = till.ops.get()
     assert ops.jobs.scheduler.running
     ops.recorder.count("payment.attempts")
-    ops.jobs.run_now("metrics-flush")
+    ops.jobs.request_flush()
     qtbot.waitUntil(lambda: any(True for _ in ops.store.counters("m", 0, 2**40)),
                     timeout=10_000)
-    ops.jobs.run_now("backup")
+    ops.jobs.request_backup()
     audit = till.staff.services.audit.get()
     qtbot.waitUntil(lambda: audit.search(AuditFilter(kind="backup")) != [], timeout=20_000)
     assert list((till.data_dir / "backups").glob("ireti-till-*.sqlite3"))

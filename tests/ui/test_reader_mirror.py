@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from ireti_till.domain.money import Money
@@ -60,7 +60,10 @@ def make(qtbot: QtBot, online: list[bool] | None = None) -> tuple[ReaderMirror, 
         sent.append(fn)
         fn()  # the worker, synchronously
 
-    mirror = ReaderMirror(target, send, lambda: flag[0], debounce_ms=30)
+    owner = QWidget()  # as in the till (CardTenderUi): the mirror and its timer have a parent
+    qtbot.addWidget(owner)  # deleted on the GUI thread after the test, never by a GC pass
+    mirror = ReaderMirror(target, send, lambda: flag[0], owner, debounce_ms=30)
+    mirror.owner = owner  # type: ignore[attr-defined]  # qtbot keeps only a weak reference
     return mirror, target, sent
 
 

@@ -77,9 +77,9 @@ def test_paid_out_above_the_limit_asks_a_supervisor(qtbot: QtBot,
     shifts.open("ada", count(n10000=2))
     asked: list[Any] = []
 
-    def require(kind: OverrideKind, amount: Any, reason: str) -> Any:
+    def require(kind: OverrideKind, amount: Any, reason: str, then: Any, _no: Any) -> None:
         asked.append((kind, amount, reason))
-        return approval(kind, amount)
+        then(approval(kind, amount))  # the gate calls back once the PIN was typed
 
     dialog = PaidDialog(shifts, "ada", MovementKind.PAID_OUT, require)
     qtbot.addWidget(dialog)
@@ -96,7 +96,8 @@ def test_blind_close_then_z_view(qtbot: QtBot, ledger: Ledger, shifts: ShiftServ
     with ledger.uow_factory() as u:
         u.sales.add(sale(1250, cash=1250, tendered=2000))
         u.commit()
-    dialog = CloseShiftDialog(shifts, "ada", lambda *a: approval(OverrideKind.CASH_OVER_SHORT))
+    dialog = CloseShiftDialog(shifts, "ada",
+                              lambda *a: a[3](approval(OverrideKind.CASH_OVER_SHORT)))
     qtbot.addWidget(dialog)
     shown = " ".join(w.text() for w in dialog.findChildren(QLineEdit)) + dialog.title.text()
     assert "62.50" not in shown  # blind: the expected cash is not on the screen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -16,16 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ireti_till.domain.errors import TillError
 from ireti_till.services.support_bundle import Progress
-from ireti_till.ui.ops.background import BackgroundCall
+from ireti_till.ui.tasks import Task, runner
 from ireti_till.ui.theme import name
 
 #: (target path or None for the default place, progress callback) -> written path
 BundleWriterFn = Callable[[Path | None, Progress], Path]
-
-
-class _ProgressRelay(QObject):
-    step = Signal(int, int, str)
 
 
 class SupportBundleDialog(QDialog):
@@ -41,11 +38,8 @@ class SupportBundleDialog(QDialog):
         self.setWindowTitle("Support bundle")
         name(self, "support_bundle_dialog")
         self._write_bundle = write_bundle
-        self._relay = _ProgressRelay(self)
-        self._relay.step.connect(self._on_step)
-        self._call = BackgroundCall(self)
-        self._call.finished.connect(self._done)
-        self._call.failed.connect(self._failed)
+        self._call: Task[Path] = Task(self, self._done, self._failed,
+                                      what="writing the support bundle")
         self.message = QLabel("A zip with redacted logs, metrics and health for support. "
                               "It never contains keys, PINs, card numbers or e-mail addresses.")
         self.message.setWordWrap(True)
@@ -71,11 +65,11 @@ class SupportBundleDialog(QDialog):
     def start(self, target: Path | None) -> None:
         self.create_button.setEnabled(False)
         self.message.setText("Collecting…")
-        relay = self._relay
+        step = runner().on_gui(self._on_step)  # progress, from the pool thread
         write = self._write_bundle
 
         def job() -> Path:
-            return write(target, lambda done, total, what: relay.step.emit(done, total, what))
+            return write(target, step)
 
         self._call.start(job)
 
@@ -90,7 +84,7 @@ class SupportBundleDialog(QDialog):
         self.message.setText(f"Saved to {path}. Send this file to support.")
         self.written.emit(path)
 
-    def _failed(self, exc: object) -> None:
+    def _failed(self, exc: TillError) -> None:
         self.create_button.setEnabled(True)
         self.progress.setValue(0)
         self.message.setText(f"The bundle was not written: {exc}")

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ireti_till.domain.errors import TillError
 from ireti_till.services.health import HealthReport, Status
-from ireti_till.ui.ops.background import BackgroundCall
+from ireti_till.ui.tasks import Task
 from ireti_till.ui.theme import name
 
 _COLOURS = {Status.OK: "#2da44e", Status.WARN: "#9a6700", Status.FAIL: "#cf222e"}
@@ -35,10 +36,9 @@ class HealthView(QWidget):
         name(self, "health_view", "Health checks of this till")
         self._run_checks = run_checks
         self.report: HealthReport | None = None
-        self._call = BackgroundCall(self)
-        self._call.finished.connect(self._show)
+        self._call: Task[HealthReport] = Task(self, self._show, self._failed,
+                                              what="the health checks")
         self.overall = QLabel("Not checked yet")
-        self._call.failed.connect(self._failed)
         name(self.overall, "health_overall")
         self.run_button = QPushButton("Check again")
         name(self.run_button, "health_run")
@@ -59,7 +59,7 @@ class HealthView(QWidget):
         self.overall.setText("Checking…")
         self._call.start(self._run_checks)
 
-    def _failed(self, exc: object) -> None:
+    def _failed(self, exc: TillError) -> None:
         self.run_button.setEnabled(True)
         self.overall.setText(f"The checks could not run: {exc}")
 

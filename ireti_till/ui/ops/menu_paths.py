@@ -25,6 +25,13 @@ MENU_PATHS: Final[dict[str, str]] = {
     "View > Alerts…": "ireti_till/ui/ops/menu.py",
     "Help > Till health…": "ireti_till/ui/ops/menu.py",
     "Help > Support bundle…": "ireti_till/ui/ops/menu.py",
+    "Shift > Open shift…": "ireti_till/ui/shift/menu.py",
+    "Shift > Paid in…": "ireti_till/ui/shift/menu.py",
+    "Shift > Paid out…": "ireti_till/ui/shift/menu.py",
+    "Shift > X report": "ireti_till/ui/shift/menu.py",
+    "Shift > Close shift…": "ireti_till/ui/shift/menu.py",
+    "Shift > Reprint receipt…": "ireti_till/ui/shift/menu.py",
+    "Admin > Printer…": "ireti_till/ui/shift/menu.py",
 }
 
-MENUS: Final = ("Till", "Staff", "View", "Help")
+MENUS: Final = ("Till", "Shift", "Staff", "View", "Admin", "Help")

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from ireti_till.services.health import CheckResult
 from ireti_till.services.metrics_query import MetricsQuery, MetricsView, Window, view_to_csv
-from ireti_till.ui.ops.background import BackgroundCall
 from ireti_till.ui.ops.charts import TimeSeriesChart
+from ireti_till.ui.tasks import Task
 from ireti_till.ui.theme import name
 
 StatusProvider = Callable[[], Sequence[CheckResult]]
@@ -71,9 +71,8 @@ class MetricsPanel(QWidget):
         self._query = query
         self._status_provider = status_provider
         self.view: MetricsView | None = None
-        self._call = BackgroundCall(self)
-        self._call.finished.connect(self._show)
-        self._call.failed.connect(lambda exc: self._fail(str(exc)))
+        self._call: Task[object] = Task(self, self._show, lambda exc: self._fail(exc.message),
+                                        what="loading the metrics")
 
         self.window_box = QComboBox()
         for w in Window:

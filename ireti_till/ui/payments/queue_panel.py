@@ -86,7 +86,15 @@ class QueuePanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        self.backoffice = QLabel("", self)  # "back office: n waiting, oldest ..." (enrolled)
+        name(self.backoffice, "queue_backoffice")
+        self.backoffice.setVisible(False)
+        layout.addWidget(self.backoffice)
         signals.queue.connect(self.show_summary)
+
+    def show_backoffice(self, text: str) -> None:
+        self.backoffice.setText(text)
+        self.backoffice.setVisible(bool(text))
 
     def show_summary(self, summary: QueueSummary) -> None:
         self.items = summary.items

@@ -1,7 +1,8 @@
 """Printer settings (admin): choose the printer, test print, see its status and the jobs.
 
 Everything that talks to the printer (status, the test page) runs on a pool thread through
-``BackgroundCall``: the screen never waits for a printer that does not answer. The screen
+the background task helper (``ui/tasks.py``): the screen never waits for a printer that does
+not answer. The screen
 takes plain callables, so it never sees an adapter: ``apply(table)`` checks and stores the
 ``[printer]`` settings (raising IT-623 for an address that cannot be one), ``status()``
 asks the printer, ``test_print()`` queues a test page, ``jobs()`` lists recent jobs.
@@ -25,7 +26,7 @@ from ireti_till.domain.errors import TillError
 from ireti_till.domain.print_doc import PrinterStatus
 from ireti_till.services.printing_ports import PrintJob
 from ireti_till.ui.dialogs.base import TillDialog
-from ireti_till.ui.ops.background import BackgroundCall
+from ireti_till.ui.tasks import Task
 from ireti_till.ui.theme import name
 
 KINDS = ("network", "usb", "serial", "virtual", "none")
@@ -73,10 +74,8 @@ class PrinterAdminDialog(TillDialog):
         self.add_button("printer_refresh", "Refresh\nF5", slot=self.refresh)
         self.add_button("printer_test", "Save and test print\nCtrl+T", "primary",
                         self.save_and_test)
-        self._call = BackgroundCall(self)
-        self._call.finished.connect(self._show_status)
-        self._call.failed.connect(lambda exc: self.show_error(
-            exc if isinstance(exc, TillError) else str(exc)))
+        self._call: Task[object] = Task(self, self._show_status, self.show_error,
+                                        what="the printer check")
         self.refresh()
 
     def _field(self, object_name: str, description: str, value: str) -> QLineEdit:

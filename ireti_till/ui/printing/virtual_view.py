@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ireti_till.domain.print_doc import Op
@@ -30,6 +31,9 @@ class VirtualReceiptView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         self.kicks = 0
+        self._scroll = scroll
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._full: QPixmap | None = None
         self.printed.connect(self._show, Qt.ConnectionType.QueuedConnection)
 
     def deliver(self, ops: list[Op], kick: bool) -> None:
@@ -40,5 +44,19 @@ class VirtualReceiptView(QWidget):
         ops, kick = item
         self.kicks += int(kick)
         if ops:
-            self.paper.setPixmap(paper_pixmap(lines_from_ops(list(ops)), self._columns,
-                                              self._logo))
+            self._full = paper_pixmap(lines_from_ops(list(ops)), self._columns, self._logo)
+            self._fit()
+
+    def _fit(self) -> None:
+        """The paper as wide as the panel (never wider than printed), scrolled to its top."""
+        if self._full is None:
+            return
+        room = self._scroll.viewport().width() - 4 if self.isVisible() else self._full.width()
+        width = min(self._full.width(), max(120, room))
+        self.paper.setPixmap(self._full.scaledToWidth(
+            width, Qt.TransformationMode.SmoothTransformation))
+        self._scroll.verticalScrollBar().setValue(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()

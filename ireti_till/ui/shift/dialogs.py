@@ -1,9 +1,11 @@
 """Shift dialogs: open (count the float, or take the previous close's), paid in / paid out,
 and close with a blind count (the expected amount is never shown before the count).
 
-They take the ``ShiftService`` and a ``require`` callback (the override gate: ask a
-supervisor for an approval of a kind, amount and reason; None when refused or cancelled)
-through their constructors; the main window wires them into its Till menu.
+They take the ``ShiftService`` and a ``require`` callback (the override gate's ``ask``:
+``require(kind, amount, reason, then, refused)`` opens the supervisor's PIN dialog with
+``open()``, no nested event loop, and later calls ``then(approval)`` or ``refused(error)``;
+meanwhile the dialog stays open quietly) through their constructors; ``ui.shift.menu``
+puts them in the Shift menu.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ireti_till.domain.overrides import Approval, OverrideKind
 from ireti_till.domain.shift import ApprovalNeeded, MovementKind, Shift
 from ireti_till.domain.zreport import ZReport
 from ireti_till.services.shifts import ShiftService
-from ireti_till.ui.dialogs.base import TillDialog
+from ireti_till.ui.dialogs.base import StillOpen, TillDialog
 from ireti_till.ui.shift.count_widget import CountWidget
 from ireti_till.ui.theme import big_font, name
 
@@ -30,7 +32,8 @@ def shortcut(parent: QWidget, keys: str, slot: Callable[[], object]) -> None:
               context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
 
-Require = Callable[[OverrideKind, Money | None, str], Approval | None]
+Require = Callable[[OverrideKind, Money | None, str, Callable[[Approval], None],
+                    Callable[[TillError], None]], None]
 
 
 class OpenShiftDialog(TillDialog):
@@ -95,8 +98,8 @@ class PaidDialog(TillDialog):
         self.movement: object | None = None
         self.amount.setFocus()
 
-    def _save(self) -> None:
-        def record(approval: Approval | None = None) -> object:
+    def _save(self, approval: Approval | None = None) -> None:
+        def record() -> object:
             amount = parse_amount(self.amount.text(), self._shifts.settings.currency)
             call = (self._shifts.paid_in if self._kind is MovementKind.PAID_IN
                     else self._shifts.paid_out)
@@ -105,11 +108,9 @@ class PaidDialog(TillDialog):
             except ApprovalNeeded:
                 if approval is not None:
                     raise
-                granted = self._require(OverrideKind.PAID_ABOVE_LIMIT, amount,
-                                        self.reason.text())
-                if granted is None:
-                    raise
-                return record(granted)
+                self._require(OverrideKind.PAID_ABOVE_LIMIT, amount, self.reason.text(),
+                              self._save, self.show_error)
+                raise StillOpen() from None
 
         movement = self.attempt(record)
         if movement is not None:
@@ -121,9 +122,10 @@ class CloseShiftDialog(TillDialog):
     """Blind count, then the Z. The expected cash is shown only on the Z, after the count."""
 
     def __init__(self, shifts: ShiftService, actor: str, require: Require,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, reconciliation: tuple[str, ...] = ()) -> None:
         super().__init__("close_shift_dialog", "Close shift: count the drawer", parent)
         self._shifts, self._actor, self._require = shifts, actor, require
+        self._reconciliation = reconciliation  # Stripe's side of the shift, for the Z
         hint = QLabel("Count every note and coin in the drawer. The till does not show what "
                       "it expects until you have counted.", self)
         hint.setWordWrap(True)
@@ -143,35 +145,46 @@ class CloseShiftDialog(TillDialog):
         next(iter(self.counter.fields.values())).setFocus()
 
     def _back(self) -> None:
-        if self._began:
-            self.attempt(lambda: self._shifts.cancel_close(self._actor))
         self.reject()
 
+    def reject(self) -> None:
+        """Back to selling (the button, Esc, the window closed): the shift reopens."""
+        if self._began and self.z is None:
+            self._began = False
+            self.attempt(lambda: self._shifts.cancel_close(self._actor))
+        super().reject()
+
     def _close(self) -> None:
-        approvals: dict[str, Approval | None] = {"over_short": None, "queued": None}
+        self._approvals: dict[str, Approval | None] = {"over_short": None, "queued": None}
+        self._try_close()
+
+    def _try_close(self) -> None:
+        approvals = self._approvals
 
         def close() -> ZReport:
-            while True:
-                try:
-                    return self._shifts.close(
-                        self._actor, self.counter.count(), reason=self.reason.text(),
-                        approval=approvals["over_short"],
-                        card_queued_approval=approvals["queued"])
-                except ApprovalNeeded as exc:
-                    key, kind = (("queued", OverrideKind.CLOSE_CARD_QUEUED)
-                                 if exc.code == "IT-610"
-                                 else ("over_short", OverrideKind.CASH_OVER_SHORT))
-                    if approvals[key] is not None:
-                        raise
-                    granted = self._require(kind, None, self.reason.text() or exc.message)
-                    if granted is None:
-                        raise
-                    approvals[key] = granted
-                except TillError as exc:
-                    if exc.code == "IT-609":
-                        self.reason.setVisible(True)
-                        self.reason.setFocus()
+            try:
+                return self._shifts.close(
+                    self._actor, self.counter.count(), reason=self.reason.text(),
+                    approval=approvals["over_short"], card_queued_approval=approvals["queued"],
+                    reconciliation=self._reconciliation)
+            except ApprovalNeeded as exc:
+                key, kind = (("queued", OverrideKind.CLOSE_CARD_QUEUED) if exc.code == "IT-610"
+                             else ("over_short", OverrideKind.CASH_OVER_SHORT))
+                if approvals[key] is not None:
                     raise
+
+                def granted(approval: Approval) -> None:
+                    approvals[key] = approval
+                    self._try_close()
+
+                self._require(kind, None, self.reason.text() or exc.message, granted,
+                              self.show_error)
+                raise StillOpen() from None
+            except TillError as exc:
+                if exc.code == "IT-609":
+                    self.reason.setVisible(True)
+                    self.reason.setFocus()
+                raise
 
         z = self.attempt(close)
         if z is not None:

@@ -27,8 +27,8 @@ from ireti_till.domain.staff import StaffMember
 from ireti_till.services.deferred import Deferred
 from ireti_till.services.overrides import OverrideService
 from ireti_till.ui.dialogs.base import TillDialog
-from ireti_till.ui.staff.background import PinCheck
 from ireti_till.ui.staff.pin_pad import PinPad
+from ireti_till.ui.staff.sign_in import pin_check
 from ireti_till.ui.theme import name
 
 BY_PIN = "Anyone allowed (PIN only)"
@@ -58,9 +58,7 @@ class OverrideDialog(TillDialog):
         self.body.addWidget(self.approver)
         self.pad = PinPad("override_dialog_pin", self)
         self.pad.submitted.connect(self._approve)
-        self._check = PinCheck(self)
-        self._check.done.connect(self._approved)
-        self._check.failed.connect(self._refused)
+        self._check = pin_check(self, self._approved, self._refused)
         self.body.addWidget(self.pad)
         self.add_cancel_button()
         self._fill_approvers()

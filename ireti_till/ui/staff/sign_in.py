@@ -8,12 +8,14 @@
   signs in (the caller parks the first one's basket; see ``StaffSession``).
 
 It emits ``signed_in(StaffMember)``; it never keeps a PIN. PINs are checked on the thread
-pool (``PinCheck``): scrypt never freezes the screen.
+pool (``ui.tasks.Task``, one at a time): scrypt never freezes the screen.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -29,15 +31,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ireti_till.domain.errors import TillError
+from ireti_till.domain.errors import AuthorisationError, TillError
 from ireti_till.domain.staff import StaffMember
 from ireti_till.services.staff import StaffService
-from ireti_till.ui.staff.background import PinCheck
 from ireti_till.ui.staff.pin_pad import PinPad
+from ireti_till.ui.tasks import Task
 from ireti_till.ui.theme import big_font, name, set_role
 
 log = logging.getLogger("ireti_till.ui")
+T = TypeVar("T")
 ANYONE = "Anyone (PIN only)"
+
+
+def _pin_not_checked(_exc: Exception) -> TillError:
+    return AuthorisationError("The PIN could not be checked; try again", code="IT-400")
+
+
+def pin_check(parent: QWidget, done: Callable[[T], None],
+              refused: Callable[[TillError], None]) -> Task[T]:
+    """A PIN check on the pool: one at a time; an unexpected failure reads as IT-400."""
+    return Task(parent, done, refused, what="the PIN check", when_busy="refuse",
+                unexpected=_pin_not_checked)
 
 
 class FirstAdminForm(QWidget):
@@ -110,9 +124,7 @@ class SignInScreen(QWidget):
         self.users.setStyleSheet("QListWidget::item { min-height: 48px; padding: 0 12px; }")
         self.pad = PinPad("sign_in_pin", self)
         self.pad.submitted.connect(self._submit)
-        self._check = PinCheck(self)
-        self._check.done.connect(self._accepted)
-        self._check.failed.connect(self._refused)
+        self._check: Task[StaffMember] = pin_check(self, self._accepted, self._refused)
         self.error = QLabel("", self)
         name(self.error, "sign_in_error")
         set_role(self.error, "dialog-error")
