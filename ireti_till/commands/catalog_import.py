@@ -12,8 +12,9 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ireti_till.adapters.config_file import load_config
 from ireti_till.adapters.db.ledger import open_ledger
@@ -21,10 +22,15 @@ from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir, wr
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.services.catalog_import import (
     ImportRejected,
+    ImportResult,
+    ValidationReport,
     describe,
     import_products,
     validate_rows,
 )
+
+if TYPE_CHECKING:
+    from ireti_till.adapters.db.ledger import Ledger
 
 log = logging.getLogger("ireti_till.commands.catalog_import")
 
@@ -54,6 +60,57 @@ class ProgressBar:
             self.stream.write(f"{self.label}: {percent}%\n")
         self._last, self._last_draw = percent, now
         self.stream.flush()
+
+
+class _AuditedUow:
+    """The ledger's unit of work, appending one audit entry just before it commits."""
+
+    def __init__(self, uow: Any, before_commit: Callable[[Any], object]) -> None:
+        self._uow, self._before, self._entered = uow, before_commit, uow
+        self.committed = False
+
+    def __enter__(self) -> _AuditedUow:
+        self._entered = self._uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> Any:
+        return self._uow.__exit__(*exc)
+
+    @property
+    def catalog(self) -> Any:
+        return self._entered.catalog
+
+    def commit(self) -> None:
+        self._before(self._entered)
+        self._entered.commit()
+        self.committed = True
+
+
+def _import_audited(ledger: Ledger, data_dir: Path, training: bool, report: ValidationReport,
+                    source: Path, skip_invalid: bool, bar: ProgressBar) -> ImportResult:
+    """``import_products`` with a ``catalog_import`` audit entry (actor "system": IT at the
+    terminal) in the same transaction, so the catalog never changes without its entry."""
+    from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.secrets import SecretStore
+    from ireti_till.adapters.staff_wiring import build_audit_log
+
+    audit = build_audit_log(ledger.engine, SecretStore(data_dir, training=training),
+                            SystemClock())
+    entry = {"source": source.name, "rows": report.rows,
+             "imported": len(report.products), "skipped": len(report.errors)}
+    holder: list[_AuditedUow] = []
+
+    def audited_uow() -> _AuditedUow:
+        holder.append(_AuditedUow(ledger.uow_factory(),
+                                  lambda uow: audit.append(uow.audit, "catalog_import",
+                                                           "system", entry)))
+        return holder[-1]
+
+    result = import_products(audited_uow, report,  # type: ignore[arg-type]  # a wrapper
+                             skip_invalid=skip_invalid, progress=bar)
+    if holder and holder[-1].committed:
+        audit.checkpoint()  # the anchor moves to the new entry
+    return result
 
 
 def main(argv: list[str]) -> int:
@@ -90,8 +147,8 @@ def main(argv: list[str]) -> int:
         with writer_lock(data_dir, "the catalog import"):  # no restore or till mid-import
             ledger = open_ledger(data_dir)
             try:
-                result = import_products(ledger.uow_factory, report,
-                                         skip_invalid=args.skip_invalid, progress=bar)
+                result = _import_audited(ledger, data_dir, config.training, report,
+                                         args.file, args.skip_invalid, bar)
             finally:
                 ledger.close()
     except ImportRejected as exc:

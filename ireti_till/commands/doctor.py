@@ -13,6 +13,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ireti_till.adapters.alert_checks import doctor_alert_checks
 from ireti_till.adapters.config_file import CONFIG_FILENAME, load_config
 from ireti_till.adapters.health_probes import LocalHealthProbe
 from ireti_till.commands.ops_common import add_data_dir, emit, open_data_dir
@@ -87,6 +88,8 @@ def run_doctor(data_dir: Path, *, api_base: str | None = None,
         from ireti_till.composition.trading_day import printer_health
 
         checks.append(printer_health(data_dir))
+    if only is None:  # the alert rules (issue 16)
+        checks.extend(doctor_alert_checks(data_dir, probe))
     return HealthReport(tuple(checks), report.at)
 
 

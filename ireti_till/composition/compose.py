@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import log_dir
+from ireti_till.composition.alerts import check_rules as check_alert_rules
 from ireti_till.composition.ledger import LedgerOpener, importer, prepare_ledger
 from ireti_till.composition.staff import StaffPrep
 from ireti_till.composition.till import Till
@@ -71,6 +72,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
     config = config if config is not None else load_config(data_dir)
+    check_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
     day_settings = read_settings(config)  # [shift]/[printer]/[email]: ConfigError if bad
     training = config.training or force_training
     with_staff = cashier is None if staff is None else staff
@@ -107,6 +109,10 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         opener.discard()
         window.deleteLater()
         raise
+    if staff_ui is not None:  # issue 16: admins only, audited
+        from ireti_till.composition.catalog import wire_catalog_import
+
+        wire_catalog_import(window, opener, config, staff_ui)
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
     if staff_ui is not None:  # the trading day, before the first sale

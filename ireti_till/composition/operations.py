@@ -32,6 +32,8 @@ LATE_MODULES = (
     "ireti_till.ui.card_tender", "ireti_till.ui.ops", "ireti_till.adapters.refund_wiring",
     "ireti_till.ui.refunds.attach", "ireti_till.worker.ops_jobs",
     "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
+    "ireti_till.composition.alerts", "ireti_till.adapters.alert_checks",
+    "ireti_till.adapters.health_probes", "ireti_till.ui.ops.alerts_panel",
     "ireti_till.composition.trading_day_ui", "ireti_till.services.printing_health",
     "ireti_till.ui.printing.status_relay",
 )
@@ -57,6 +59,7 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
     from ireti_till.adapters.paths import backups_dir
+    from ireti_till.composition.alerts import add_to_ops, build_alerts, periodic_jobs, show_alerts
     from ireti_till.domain.staff import Permission
     from ireti_till.services.backup import BackupRecord, BackupService
     from ireti_till.services.metrics import MetricsRecorder
@@ -80,19 +83,24 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
 
     jobs = OpsJobs(flush=recorder.flush, prune=lambda: store.prune(int(time.time() // 60)),
                    backup=backup_job)
+    alerts = build_alerts(till, staff)  # issue 16: composition/alerts.py
     menu = install_ops_menu(window, OpsServices(
         metrics_query=MetricsQuery(store),
         run_health=lambda: tools.health(data_dir),
         write_bundle=lambda target, progress: tools.bundle(data_dir, target, progress),
         can_view_metrics=lambda: staff.can(Permission.VIEW_AUDIT),
         panel_status=lambda: tools.panel(data_dir).checks,
+        alerts_bridge=alerts.bridge, acknowledge_alert=alerts.acknowledge,
     ))
+    show_alerts(till, alerts, menu)
+    add_to_ops(jobs, periodic_jobs(till, alerts, recorder))
     view_menu = window.findChild(QMenu, "menu_view")
 
     def follow_role(_role: object = None) -> None:
         allowed = staff.can(Permission.VIEW_AUDIT)
         menu.metrics_action.setVisible(allowed)
         menu.metrics_action.setEnabled(allowed)
+        menu.alerts_action.setVisible(allowed)  # the status bar shows alerts to everyone
         if view_menu is not None:
             view_menu.menuAction().setVisible(any(a.isVisible() for a in view_menu.actions()))
 

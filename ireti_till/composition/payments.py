@@ -137,7 +137,11 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
     runtime.core = core
     if runtime.closed.is_set():
         return
-    runtime.worker = SyncWorker(core, signals, scheduler=scheduler)  # recovery runs first
+    from ireti_till.composition.stream import start_stream
+
+    runtime.stream = start_stream(ledger.engine, data_dir, training, core, signals.queue.emit)
+    runtime.worker = SyncWorker(core, signals, scheduler=scheduler,  # recovery runs first
+                                card_pause=runtime.stream.pause if runtime.stream else None)
     runtime.worker.start()
 
 

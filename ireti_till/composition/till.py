@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
     from ireti_till.composition.ledger import LedgerOpener
+    from ireti_till.composition.stream import StreamWiring
     from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.backup import BackupService
     from ireti_till.services.metrics import MetricsRecorder
@@ -67,6 +68,7 @@ class PaymentsRuntime:
     core: PaymentsCore | None = None
     worker: SyncWorker | None = None
     emulator: Emulator | None = None
+    stream: StreamWiring | None = None  # the back-office stream (enrolled tills only)
     thread: threading.Thread | None = None
     closed: threading.Event = field(default_factory=threading.Event)
 
@@ -74,6 +76,8 @@ class PaymentsRuntime:
         self.closed.set()
         if self.thread is not None and self.thread.is_alive():
             self.thread.join(timeout=15)
+        if self.stream is not None:
+            self.stream.stop()
         if self.worker is not None:
             self.worker.stop()
         if self.emulator is not None:

@@ -43,6 +43,7 @@ class ActiveAlert:
     since: datetime
     acknowledged_by: str = ""
     acknowledged_at: datetime | None = None
+    acknowledged_name: str = ""  # for the panel (the audit trail keeps the user id)
 
     def as_dict(self) -> dict[str, str]:
         return {**self.alert.as_dict(), "since": self.since.isoformat(),
@@ -182,7 +183,7 @@ class AlertService:
                 "alert": key, "title": current.alert.title, "runbook": current.alert.link})
         with self._lock:
             acked = replace(current, acknowledged_by=actor.user_id,
-                            acknowledged_at=self._clock())
+                            acknowledged_at=self._clock(), acknowledged_name=actor.name)
             if key in self._active:
                 self._active[key] = acked
         log.info("alert acknowledged: %s by %s", key, actor.user_id)

@@ -19,6 +19,7 @@ Every call may block on the network: the UI calls these from a worker thread onl
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,7 @@ from ireti_till.domain.payment import (
     state_from_intent,
 )
 from ireti_till.domain.payment_errors import DECLINES, ReaderOffline
+from ireti_till.domain.poll_schedule import PollSchedule
 from ireti_till.services.card_calls import attempt_call_patiently, capture_before_of
 from ireti_till.services.card_status import CardStatus, card_status
 from ireti_till.services.outbox import OutboxRunner
@@ -55,6 +57,7 @@ __all__ = ["CardPayments", "CardStatus"]  # CardStatus lives in card_status.py
 
 S = AttemptState
 _ABANDON_LOOKS = 4
+POLITE = PollSchedule()  # no stream, no interval given: poll only as fast as needed (issue 15)
 _READER_STOPS = {
     "customer_canceled": "The customer cancelled on the reader. Try again or take cash.",
     "canceled": "The payment was cancelled on the reader. Try again or take cash.",
@@ -118,13 +121,14 @@ class CardPayments:
             a = self._observe(a)
         return self._status(a)
 
-    def follow(self, attempt_id: UUID, stop: threading.Event, interval_s: float = 0.5,
+    def follow(self, attempt_id: UUID, stop: threading.Event, interval_s: float | None = None,
                on_status: Callable[[CardStatus], None] | None = None,
                pause: Callable[[str | None, threading.Event, int], bool] | None = None,
                ) -> CardStatus:
         """Poll until settled or ``stop`` is set; each new status goes to ``on_status``.
         ``pause(intent_id, stop, looks)`` (issue 15: back-office stream, poll schedule)
-        replaces the fixed ``interval_s`` wait and says whether ``stop`` was set."""
+        replaces the wait and says whether ``stop`` was set; without it the wait is
+        ``interval_s`` if given (tests), else the shared account's polite ``PollSchedule``."""
         last: CardStatus | None = None
         looks = 0
         while True:
@@ -132,8 +136,10 @@ class CardPayments:
             if on_status is not None and status != last:
                 on_status(status)
             last = status
-            if status.settled or (stop.wait(interval_s) if pause is None else
-                                  pause(self._load(attempt_id).intent_id, stop, looks)):
+            if status.settled or (pause(self._load(attempt_id).intent_id, stop, looks)
+                                  if pause is not None else stop.wait(
+                                      interval_s if interval_s is not None else
+                                      POLITE.delay(looks, rand=random.random()))):
                 return status
             looks += 1
 

@@ -17,6 +17,7 @@ as refunded, and the queue panel asks a supervisor to pay the customer another w
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -25,6 +26,7 @@ from uuid import UUID
 
 from ireti_till.domain.outbox import OperationKind, OperationState
 from ireti_till.domain.payment import AttemptState
+from ireti_till.domain.stream_notices import RefundNotice
 from ireti_till.services.card_calls import attempt_call
 from ireti_till.services.payment_context import PaymentContext, log
 from ireti_till.services.payment_port import EventInfo
@@ -56,6 +58,26 @@ class SweepResult:
 class EventsSweep:
     def __init__(self, ctx: PaymentContext) -> None:
         self.ctx = ctx
+        self._lock = threading.Lock()  # the sweep (worker) and stream notices (stream thread)
+
+    def refund_notice(self, notice: RefundNotice) -> bool:
+        """The back office's stream says one of our refunds changed (issue 15; called on the
+        stream thread). A notice is a hint: the refund is read from Stripe and applied as the
+        sweep would, so a refund that failed after acceptance shows failed at once. The event
+        is not marked seen (the sweep's cursor stays where it is); applying it twice is a
+        no-op (the operation is already failed). True if the refund leg moved."""
+        info, outcome = attempt_call(partial(self.ctx.gateway.retrieve_refund, notice.refund))
+        if info is None:
+            log.info("refund notice %s: refund not read (%s); the sweep will see it",
+                     notice.event_id, outcome.describe())
+            return False
+        ev = EventInfo(notice.event_id, notice.type, notice.created, info.id, "refund",
+                       info.status, dict(info.metadata))
+        with self._lock, self.ctx.uow() as u:
+            if not self._apply(u, ev):
+                return False
+            u.commit()
+        return True
 
     def run(self) -> SweepResult:
         now = self.ctx.clock.now()
@@ -78,7 +100,7 @@ class EventsSweep:
         new = applied = 0
         newest: int | None = None
         for ev in reversed(events):  # oldest first
-            with self.ctx.uow() as u:
+            with self._lock, self.ctx.uow() as u:
                 if not u.payments.mark_event_seen(ev.id, ev.type, ev.created, now):
                     continue
                 new += 1

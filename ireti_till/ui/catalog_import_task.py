@@ -58,6 +58,10 @@ class CatalogImportTask(QObject):
                                               unexpected=_import_failed)
         self.dialog: QProgressDialog | None = None
 
+    def set_importer(self, importer: CatalogImporter) -> None:
+        """The importer to run from now on (the composition root's audited one)."""
+        self._importer = importer
+
     @property
     def running(self) -> bool:
         return self._task.running

@@ -59,11 +59,14 @@ class RatePacer:
 class SyncWorker:
     def __init__(self, core: PaymentsCore, signals: PaymentSignals, *,
                  drain_every: float = 2.0, sweep_every: float = 300.0,
-                 watch_every: float = 5.0, poll_every: float = 0.5, rate: float = 23.0,
-                 run_recovery: bool = True, scheduler: Scheduler | None = None) -> None:
+                 watch_every: float = 5.0, poll_every: float | None = None, rate: float = 23.0,
+                 run_recovery: bool = True, scheduler: Scheduler | None = None,
+                 card_pause: Callable[[str | None, threading.Event, int], bool] | None = None,
+                 ) -> None:
         self.core = core
         self.signals = signals
-        self.poll_every = poll_every
+        self.poll_every = poll_every  # None: the PollSchedule (CardPayments.follow)
+        self.card_pause = card_pause  # the back-office stream's ReaderPause, if enrolled
         self._stop = threading.Event()
         self._follow_stops: dict[UUID, threading.Event] = {}
         self._display_lock = threading.Lock()
@@ -216,7 +219,7 @@ class SyncWorker:
         self._follow_stops[status.attempt_id] = stop
         try:
             self.core.cards.follow(status.attempt_id, stop, self.poll_every,
-                                   on_status=self._emit)
+                                   on_status=self._emit, pause=self.card_pause)
         finally:
             self._follow_stops.pop(status.attempt_id, None)
 

@@ -66,7 +66,7 @@ def test_status_bar_panel_and_acknowledge(qtbot: QtBot, alerts) -> None:
     key = panel.active[0].alert.key
     with qtbot.waitSignal(bridge.acknowledged, timeout=10000):
         panel.acknowledge_selected()
-    qtbot.waitUntil(lambda: panel.table.item(0, 5).text() == "u2")
+    qtbot.waitUntil(lambda: panel.table.item(0, 5).text().startswith("Bola"))  # name, not id
     with SqlUnitOfWork(engine) as uow:
         rows = uow.audit.query(AuditFilter(kind="alert_ack"))
     assert len(rows) == 1 and key in rows[0].details

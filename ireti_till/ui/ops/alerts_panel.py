@@ -17,6 +17,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSystemTrayIcon,
@@ -41,8 +42,14 @@ class AlertsBridge(QObject):
     acknowledged = Signal(object)  # ActiveAlert
     failed = Signal(str)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        #: the newest active alerts (a panel opened later starts from them)
+        self.last: tuple[ActiveAlert, ...] = ()
+
     def listener(self, active: tuple[ActiveAlert, ...], new: frozenset[str]) -> None:
-        self.changed.emit(tuple(active), frozenset(new))
+        self.last = tuple(active)
+        self.changed.emit(self.last, frozenset(new))
 
 
 class _AckJob(QRunnable):
@@ -59,8 +66,15 @@ class _AckJob(QRunnable):
             self._bridge.failed.emit(f"{type(exc).__name__}: {exc}")
 
 
+def _who(a: ActiveAlert) -> str:
+    if not a.acknowledged_by:
+        return ""
+    at = a.acknowledged_at.astimezone().strftime("%H:%M") if a.acknowledged_at else ""
+    return f"{a.acknowledged_name or a.acknowledged_by} {at}".strip()
+
+
 def _local(a: ActiveAlert) -> str:
-    return a.since.astimezone().strftime("%Y-%m-%d %H:%M")
+    return a.since.astimezone().strftime("%d %b %H:%M")
 
 
 class AlertsPanel(QWidget):
@@ -78,7 +92,15 @@ class AlertsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("What happened"),
+                                    QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)  # wrapped rows follow the column widths (a few rows)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        rows.setVisible(False)
         self.message = QLabel("No alerts.", self)
         name(self.message, "alerts_message")
         self.message.setWordWrap(True)
@@ -95,18 +117,21 @@ class AlertsPanel(QWidget):
                                Qt.ConnectionType.QueuedConnection)
         bridge.acknowledged.connect(self._acknowledged, Qt.ConnectionType.QueuedConnection)
         bridge.failed.connect(self.message.setText, Qt.ConnectionType.QueuedConnection)
+        self.show_alerts(bridge.last)
 
     def show_alerts(self, active: Sequence[ActiveAlert]) -> None:
         self.active = tuple(active)
         self.table.setRowCount(len(self.active))
         for r, a in enumerate(self.active):
             cells = (a.alert.severity.value, a.alert.title, a.alert.message, _local(a),
-                     a.alert.link, a.acknowledged_by or "")
+                     a.alert.link, _who(a))
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
         self.message.setText(f"{len(self.active)} active alert(s); each names its runbook "
                              "procedure." if self.active else "No alerts.")
-        self.ack_button.setEnabled(bool(self.active))
+        self.ack_button.setEnabled(any(not a.acknowledged_by for a in self.active))
 
     def acknowledge_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -121,7 +146,9 @@ class AlertsPanel(QWidget):
     def _acknowledged(self, acked: ActiveAlert) -> None:
         self.show_alerts(tuple(acked if a.alert.key == acked.alert.key else a
                                for a in self.active))
-        self.message.setText(f"{acked.alert.title}: acknowledged by {acked.acknowledged_by} "
+        self._bridge.last = tuple(acked if a.alert.key == acked.alert.key else a
+                                  for a in self._bridge.last)
+        self.message.setText(f"{acked.alert.title}: acknowledged by {_who(acked)} "
                              "(recorded in the audit trail).")
 
 

@@ -99,7 +99,7 @@ class OpsMenu:
 
             self.alerts_panel = AlertsPanel(services.alerts_bridge, services.acknowledge_alert,
                                             parent=self._window)
-            self.alerts_panel.resize(900, 320)
+            self.alerts_panel.resize(1120, 340)
         self._show(self.alerts_panel)
 
     def open_health(self) -> None:

@@ -1,0 +1,53 @@
+"""The composed till and the back office's stream (issue 15): an enrolled till follows the
+stream of a real back-office server on loopback, its card flow waits on it, and closing
+the till stops it; a till that is not enrolled starts nothing and polls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from ireti_till.adapters.backoffice_feed import SqlFeedStore
+from ireti_till.adapters.backoffice_wiring import TOKEN_NAME
+from ireti_till.adapters.secrets import SecretStore
+from tests.backoffice.pg import free_port
+from tests.backoffice.test_stream import enrol, server_on
+from tests.ui.conftest import open_till
+
+
+def test_an_enrolled_till_follows_the_stream_and_stops_it_at_close(
+        qtbot: QtBot, server_engine: Engine, data_dir: Path) -> None:
+    token = enrol(server_engine, "T1")
+    with server_on(server_engine, free_port()) as url:
+        opened = open_till(qtbot, data_dir, products=False)
+        till = next(opened)
+        try:
+            SqlFeedStore(till.ledger.engine).set_state("url", url)
+            SecretStore(data_dir, training=True).set(TOKEN_NAME, token)
+            till.start_background()
+            runtime = till.payments.get()
+            qtbot.waitUntil(lambda: runtime.worker is not None, timeout=30_000)
+            wiring = runtime.stream
+            assert wiring is not None
+            assert runtime.worker.card_pause is wiring.pause
+            qtbot.waitUntil(lambda: wiring.board.connected, timeout=15_000)
+            assert wiring.board.refund_hooks  # failed refunds reach the refund leg
+        finally:
+            next(opened, None)  # closes the window and the till
+        assert not wiring.board.connected
+        assert runtime.worker.scheduler.running is False
+
+
+def test_a_till_that_is_not_enrolled_starts_no_stream(qtbot: QtBot, data_dir: Path) -> None:
+    opened = open_till(qtbot, data_dir, products=False, background=True)
+    till = next(opened)
+    try:
+        runtime = till.payments.get()
+        qtbot.waitUntil(lambda: runtime.worker is not None, timeout=30_000)
+        assert runtime.stream is None
+        assert runtime.worker.card_pause is None  # CardPayments.follow: the PollSchedule
+        assert runtime.worker.poll_every is None
+    finally:
+        next(opened, None)
