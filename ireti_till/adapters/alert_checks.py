@@ -64,5 +64,5 @@ def doctor_alert_checks(data_dir: Path, probe: HealthProbe) -> list[CheckResult]
         service = build_alert_service(data_dir, probe, stripe_probe=False)
     except Exception as exc:  # noqa: BLE001 - a bad [alerts] section is a doctor line
         return [CheckResult("alerts", Status.FAIL, str(exc), "fix [alerts] in config.toml",
-                            "")]
+                            "alerts")]
     return alert_checks(service)

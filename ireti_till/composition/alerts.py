@@ -110,7 +110,7 @@ def show_alerts(till: Till, alerts: AlertsWiring, menu: OpsMenu) -> None:
     # an acknowledged alert turns from red to grey (an in-memory read, no I/O)
     alerts.bridge.acknowledged.connect(
         lambda _a: status_bar.set_alerts(alerts.service.active()), queued)
-    status_bar.alerts_clicked.connect(menu.open_alerts)
+    status_bar.alerts_clicked.connect(lambda: menu.open_alerts())  # menu: a plain object
     alerts.notifier.append(AlertNotifier(alerts.bridge, till.window.windowIcon(),
                                          parent=till.window))
 

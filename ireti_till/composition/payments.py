@@ -139,7 +139,8 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
         return
     from ireti_till.composition.stream import start_stream
 
-    runtime.stream = start_stream(ledger.engine, data_dir, training, core, signals.queue.emit)
+    runtime.stream = start_stream(ledger.engine, data_dir, training, core,
+                                  lambda queue: signals.queue.emit(queue))
     runtime.worker = SyncWorker(core, signals, scheduler=scheduler,  # recovery runs first
                                 card_pause=runtime.stream.pause if runtime.stream else None)
     runtime.worker.start()

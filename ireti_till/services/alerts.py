@@ -207,5 +207,5 @@ def alert_checks(service: AlertService) -> list[CheckResult]:
     for a in service.evaluate():
         status = Status.FAIL if a.alert.severity is Severity.CRITICAL else Status.WARN
         out.append(CheckResult(f"alert {a.alert.key}", status, a.alert.message,
-                               f"{a.alert.title}: follow {a.alert.link}"))
+                               f"{a.alert.title}: follow {a.alert.link}", "alerts"))
     return out or [CheckResult("alerts", Status.OK, "no alert rule is raised")]

@@ -191,7 +191,7 @@ def check_clock(f: StripeFacts, t: Thresholds) -> CheckResult:
 def check_reader(f: ReaderFacts, mode: str) -> CheckResult:
     if not f.configured:
         return CheckResult("reader", Status.WARN, "not configured (cash only)",
-                           "register a reader in Admin > Readers", "reader")
+                           "register a reader in Staff > Card reader…", "reader")
     if f.online is None:
         return CheckResult("reader", Status.WARN, f"{f.reader_id}: status unknown ({f.error})",
                            "fix Stripe reachability first", "reader")

@@ -27,8 +27,8 @@ def till(qtbot: QtBot, data_dir: Path) -> Iterator[Any]:
 def _raise_alerts(qtbot: QtBot, till: Any) -> None:
     """A fresh till has no verified backup: the evaluation raises ``backup_stale``."""
     ops = till.ops.get()
-    assert ops.jobs.scheduler.get_job("alerts-evaluate") is not None
-    ops.jobs.run_now("alerts-evaluate")
+    assert ops.jobs.scheduler.has("alerts-evaluate")
+    ops.jobs.scheduler.request("alerts-evaluate")
     label = till.window.status.alerts
     qtbot.waitUntil(lambda: label.isVisible() and "backup" in label.text().lower(),
                     timeout=20_000)
