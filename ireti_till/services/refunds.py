@@ -26,9 +26,9 @@ from uuid import UUID, uuid4
 
 from ireti_till.domain.errors import AuthorisationError, InputError, NotFoundError
 from ireti_till.domain.money import Money
-from ireti_till.domain.outbox import Operation, OperationKind, OperationState
+from ireti_till.domain.outbox import Operation
 from ireti_till.domain.overrides import Approval, OverrideRequest, clean_reason
-from ireti_till.domain.payment import Attempt, AttemptState
+from ireti_till.domain.payment import AttemptState
 from ireti_till.domain.refund_policy import (
     LegAction,
     PaymentPosition,
@@ -64,15 +64,10 @@ from ireti_till.services.refund_ports import (
     RefundUnitOfWorkFactory,
     SaleRefundView,
 )
+from ireti_till.services.refund_states import card_status, with_states
 from ireti_till.services.tendering import cancel_op
 
 STRIPE_REASON = "requested_by_customer"  # the free-text reason stays in the ledger
-_OP_STATE = {
-    OperationState.PENDING: LegState.PENDING, OperationState.RECONCILE: LegState.PENDING,
-    OperationState.DONE: LegState.SUCCEEDED, OperationState.FAILED: LegState.FAILED,
-    OperationState.RESOLVED: LegState.RESOLVED,
-}
-_QUEUED = (OperationState.PENDING, OperationState.RECONCILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,19 +144,7 @@ class RefundService:
 
     # ---- state of a sale --------------------------------------------------------------
     def _records(self, u: RefundUnitOfWork, sale_id: UUID) -> list[RefundRecord]:
-        return [self._with_states(u, r) for r in u.refunds.for_sale(sale_id)]
-
-    @staticmethod
-    def _with_states(u: RefundUnitOfWork, record: RefundRecord) -> RefundRecord:
-        legs = []
-        for leg in record.legs:
-            if leg.op_id is None:
-                legs.append(replace(leg, state=LegState.PAID))
-                continue
-            op = u.payments.get_operation(leg.op_id)
-            legs.append(replace(leg, state=LegState.PENDING if op is None
-                                else _OP_STATE[op.state]))
-        return replace(record, legs=tuple(legs))
+        return [with_states(u, r) for r in u.refunds.for_sale(sale_id)]
 
     def _view(self, u: RefundUnitOfWork, sale: CompletedSale) -> SaleRefundView:
         records = self._records(u, sale.sale_id)
@@ -187,7 +170,7 @@ class RefundService:
                 continue
             a = attempts.get(t.reference or "")
             ref = str(a.attempt_id) if a else f"card:{seq}"
-            status, done = self._card_status(u, a)
+            status, done = card_status(u, a)
             paid = refunded.get(ref, 0)
             if done:  # cancelled outside a refund: nothing is left on it
                 paid = max(paid, t.amount.minor)
@@ -205,21 +188,6 @@ class RefundService:
                                qty.get(ln.line_no, 0), Money(line_money.get(ln.line_no, 0), cur))
                       for ln in sale.lines)
         return SaleRefundView(sale, lines, tuple(payments), tuple(records))
-
-    @staticmethod
-    def _card_status(u: RefundUnitOfWork, a: Attempt | None) -> tuple[PaymentStatus, bool]:
-        """(status for the allocation, True when the payment has nothing left at all)."""
-        if a is None:  # no local attempt: the card tender cannot be refunded from here
-            return PaymentStatus.CAPTURE_QUEUED, False
-        if a.state is AttemptState.CAPTURED:
-            return PaymentStatus.SETTLED, False
-        if a.state is AttemptState.CANCELLED:
-            return PaymentStatus.SETTLED, True
-        if a.state is AttemptState.AUTHORISED:
-            queued = any(o.kind is OperationKind.CAPTURE and o.state in _QUEUED
-                         for o in u.payments.operations_for_attempt(a.attempt_id))
-            return (PaymentStatus.CAPTURE_QUEUED if queued else PaymentStatus.AUTHORISED), False
-        return PaymentStatus.CAPTURE_QUEUED, False  # needs reconciliation: wait for it
 
     # ---- quoting ----------------------------------------------------------------------
     def quote(self, request: RefundRequest, requester: StaffMember) -> RefundQuote:
@@ -346,7 +314,7 @@ class RefundService:
                 quote.decision.rules, now, tuple(written), quote.lines)
             u.refunds.add(record)
             self._audit.append(u.audit, "refund", requester.user_id, _details(record))
-            record = self._with_states(u, record)
+            record = with_states(u, record)
             u.commit()
         if self._on_committed is not None:
             self._on_committed(record)
@@ -387,7 +355,7 @@ class RefundService:
             record = u.refunds.get(refund_id)
             if record is None:
                 raise NotFoundError("No such refund on this till", code="IT-449")
-            return self._with_states(u, record)
+            return with_states(u, record)
 
 
 def _reason(text: str) -> str:
