@@ -16,6 +16,7 @@ from ireti_till.training.server import Emulator, EmulatorConfig
 from ireti_till.worker.signals import PaymentSignals
 from ireti_till.worker.sync import SyncWorker
 from tests.faults.support import Rig, register_reader, sale_template
+from tests.fixtures.emissions import Emissions
 
 S = AttemptState
 
@@ -47,9 +48,9 @@ def test_card_sale_through_the_worker(setup, qtbot) -> None:
     from PySide6.QtWidgets import QApplication
     qtbot_main = QApplication.instance().thread()
     signals.card_status.connect(on_status)
-    with qtbot.waitSignal(signals.connectivity, timeout=5000,
-                          check_params_cb=lambda c: c.card_enabled):
-        worker.start()
+    connectivity = Emissions(signals.connectivity)
+    worker.start()
+    connectivity.wait(qtbot, lambda c: c.card_enabled)
     sale = sale_template(1500)
     core.tender.begin(sale)
     worker.card_start(sale.sale_id)
@@ -91,23 +92,21 @@ def test_failed_capture_is_drained_by_the_worker(setup, qtbot) -> None:
     st = core.cards.poll(st.attempt_id)
     assert st.state is S.AUTHORISED and core.queue_summary().count == 1
     core.outbox.retry_now(core.queue_summary().items[0].op_id)
-    with qtbot.waitSignal(signals.queue, timeout=5000, check_params_cb=lambda q: q.count == 0):
-        worker.start()
+    queue = Emissions(signals.queue)
+    worker.start()
+    queue.wait(qtbot, lambda q: q.count == 0)
     assert core.cards.poll(st.attempt_id).state is S.CAPTURED
 
 
 def test_offline_disables_card_and_recovers_by_itself(setup, qtbot) -> None:
     emu, core, worker, signals = setup
     reader = core.readers.current_reader() or ""
-    with qtbot.waitSignal(signals.connectivity, timeout=5000,
-                          check_params_cb=lambda c: c.card_enabled):
-        worker.start()
+    connectivity = Emissions(signals.connectivity)
+    worker.start()
+    connectivity.wait(qtbot, lambda c: c.card_enabled)
     emu.simulate.set_status(reader, "offline")
-    with qtbot.waitSignal(signals.connectivity, timeout=5000,
-                          check_params_cb=lambda c: not c.card_enabled) as blocker:
-        pass
-    assert "offline" in (blocker.args[0].reason or "")
+    (offline,) = connectivity.wait(qtbot, lambda c: not c.card_enabled)
+    assert "offline" in (offline.reason or "")
+    connectivity.seen.clear()
     emu.simulate.set_status(reader, "online")
-    with qtbot.waitSignal(signals.connectivity, timeout=5000,
-                          check_params_cb=lambda c: c.card_enabled):
-        pass
+    connectivity.wait(qtbot, lambda c: c.card_enabled)

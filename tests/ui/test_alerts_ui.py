@@ -23,6 +23,7 @@ from ireti_till.services.staff_ports import AuditFilter
 from ireti_till.ui.ops.alerts_panel import AlertNotifier, AlertsBridge, AlertsPanel
 from ireti_till.ui.ops.menu import OpsServices, install_ops_menu
 from ireti_till.ui.status_bar import TillStatusBar
+from tests.fixtures.emissions import Emissions
 
 SUPERVISOR = StaffMember("u2", "Bola", Role.SUPERVISOR)
 
@@ -55,8 +56,9 @@ def test_status_bar_panel_and_acknowledge(qtbot: QtBot, alerts) -> None:
     assert not bar.alerts.isVisibleTo(bar)
     panel = AlertsPanel(bridge, lambda key: service.acknowledge(key, SUPERVISOR))
     qtbot.addWidget(panel)
-    with qtbot.waitSignal(bridge.changed, timeout=10000):
-        _evaluate_on_a_worker(service)
+    emitted = Emissions(bridge.changed)
+    _evaluate_on_a_worker(service)
+    emitted.wait(qtbot, timeout=10000)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
     assert bar.alerts.isVisibleTo(bar) and "Disk almost full" in bar.alerts.text()
     assert "runbook.md#disk-full" in bar.alerts.toolTip()
@@ -64,8 +66,9 @@ def test_status_bar_panel_and_acknowledge(qtbot: QtBot, alerts) -> None:
     assert links == {"docs/runbook.md#disk-full", "docs/runbook.md#no-verified-backup"}
     panel.table.selectRow(0)
     key = panel.active[0].alert.key
-    with qtbot.waitSignal(bridge.acknowledged, timeout=10000):
-        panel.acknowledge_selected()
+    emitted = Emissions(bridge.acknowledged)
+    panel.acknowledge_selected()
+    emitted.wait(qtbot, timeout=10000)
     qtbot.waitUntil(lambda: panel.table.item(0, 5).text().startswith("Bola"))  # name, not id
     with SqlUnitOfWork(engine) as uow:
         rows = uow.audit.query(AuditFilter(kind="alert_ack"))
@@ -79,11 +82,13 @@ def test_a_refused_acknowledgement_is_shown(qtbot: QtBot, alerts) -> None:
     cashier = StaffMember("u1", "Ada", Role.CASHIER)
     panel = AlertsPanel(bridge, lambda key: service.acknowledge(key, cashier))
     qtbot.addWidget(panel)
-    with qtbot.waitSignal(bridge.changed, timeout=10000):
-        _evaluate_on_a_worker(service)
+    emitted = Emissions(bridge.changed)
+    _evaluate_on_a_worker(service)
+    emitted.wait(qtbot, timeout=10000)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
-    with qtbot.waitSignal(bridge.failed, timeout=10000):
-        panel.acknowledge_selected()
+    emitted = Emissions(bridge.failed)
+    panel.acknowledge_selected()
+    emitted.wait(qtbot, timeout=10000)
     qtbot.waitUntil(lambda: "IT-572" in panel.message.text())
 
 
@@ -92,8 +97,9 @@ def test_new_alerts_are_notified_once(qtbot: QtBot, alerts) -> None:
     bridge = AlertsBridge()
     service.on_change(bridge.listener)
     notifier = AlertNotifier(bridge)
-    with qtbot.waitSignal(bridge.changed, timeout=10000):
-        _evaluate_on_a_worker(service)
+    emitted = Emissions(bridge.changed)
+    _evaluate_on_a_worker(service)
+    emitted.wait(qtbot, timeout=10000)
     qtbot.waitUntil(lambda: sorted(notifier.shown) == ["backup_stale", "disk_low"])
     _evaluate_on_a_worker(service)  # nothing new: no second notification
     assert sorted(notifier.shown) == ["backup_stale", "disk_low"]
@@ -112,7 +118,8 @@ def test_view_alerts_menu_opens_the_panel(qtbot: QtBot, alerts) -> None:
     assert ops.alerts_action.isVisible() and ops.alerts_action.text() == "Alerts…"
     ops.alerts_action.trigger()
     assert ops.alerts_panel is not None and ops.alerts_panel.isVisible()
-    with qtbot.waitSignal(bridge.changed, timeout=10000):
-        _evaluate_on_a_worker(service)
+    emitted = Emissions(bridge.changed)
+    _evaluate_on_a_worker(service)
+    emitted.wait(qtbot, timeout=10000)
     qtbot.waitUntil(lambda: ops.alerts_panel is not None
                     and ops.alerts_panel.table.rowCount() == 2)
