@@ -48,7 +48,8 @@ def test_the_worker_raises_an_alert_into_the_status_bar_and_the_panel(
     keys = [a.alert.key for a in panel.active]
     assert "backup_stale" in keys
     notifiers = [c for c in till.window.children() if type(c).__name__ == "AlertNotifier"]
-    assert notifiers and "backup_stale" in notifiers[0].shown
+    assert notifiers
+    qtbot.waitUntil(lambda: "backup_stale" in notifiers[0].shown)  # its own queued delivery
 
 
 def test_a_supervisor_acknowledges_recorded_a_cashier_is_refused(
