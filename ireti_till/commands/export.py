@@ -18,13 +18,13 @@ from typing import TextIO
 
 from ireti_till.adapters.db import report_rows  # noqa: F401  (registers uow.report_rows)
 from ireti_till.adapters.db.ledger import open_ledger
-from ireti_till.commands.export_sales import (
+from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir, silence_stdout
+from ireti_till.commands.safe_output import (
     output_error,
     parse_since,
     target_of,
     write_safely,
 )
-from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir, silence_stdout
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.services.export import export_sales
 from ireti_till.services.reports import WHATS, check_request, export

@@ -36,7 +36,7 @@ from ireti_till.commands import (
     backup,
     catalog_import,
     doctor,
-    export_sales,
+    export,
     restore,
     selftest,
     support_bundle,
@@ -195,9 +195,10 @@ COMMANDS: tuple[Command, ...] = (
                                                            str(g)])),
     Command("doctor", lambda d, g, s: doctor.main(["--data-dir", str(d)])),
     Command("audit-verify", lambda d, g, s: audit_verify.main(["--data-dir", str(d)])),
-    Command("export-stdout", lambda d, g, s: export_sales.main(["--data-dir", str(d)])),
-    Command("export-file", lambda d, g, s: export_sales.main(
-        ["--data-dir", str(d), "-o", str(s / "out.csv")])),
+    Command("export-stdout", lambda d, g, s: export.main(
+        ["--what", "sale-records", "--data-dir", str(d)])),
+    Command("export-file", lambda d, g, s: export.main(
+        ["--what", "sale-records", "--data-dir", str(d), "-o", str(s / "out.csv")])),
     Command("catalog-import", lambda d, g, s: catalog_import.main(
         ["--data-dir", str(d), str(_csv(s))]), writes_ledger=True),
     Command("support-bundle", lambda d, g, s: support_bundle.main(

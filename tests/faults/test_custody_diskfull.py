@@ -257,7 +257,7 @@ def test_doctor_and_export_never_call_a_full_disk_damage(golden, tmpfs: Path, le
                                                         ) -> None:
     """Issue 13 item 7: on a full disk doctor and export called the healthy ledger damaged
     (IT-201) and advised a restore."""
-    from ireti_till.commands import doctor, export_sales
+    from ireti_till.commands import doctor, export
 
     data_src, _good, _ids = golden
     data = tmpfs / "data"
@@ -267,7 +267,7 @@ def test_doctor_and_export_never_call_a_full_disk_damage(golden, tmpfs: Path, le
         _status, out, err = run_captured(capsys, lambda: doctor.main(["--data-dir", str(data)]))
         database = next(line for line in out.splitlines() if " database " in line)
         assert "IT-201" not in database and "integrity check failed" not in database, out
-        status, out, err = run_captured(capsys, lambda: export_sales.main(
-            ["--data-dir", str(data)]))
+        status, out, err = run_captured(capsys, lambda: export.main(
+            ["--what", "sale-records", "--data-dir", str(data)]))
     assert "IT-201" not in err and "damaged" not in err.replace("not damaged", ""), err
     assert status == 0 or "IT-223" in err, err

@@ -14,7 +14,7 @@ import pytest
 
 from ireti_till.adapters.db.ledger import open_ledger
 from ireti_till.adapters.instance_lock import InstanceLock
-from ireti_till.commands import catalog_import, export_sales
+from ireti_till.commands import catalog_import, export
 from tests.integration.ops_helpers import _reset_ops_logging, write_sales  # noqa: F401
 
 
@@ -52,7 +52,8 @@ def test_export_writes_through_a_symlink(ledger_dir: Path, tmp_path: Path) -> No
     real.write_text("old")
     link = tmp_path / "link.csv"
     link.symlink_to(real)
-    assert export_sales.main(["--data-dir", str(ledger_dir), "-o", str(link)]) == 0
+    assert export.main(["--what", "sale-records", "--data-dir", str(ledger_dir),
+                        "-o", str(link)]) == 0
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_text().count("\n") >= 4  # header + 3 sales
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
@@ -67,7 +68,8 @@ def test_export_refuses_a_target_that_is_not_a_regular_file(
     if target == "dir":
         path.mkdir()
     before = path.stat()
-    assert export_sales.main(["--data-dir", str(ledger_dir), "-o", str(path)]) == 2
+    assert export.main(["--what", "sale-records", "--data-dir", str(ledger_dir),
+                        "-o", str(path)]) == 2
     assert "IT-546" in capsys.readouterr().err
     after = path.stat()
     assert (after.st_mode, after.st_ino, after.st_rdev) == (

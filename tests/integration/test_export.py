@@ -13,7 +13,8 @@ import pytest
 from test_ledger_fixtures import BASE_TIME, make_sale
 
 from ireti_till.adapters.db.ledger import Ledger, open_ledger
-from ireti_till.commands import export_sales as command
+from ireti_till.commands import export as command
+from ireti_till.commands.safe_output import parse_since
 from ireti_till.domain.errors import InputError
 from ireti_till.services.export import CSV_COLUMNS, export_sales
 
@@ -82,18 +83,19 @@ def test_unknown_format_is_an_input_error(ledger: Ledger) -> None:
 def test_command_writes_the_file_atomically(ledger: Ledger, data_dir: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "sales.json"
-    argv = ["--data-dir", str(data_dir), "--since", "2026-11-26T09:30+00:00",
-            "--format", "json", "-o", str(target)]
+    argv = ["--what", "sale-records", "--data-dir", str(data_dir),
+            "--since", "2026-11-26T09:30+00:00", "--format", "json", "-o", str(target)]
     assert command.main(argv) == 0
     assert len(json.loads(target.read_text(encoding="utf-8"))) == 2
     assert not list(tmp_path.glob("*.partial"))
-    assert "exported 2 sales" in capsys.readouterr().err
-    assert command.main(["--data-dir", str(data_dir), "--since", "last tuesday"]) == 2
-    assert command.main(["--data-dir", str(data_dir)]) == 0
+    assert "exported 2 sale-records records" in capsys.readouterr().err
+    assert command.main(["--what", "sale-records", "--data-dir", str(data_dir), "--since",
+                         "last tuesday"]) == 2
+    assert command.main(["--what", "sale-records", "--data-dir", str(data_dir)]) == 0
     assert capsys.readouterr().out.startswith("id,receipt_code,")
 
 
 def test_a_date_means_local_midnight() -> None:
-    since = command.parse_since("2026-11-01")
+    since = parse_since("2026-11-01")
     assert since.tzinfo is not None
     assert (since.hour, since.minute) == (0, 0)

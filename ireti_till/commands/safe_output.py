@@ -1,7 +1,5 @@
-"""The full sale records (``ireti-till export --what sale-records``, through
-``commands.export``), and the safe output writing every export uses.
+"""The safe output writing every export uses (``ireti-till export``, ``commands.export``).
 
-One record per sale (id, receipt number, timestamps, lines, taxes, totals, tenders).
 ``--since`` takes a date (``2026-11-01``: from local midnight) or a date and time
 (``2026-11-01T14:30``, local unless it carries an offset or ``Z``). Without ``-o`` the
 export goes to standard output; with ``-o`` it is written to a temporary file (0600) beside
@@ -11,20 +9,15 @@ never looks complete; a path that names a device, folder or pipe is refused (IT-
 
 from __future__ import annotations
 
-import argparse
 import os
 import stat
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from ireti_till.adapters import custody
-from ireti_till.adapters.db.ledger import Ledger, open_ledger
-from ireti_till.commands.ops_common import add_data_dir, fail, open_data_dir, silence_stdout
-from ireti_till.domain.errors import OperationsError, TillError
-from ireti_till.services.export import FORMATS, export_sales
+from ireti_till.domain.errors import OperationsError
 
 
 def parse_since(text: str) -> datetime:
@@ -47,11 +40,6 @@ def target_of(output: Path) -> Path:
                               "socket); nothing was written. Give a file name.",
                               code="IT-546")
     return real
-
-
-def _write_file(ledger: Ledger, output: Path, since: datetime | None, fmt: str) -> int:
-    return write_safely(output, lambda out: export_sales(ledger.read_uow, out, since=since,
-                                                         fmt=fmt))
 
 
 def write_safely(output: Path, write: Callable[[TextIO], int]) -> int:
@@ -79,43 +67,3 @@ def output_error(exc: OSError, where: str) -> OperationsError:
                                "elsewhere (-o FILE), then export again.", code="IT-502")
     return OperationsError(f"The export could not be written to {where} "
                            f"({exc.strerror or type(exc).__name__}).", code="IT-547")
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ireti-till export sales",
-                                     description="Export completed sales.")
-    add_data_dir(parser)
-    parser.add_argument("--since", metavar="DATE", help="only sales completed on/after DATE")
-    parser.add_argument("--format", choices=FORMATS, default="csv")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")
-    args = parser.parse_args(argv)
-    try:
-        since = parse_since(args.since) if args.since else None
-    except ValueError:
-        return fail(f"--since {args.since!r} is not a date like 2026-11-01 or "
-                    "2026-11-01T14:30", 2)
-    try:
-        data_dir = open_data_dir(args.data_dir)
-        if args.output is not None:
-            target_of(args.output)  # refuse a device before the ledger is even opened
-        ledger = open_ledger(data_dir)
-    except TillError as exc:
-        return fail(exc)
-    try:
-        if args.output is None:
-            count = export_sales(ledger.read_uow, sys.stdout, since=since, fmt=args.format)
-            sys.stdout.flush()
-        else:
-            count = _write_file(ledger, args.output, since, args.format)
-    except OSError as exc:
-        if args.output is None:
-            silence_stdout()
-        return fail(output_error(exc, str(args.output or "standard output")), 1)
-    except TillError as exc:
-        return fail(exc)
-    finally:
-        ledger.close()
-    print(f"exported {count} sales" + (f" to {args.output}" if args.output else ""),
-          file=sys.stderr)
-    return 0
