@@ -79,9 +79,9 @@ def test_the_pre_migration_copy_is_private(tmp_path: Path, loose_umask: None) ->
     assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700
 
 
-def test_an_existing_shared_folder_is_never_chmodded(tmp_path: Path) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o1777)  # like /tmp
-    resolve_data_dir(str(shared))
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+def test_an_existing_world_writable_folder_is_never_chmodded(tmp_path: Path) -> None:
+    world_writable = tmp_path / "world_writable"
+    world_writable.mkdir()
+    world_writable.chmod(0o1777)  # like /tmp
+    resolve_data_dir(str(world_writable))
+    assert stat.S_IMODE(world_writable.stat().st_mode) == 0o1777
