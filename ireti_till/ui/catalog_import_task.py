@@ -35,6 +35,9 @@ class ImportCancelled(InputError):
     code = "IT-183"
 
 
+SHOW_AFTER_MS = 400
+
+
 def _import_failed(exc: Exception) -> TillError:
     return TillError(f"The import failed ({type(exc).__name__}); nothing was imported",
                      code="IT-180")
@@ -79,12 +82,15 @@ class CatalogImportTask(QObject):
         dialog = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, self._window)
         name(dialog, "import_progress")
         dialog.setWindowTitle("Import catalog")
-        dialog.setMinimumDuration(0)
+        # shown only if the import runs longer than this: a refusal or a small file must not
+        # flash a window (a dialog hidden before the platform activated it takes the
+        # activation with it, and the scan field would lose the keyboard)
+        dialog.setMinimumDuration(SHOW_AFTER_MS)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.canceled.connect(lambda: self._cancel.set())
-        dialog.show()
+        dialog.setValue(0)  # starts the minimum-duration timer
         self.dialog = dialog
         importer, cancel = self._importer, self._cancel
         report = runner().on_gui(self._on_progress)
@@ -97,9 +103,12 @@ class CatalogImportTask(QObject):
 
     def _close_dialog(self) -> None:
         if self.dialog is not None:
+            shown = self.dialog.isVisible()
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
+            if shown:
+                self._window.activateWindow()  # the keyboard returns to the till's window
         self._restore_focus()
 
     def _on_done(self, result: ImportResult) -> None:
