@@ -147,7 +147,7 @@ discount_threshold_amount = ""        # ...and so do discounts above this amount
 void_line_above = "20"                # voids of lines worth more need one ("0" = all, "" = none)
 
 # Who approves each override: "supervisor" (default) or "admin". Kinds: price_override,
-# discount_above_threshold, no_sale_drawer, refund_above_limit, sign_out_unsent.
+# discount_above_threshold, no_sale_drawer, refund_above_limit, sign_out_unsent, void_line.
 [staff.override_roles]
 # no_sale_drawer = "admin"
 

@@ -43,6 +43,7 @@ class CloseGuard(QObject):
         self._unsent = unsent
         self._refuse = refuse
         self._approved = False
+        self._asking = False  # the PIN dialog is open: a second close does not open another
         window.installEventFilter(self)
         quit_action = window.findChild(QAction, "action_quit")
         if quit_action is not None:
@@ -62,8 +63,16 @@ class CloseGuard(QObject):
             log.warning("till closed with %d card operation(s) unsent; no one could approve",
                         count)
             return True
+        if self._asking:
+            return False
+        self._asking = True
+
+        def refused(exc: TillError) -> None:
+            self._asking = False
+            self._refuse(exc)
 
         def approved(_approval: Approval) -> None:
+            self._asking = False
             log.info("till closed with %d card operation(s) unsent (supervisor approved)",
                      count)
             self._approved = True
@@ -71,7 +80,7 @@ class CloseGuard(QObject):
 
         gate.ask_for(OverrideKind.SIGN_OUT_UNSENT, None,
                      f"Closing the till: {count} card operation(s) not sent yet", approved,
-                     self._refuse)
+                     refused)
         return False
 
     def quit(self) -> bool:
