@@ -144,9 +144,10 @@ max_failed_pins = 5                   # wrong PINs in a row before the account l
 lockout_minutes = 30                  # how long it stays locked (30+); 0 = until an admin unlocks
 discount_threshold_percent = "10%"    # bigger discounts need a supervisor's PIN
 discount_threshold_amount = ""        # ...and so do discounts above this amount ("" = none)
+void_line_above = "20"                # voids of lines worth more need one ("0" = all, "" = none)
 
 # Who approves each override: "supervisor" (default) or "admin". Kinds: price_override,
-# discount_above_threshold, no_sale_drawer, refund_above_limit, sign_out_unsent.
+# discount_above_threshold, no_sale_drawer, refund_above_limit, sign_out_unsent, void_line.
 [staff.override_roles]
 # no_sale_drawer = "admin"
 

@@ -6,6 +6,8 @@
     lockout_minutes = 30                  # >= 30, or 0 = until an admin unlocks it
     discount_threshold_percent = "10%"    # larger discounts need a supervisor
     discount_threshold_amount = ""        # and/or larger than this amount ("" = no limit)
+    void_line_above = "20"                # voiding a line worth more needs a supervisor
+                                          # ("0" = every void, "" = none)
 
     [staff.override_roles]                # who approves each override (default supervisor)
     price_override = "supervisor"
@@ -26,7 +28,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from ireti_till.domain.errors import ConfigError
+from ireti_till.domain.errors import ConfigError, InputError
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.overrides import DiscountThreshold, OverrideKind, OverrideRules
 from ireti_till.domain.refund_policy import RefundMatrix, default_matrix, matrix_from_config
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 STAFF_KEYS: Final[dict[str, type]] = {
     "idle_lock_minutes": int, "max_failed_pins": int, "lockout_minutes": int,
     "discount_threshold_percent": str, "discount_threshold_amount": str,
-    "override_roles": dict,
+    "void_line_above": str, "override_roles": dict,
 }
 REFUND_KEYS: Final[dict[str, type]] = {"rules": list}
 
@@ -124,6 +126,7 @@ def parse_staff(c: _Checker, raw: dict[str, Any], currency: str,
         except Exception as exc:
             raise c.fail(("staff", "discount_threshold_amount"),
                          f"'{amount_text:.20}' is not an amount in {currency}") from exc
+    void_above = _void_line_above(c, data.get("void_line_above", "20"), currency)
     roles: dict[OverrideKind, Role] = {}
     for kind_name, role_name in data.get("override_roles", {}).items():
         where = ("staff", "override_roles", kind_name)
@@ -142,8 +145,22 @@ def parse_staff(c: _Checker, raw: dict[str, Any], currency: str,
         roles[kind] = Role(role_name)
     rules = OverrideRules(
         approver_role=tuple({**dict(OverrideRules().approver_role), **roles}.items()),
-        discount=DiscountThreshold(percent, amount))
+        discount=DiscountThreshold(percent, amount), void_line_above=void_above)
     return StaffSettings(idle, lockout, rules)
+
+
+def _void_line_above(c: _Checker, text: str, currency: str) -> Decimal | None:
+    """``[staff] void_line_above``: an amount in major units ("20", "12.50"); "" = none."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_amount(text, currency).to_decimal()
+    except InputError as exc:
+        raise c.fail(("staff", "void_line_above"),
+                     f"'{text:.20}' is not an amount in {currency}; write it like \"20\" "
+                     "(\"0\" = every void needs a supervisor, \"\" = none does)",
+                     code="IT-484") from exc
 
 
 def parse_refunds(c: _Checker, raw: dict[str, Any], currency: str) -> RefundMatrix:

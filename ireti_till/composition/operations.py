@@ -142,7 +142,7 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
 
     prompt = OverridePrompt(staff.services.overrides, lambda: staff.current)
     till.refund_screen.resolve(attach_refund_screen(
-        till.window, service, prompt.request_refund_approval, lambda: staff.current,
+        till.window, service, prompt.ask_refund, lambda: staff.current,
         till.config.store, till.data_dir / "receipts"))
 
 

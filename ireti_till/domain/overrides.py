@@ -17,7 +17,7 @@ from typing import Final
 from uuid import UUID
 
 from ireti_till.domain.errors import AuthorisationError, InputError
-from ireti_till.domain.money import Money
+from ireti_till.domain.money import Money, exponent, round_minor
 from ireti_till.domain.redaction import contains_secret
 from ireti_till.domain.staff import Role, StaffMember
 
@@ -32,6 +32,7 @@ class OverrideKind(StrEnum):
     PAID_ABOVE_LIMIT = "paid_above_limit"  # paid in/out above the shift's limit
     CASH_OVER_SHORT = "cash_over_short"  # closing count off by more than the tolerance
     CLOSE_CARD_QUEUED = "close_card_queued"  # closing a shift while card work is queued
+    VOID_LINE = "void_line"  # voiding a line worth more than [staff] void_line_above
 
     @property
     def label(self) -> str:
@@ -48,6 +49,7 @@ _LABELS: Final[dict[OverrideKind, str]] = {
     OverrideKind.PAID_ABOVE_LIMIT: "Paid in/out above the limit",
     OverrideKind.CASH_OVER_SHORT: "Cash over/short above the tolerance",
     OverrideKind.CLOSE_CARD_QUEUED: "Close the shift with card work queued",
+    OverrideKind.VOID_LINE: "Void a line",
 }
 
 #: The role an approver needs for each kind (configurable per store through ``OverrideRules``).
@@ -102,13 +104,31 @@ def discount_off(base: Money, percent: Decimal | None, amount: Money | None) -> 
     return off if off <= base else base
 
 
+#: ``[staff] void_line_above`` when the file does not say: voiding a line worth more than
+#: 20 (major units of the store currency) needs a supervisor.
+DEFAULT_VOID_LINE_ABOVE: Final = Decimal(20)
+
+
 @dataclass(frozen=True, slots=True)
 class OverrideRules:
     approver_role: tuple[tuple[OverrideKind, Role], ...] = tuple(DEFAULT_APPROVER_ROLE.items())
     discount: DiscountThreshold = DiscountThreshold()
+    #: voiding a line worth more than this (major units) needs a supervisor; 0: every
+    #: void does; None: none does
+    void_line_above: Decimal | None = DEFAULT_VOID_LINE_ABOVE
 
     def role_for(self, kind: OverrideKind) -> Role:
         return dict(self.approver_role).get(kind, Role.SUPERVISOR)
+
+    def void_needs_approval(self, worth: Money) -> bool:
+        """Does voiding a line worth ``worth`` need a supervisor? The threshold becomes
+        minor units of ``worth``'s currency rounded half-up (``money.round_minor``)."""
+        above = self.void_line_above
+        if above is None:
+            return False
+        if above == 0:
+            return True
+        return worth.minor > round_minor(above.scaleb(exponent(worth.currency)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +174,24 @@ class ApprovalRequired(AuthorisationError):
         self.kind, self.role, self.amount = kind, role, amount
 
 
+SELF_APPROVED: Final = "IT-483"
+
+
 def require_approval(approval: Approval | None, rules: OverrideRules, kind: OverrideKind,
                      amount: Money | None, sale_id: UUID | None,
-                     spent: frozenset[UUID] = frozenset()) -> Approval:
+                     spent: frozenset[UUID] = frozenset(),
+                     requester_id: str | None = None) -> Approval:
     """The approval if it covers ``kind`` for ``amount`` on ``sale_id`` (a price override:
-    that exact price; a discount: at least that much off), else ``ApprovalRequired``."""
+    that exact price; a discount or a void: at least that much), else ``ApprovalRequired``.
+    An approval given by ``requester_id`` (the person making the change) is refused
+    (IT-483): four eyes means two people."""
     role = rules.role_for(kind)
     if approval is None:
         raise ApprovalRequired(kind, role, amount)
+    if requester_id is not None and approval.approver_id == requester_id:
+        raise ApprovalRequired(kind, role, amount, code=SELF_APPROVED,
+                               why="You cannot approve your own change: another person "
+                                   f"with the {role.value} role types their PIN")
     if approval.override_id in spent:
         raise ApprovalRequired(kind, role, amount, code="IT-482",
                                why="That approval was already used: ask again")

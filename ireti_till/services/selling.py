@@ -7,7 +7,8 @@ either succeeds or raises a ``TillError`` subclass with a code and a cashier-fac
 message, leaving the basket as it was (the domain basket is immutable; the service swaps
 in the new basket only after it has been priced successfully).
 
-Edits that need a supervisor (a price override, a discount above the store's limit) take
+Edits that need a supervisor (a price override, a discount above the store's limit, a
+void of a line worth more than ``void_line_above``) take
 ``approval`` and raise ``ApprovalRequired`` (with the kind, role and amount to ask for)
 when it is missing, does not cover the change, or was already used; the rules come from
 ``OverrideRules`` (``rules=None``: a till without staff sign-in, nobody to ask). A void is
@@ -164,18 +165,29 @@ class SaleService:
         return self._apply("quantity", lambda b: b.set_quantity(line_no, quantity))
 
     def void_line(self, line_no: int, approval: Approval | None = None) -> BasketView:
-        """Void a line; the audit entry is written first (no entry, no void). No store rule
-        asks for an approval today: ``approval`` is recorded when given."""
+        """Void a line. A line worth more than ``[staff] void_line_above`` (its value
+        before its discount) needs a supervisor's approval of at least that worth
+        (``ApprovalRequired``, nothing changes); an approval by the cashier voiding is
+        refused (IT-483). The audit entry (with the approval's id and approver) is
+        written in one transaction before the line goes: no entry, no void."""
         line = next((ln for ln in self.view().lines if ln.line_no == line_no), None)
         details: dict[str, str | int] = {"sale_id": str(self._sale_id), "scope": "line",
                                          "line_no": line_no}
+        used = approval
         if line is not None:
+            worth = line.total + line.discount
             details.update(sku=line.sku, quantity=line.quantity,
                            amount_minor=line.total.minor, currency=line.total.currency)
-        if approval is not None:
-            details["override_id"] = str(approval.override_id)
-        view = self._apply("void", lambda b: b.void(line_no), lambda: self._record("void",
-                                                                                  details))
+            if self.rules is not None and self.rules.void_needs_approval(worth):
+                used = self._approved(OverrideKind.VOID_LINE, worth, approval)
+        if used is not None:
+            details.update(override_id=str(used.override_id), approver_id=used.approver_id)
+
+        def commit() -> None:
+            self._record("void", details)
+            self._spend(used)
+
+        view = self._apply("void", lambda b: b.void(line_no), commit)
         log.info("line %s voided by %s", line_no, self.cashier)
         return view
 
@@ -305,7 +317,7 @@ class SaleService:
             return approval
         try:
             return require_approval(approval, self.rules, kind, amount, self._sale_id,
-                                    frozenset(self._spent))
+                                    frozenset(self._spent), self._actor)
         except TillError as exc:
             self._reject(kind.value, exc)
 

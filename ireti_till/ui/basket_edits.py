@@ -1,8 +1,9 @@
 """The sale screen's keys that change the basket: find, quantity, discount, price, void,
 and no sale (a mixin of ``SaleController``, kept apart to keep each module small).
 
-A change that needs a supervisor is refused by the sale service with
-``ApprovalRequired``; ``_approvable`` then opens the PIN dialog over the edit dialog (no
+A change that needs a supervisor (a price override, a large discount, a void above
+``[staff] void_line_above``) is refused by the sale service with ``ApprovalRequired``;
+``_approvable`` (and ``void``) then opens the PIN dialog (over the edit dialog, if any; no
 nested event loop) and repeats the change with the approval once someone gave it.
 """
 
@@ -188,17 +189,30 @@ class BasketEditKeys:
             self.show_basket(basket, line_no)
 
     def void(self) -> None:
+        """F-key void of the selected line. The service decides whether it needs a
+        supervisor (``[staff] void_line_above``); only then is the PIN asked for, and the
+        void repeated with the approval (cancelled: IT-437, the line stays)."""
         line = self._need_line()
         if line is None:
             return
-        try:
-            basket = self.service.void_line(line.line_no)  # audited by the service
-        except TillError as exc:
-            self.refuse(exc)
-            return
-        self.show_basket(basket, basket.lines[-1].line_no if basket.lines else None)
-        self.p.messages.warn(f"Voided line {line.line_no}: {line.name}")
-        self.restore_focus()
+
+        def voided(approval: Approval | None) -> None:
+            try:
+                basket = self.service.void_line(line.line_no, approval)  # audited there
+            except ApprovalRequired as need:
+                if approval is not None or self._gate is None:
+                    self.refuse(need)
+                    return
+                self._gate.ask(need, "", self.service.sale_id, voided, self.refuse)
+                return
+            except TillError as exc:
+                self.refuse(exc)
+                return
+            self.show_basket(basket, basket.lines[-1].line_no if basket.lines else None)
+            self.p.messages.warn(f"Voided line {line.line_no}: {line.name}")
+            self.restore_focus()
+
+        voided(None)
 
     def no_sale(self) -> None:
         """Open the drawer without a sale: a supervisor approves, the audit trail records."""

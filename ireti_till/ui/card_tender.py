@@ -22,7 +22,7 @@ from uuid import UUID
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.services.card_payments import CardStatus
@@ -30,6 +30,7 @@ from ireti_till.services.checkout import Outcome
 from ireti_till.services.connectivity import Connectivity as CardConnectivity
 from ireti_till.services.payments_core import SIMULATE_OUTCOMES, PaymentsCore, QueueSummary
 from ireti_till.ui.bridge import Connectivity, QueueStatus, ReaderStatus, StripeStatus
+from ireti_till.ui.dialogs.asks import inform
 from ireti_till.ui.main_window import MainWindow
 from ireti_till.ui.payments import CardTenderDialog, QueuePanel, ReaderAdminDialog
 from ireti_till.ui.payments.reader_mirror import ReaderMirror
@@ -248,7 +249,7 @@ class CardTenderUi(QObject):
 
     def open_reader_admin(self) -> QWidget | None:
         if self.worker is None or self.core is None:
-            QMessageBox.information(self.window, "Card reader", STARTING)
+            inform(self.window, "Card reader", STARTING)
             return None
         dialog = ReaderAdminDialog(self.core.readers, self.worker.call, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ireti_till.domain.errors import InputError, TillError
+from ireti_till.ui.dialogs.asks import ask_open_path
 from ireti_till.ui.messages import MessageStrip
 from ireti_till.ui.tasks import Task, runner
 from ireti_till.ui.theme import name
@@ -70,10 +71,10 @@ class CatalogImportTask(QObject):
         return self._task.running
 
     def choose_and_run(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self._window, "Import catalog", str(Path.home()), "CSV files (*.csv);;All files (*)")
-        if path:
-            self.run(Path(path))
+        """The file dialog opens with ``open()`` (no nested event loop); ``run`` once a
+        file is chosen."""
+        ask_open_path(self._window, "Import catalog", str(Path.home()),
+                      "CSV files (*.csv);;All files (*)", self.run)
 
     def run(self, path: Path) -> None:
         if self._importer is None or self.running:

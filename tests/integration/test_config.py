@@ -37,6 +37,7 @@ def test_first_start_writes_a_commented_default(data_dir: Path) -> None:
     assert config.staff.idle_lock_minutes == 5
     assert config.staff.lockout.max_failures == 5
     assert config.staff.overrides.discount.percent == Decimal(10)
+    assert config.staff.overrides.void_line_above == Decimal(20)
     assert config.refunds().rules == default_matrix("EUR").rules
     assert config.warnings == ()
 
@@ -45,6 +46,7 @@ def test_staff_and_refund_sections_are_read(data_dir: Path) -> None:
     text = (DEFAULT_CONFIG
             .replace("lockout_minutes = 30 ", "lockout_minutes = 0 ")
             .replace('discount_threshold_amount = ""', 'discount_threshold_amount = "5.00"')
+            .replace('void_line_above = "20"', 'void_line_above = "12,5"')
             .replace('# no_sale_drawer = "admin"', 'no_sale_drawer = "admin"')
             .replace("# [[refunds.rules]]\n# name", '[[refunds.rules]]\nname = "any"\n'
                      'amount_over = "20"\nrole = "admin"\n# name'))
@@ -52,6 +54,7 @@ def test_staff_and_refund_sections_are_read(data_dir: Path) -> None:
     config = load_config(data_dir)
     assert config.staff.lockout.lock_for is None  # until an admin unlocks
     assert config.staff.overrides.discount.amount == Money(500, "EUR")
+    assert config.staff.overrides.void_line_above == Decimal("12.5")
     assert config.staff.overrides.role_for(OverrideKind.NO_SALE_DRAWER) is Role.ADMIN
     assert config.staff.overrides.role_for(OverrideKind.PRICE_OVERRIDE) is Role.SUPERVISOR
     rules = config.refunds().rules
@@ -92,6 +95,12 @@ BAD_FILES = [
      "staff.discount_threshold_percent", "discount_threshold_percent", "IT-213"),
     ('discount_threshold_amount = ""', 'discount_threshold_amount = "1e3"',
      "staff.discount_threshold_amount", "discount_threshold_amount", "IT-213"),
+    ('void_line_above = "20"', 'void_line_above = "-5"', "staff.void_line_above",
+     "void_line_above", "IT-484"),
+    ('void_line_above = "20"', 'void_line_above = "2.505"', "staff.void_line_above",
+     "void_line_above", "IT-484"),
+    ('void_line_above = "20"', "void_line_above = 20", "staff.void_line_above",
+     "void_line_above", "IT-213"),
     ('# no_sale_drawer = "admin"', 'no_sale_drawer = "cashier"',
      "staff.override_roles.no_sale_drawer", 'no_sale_drawer = "cashier"', "IT-213"),
     ('# no_sale_drawer = "admin"', 'open_till = "admin"',
@@ -182,3 +191,13 @@ def test_training_mode_never_asks_the_keyring(data_dir: Path) -> None:
     asked: list[str] = []
     config = load_config(data_dir, key_present=lambda mode: asked.append(mode) or True)
     assert config.training is True and asked == []
+
+
+@pytest.mark.parametrize(("text", "above"), [('""', None), ('"0"', Decimal(0)),
+                                             ('"  "', None)])
+def test_void_line_above_zero_means_every_void_and_empty_means_none(
+        data_dir: Path, text: str, above: Decimal | None) -> None:
+    (data_dir / "config.toml").write_text(
+        DEFAULT_CONFIG.replace('void_line_above = "20"', f"void_line_above = {text}"),
+        encoding="utf-8")
+    assert load_config(data_dir).staff.overrides.void_line_above == above

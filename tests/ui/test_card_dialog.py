@@ -109,9 +109,13 @@ def test_queue_panel_lists_operations_and_asks_for_actions(qtbot, monkeypatch) -
     panel.table.selectRow(0)
     qtbot.mouseClick(panel.retry_button, Qt.MouseButton.LeftButton)
     assert actions.calls[-1] == ("retry_now", op)
-    from PySide6.QtWidgets import QInputDialog
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("paid by cash", True))
-    qtbot.mouseClick(panel.resolve_button, Qt.MouseButton.LeftButton)
+    from PySide6.QtWidgets import QApplication, QInputDialog
+    qtbot.mouseClick(panel.resolve_button, Qt.MouseButton.LeftButton)  # opens, returns
+    asked = next(w for w in QApplication.topLevelWidgets()
+                 if w.objectName() == "ask_text_dialog" and w.isVisible())
+    assert isinstance(asked, QInputDialog) and actions.calls[-1] == ("retry_now", op)
+    asked.setTextValue("paid by cash")
+    asked.accept()
     assert actions.calls[-1] == ("resolve", op, "paid by cash")
 
 

@@ -9,7 +9,8 @@ from PySide6.QtGui import QAction, QCloseEvent
 from pytestqt.qtbot import QtBot
 
 from ireti_till.ui.payments.close_guard import CloseGuard
-from tests.ui.test_app_wiring import CASHIER_PIN, SUPERVISOR_PIN, answer_override, audit, sign_in
+from tests.ui.pin_prompt import answer, closed
+from tests.ui.test_app_wiring import CASHIER_PIN, SUPERVISOR_PIN, audit, sign_in
 from tests.ui.test_app_wiring_cards import till  # noqa: F401 - fixture
 
 
@@ -29,17 +30,20 @@ def test_close_with_unsent_card_work_needs_a_supervisor(
     guard._unsent = lambda: 3
     quit_action = window.findChild(QAction, "action_quit")
 
-    answer_override(qtbot, None)()  # nobody approves: the till stays open
-    quit_action.trigger()
-    assert window.isVisible() and "IT-437" in window.messages.text()
-
-    event = WindowSystemClose()
-    answer_override(qtbot, None)()
-    assert guard.eventFilter(window, event) is True and not event.isAccepted()
+    assert quit_action.trigger() is None and window.isVisible()  # the PIN dialog opened
+    assert guard.eventFilter(window, WindowSystemClose()) is True  # no second dialog
+    answer(qtbot, None)  # (answer finds exactly one)  # nobody approves: the till stays open
+    qtbot.waitUntil(lambda: "IT-437" in window.messages.text())
     assert window.isVisible()
 
-    answer_override(qtbot, SUPERVISOR_PIN, reason="end of day, network down")()
+    event = WindowSystemClose()
+    assert guard.eventFilter(window, event) is True and not event.isAccepted()
+    answer(qtbot, None)
+    closed(qtbot)
+    assert window.isVisible()
+
     quit_action.trigger()
+    answer(qtbot, SUPERVISOR_PIN, reason="end of day, network down")
     qtbot.waitUntil(lambda: not window.isVisible())
     approved = audit(till, "override_approved")
     assert [a.details["override"] for a in approved] == ["sign_out_unsent"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from ireti_till.domain.metrics import Counter, Op
 from ireti_till.services.health import CheckResult, HealthReport, Status
@@ -205,17 +205,19 @@ def test_menu_wiring_and_role_gate(qtbot, source, monkeypatch) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
     allowed = [False]
-    told: list[str] = []
-    monkeypatch.setattr("ireti_till.ui.ops.menu.QMessageBox.information",
-                        lambda *a: told.append(a[2]))
     ops = install_ops_menu(window, OpsServices(
         metrics_query=MetricsQuery(source, clock=lambda: NOW), run_health=_report,
         write_bundle=lambda t, p: Path("x"), can_view_metrics=lambda: allowed[0]))
     assert ops.metrics_action.shortcut().toString() == "Ctrl+M"
     titles = [a.text() for a in window.menuBar().actions()]
     assert "&View" in titles and "&Help" in titles
-    ops.metrics_action.trigger()
-    assert ops.metrics_panel is None and "supervisors" in told[0]
+    ops.metrics_action.trigger()  # a notice, opened with open(): no nested loop
+    notice = next(w for w in QApplication.topLevelWidgets()
+                  if w.objectName() == "notice_dialog" and w.isVisible())
+    assert ops.metrics_panel is None and "supervisors" in notice.text()
+    notice.button(QMessageBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: not any(w.objectName() == "notice_dialog" and w.isVisible()
+                                    for w in QApplication.topLevelWidgets()))
     allowed[0] = True
     ops.metrics_action.trigger()
     assert ops.metrics_panel is not None

@@ -39,6 +39,18 @@ def shown(qtbot: QtBot, widget):  # type: ignore[no-untyped-def]
     return widget
 
 
+def open_window(qtbot: QtBot, object_name: str):  # type: ignore[no-untyped-def]
+    found = []
+
+    def shown_now() -> bool:
+        found[:] = [w for w in QApplication.topLevelWidgets()
+                    if w.objectName() == object_name and w.isVisible()]
+        return len(found) == 1
+
+    qtbot.waitUntil(shown_now)
+    return found[0]
+
+
 def type_pin(qtbot: QtBot, field, pin: str) -> None:  # type: ignore[no-untyped-def]
     field.setFocus()
     qtbot.waitUntil(field.hasFocus)
@@ -181,18 +193,15 @@ def test_users_screen_add_disable_reset_unlock(qtbot: QtBot) -> None:
     admin = w.user("Chidi")
     screen = shown(qtbot, UsersScreen(w.staff, admin))
     assert screen.table.rowCount() == 4
-    opened = []
-    screen.open_dialog = opened.append
-    screen.buttons["add"].click()
-    add = shown(qtbot, opened[-1])
+    screen.buttons["add"].click()  # opens with open(): found among the top-level windows
+    add = open_window(qtbot, "add_user_dialog")
     assert isinstance(add, AddUserDialog)
     add.user_name.setText("Efe Okafor")
     add.pin.setText("5827")
     add.pin2.setText("5827")
     with qtbot.waitSignal(add.accepted):
         QTest.keyClick(add.pin2, Qt.Key.Key_Return)
-    screen.refresh()
-    assert screen.table.rowCount() == 5
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 5)  # refreshed once it closed
     efe = add.member
     assert efe is not None
     screen.select_user(efe.user_id)
@@ -203,7 +212,7 @@ def test_users_screen_add_disable_reset_unlock(qtbot: QtBot) -> None:
     assert "IT-406" in screen.error.text()
     screen.select_user(efe.user_id)
     screen.buttons["reset"].click()
-    reset = shown(qtbot, opened[-1])
+    reset = open_window(qtbot, "reset_pin_dialog")
     assert isinstance(reset, ResetPinDialog)
     reset.pin.setText("6093")
     reset.pin2.setText("6093")
@@ -242,8 +251,11 @@ def test_audit_viewer_filters_exports_and_verifies(qtbot: QtBot, tmp_path: Path)
     viewer.findChild(QPushButton, "audit_search").click()
     assert viewer.table.rowCount() == 1 and viewer.table.item(0, 2).text() == "sign_in"
     target = tmp_path / "audit.csv"
-    viewer.choose_path = lambda _parent: target
-    viewer.findChild(QPushButton, "audit_export").click()
+    viewer.findChild(QPushButton, "audit_export").click()  # the file dialog opens
+    save = open_window(qtbot, "save_file_dialog")
+    save.selectFile(str(target))
+    save.accept()
+    qtbot.waitUntil(target.exists)
     rows = list(csv.reader(target.open(encoding="utf-8")))
     assert len(rows) == 2 and rows[1][2] == "sign_in"
     assert "exported" in viewer.status.text() and w.kinds()[-1] == "audit_export"

@@ -139,3 +139,83 @@ def test_no_audit_entry_no_void() -> None:
     with pytest.raises(LedgerError):
         svc.cancel_sale()
     assert len(svc.view().lines) == 1
+
+
+# voiding a line: [staff] void_line_above ---------------------------------------------
+def test_a_void_up_to_the_threshold_needs_nobody_and_one_minor_unit_more_does() -> None:
+    at = service(price_minor=2000)  # default threshold "20": 20.00 is not more
+    assert at.void_line(1).is_empty
+    above = service(price_minor=2001)
+    with pytest.raises(ApprovalRequired) as err:
+        above.void_line(1)
+    assert (err.value.code, err.value.kind, err.value.amount) == (
+        "IT-480", OverrideKind.VOID_LINE, Money(2001, "EUR"))
+    assert len(above.view().lines) == 1
+
+
+def test_zero_means_every_void_and_none_means_no_void_needs_a_supervisor() -> None:
+    every = service(rules=OverrideRules(void_line_above=Decimal(0)), price_minor=1)
+    with pytest.raises(ApprovalRequired):
+        every.void_line(1)
+    never = service(rules=OverrideRules(void_line_above=None), price_minor=99_999)
+    assert never.void_line(1).is_empty
+
+
+def test_the_threshold_rounds_half_up_to_minor_units() -> None:
+    rules = OverrideRules(void_line_above=Decimal("0.125"))  # 12.5 cents -> 13, not 12
+    assert not rules.void_needs_approval(Money(13, "EUR"))
+    assert rules.void_needs_approval(Money(14, "EUR"))
+    assert OverrideRules(void_line_above=Decimal(20)).void_needs_approval(Money(2001, "JPY"))
+    assert not OverrideRules(void_line_above=Decimal(20)).void_needs_approval(Money(20, "JPY"))
+
+
+def test_a_line_is_worth_its_value_before_its_discount() -> None:
+    svc = service(rules=OverrideRules(discount=DiscountThreshold(percent=Decimal(50))),
+                  price_minor=2100)
+    svc.line_discount(1, percent=Decimal(10))  # 18.90 on the line, worth 21.00
+    with pytest.raises(ApprovalRequired) as err:
+        svc.void_line(1)
+    assert err.value.amount == Money(2100, "EUR")
+
+
+def test_an_approved_void_is_audited_with_the_approval_in_one_entry() -> None:
+    trail = AuditTrail()
+    svc = service(trail, price_minor=2500)
+    small = approval(OverrideKind.VOID_LINE, Money(2499, "EUR"), svc.sale_id)
+    with pytest.raises(ApprovalRequired) as short:
+        svc.void_line(1, small)
+    assert short.value.code == "IT-481" and trail.entries == []
+    good = approval(OverrideKind.VOID_LINE, Money(2500, "EUR"), svc.sale_id)
+    assert svc.void_line(1, good).is_empty
+    assert len(trail.entries) == 1
+    kind, actor, details = trail.entries[0]
+    assert (kind, actor) == ("void", "u-ann")
+    assert details["override_id"] == str(good.override_id)
+    assert details["approver_id"] == "u-sue" and details["amount_minor"] == 2500
+    svc.add_product("SKU-0001")
+    with pytest.raises(ApprovalRequired) as again:  # one approval, one void
+        svc.void_line(2, good)
+    assert again.value.code == "IT-482"
+
+
+def test_a_void_approved_by_the_cashier_voiding_is_refused() -> None:
+    trail = AuditTrail()
+    svc = service(trail, price_minor=2500)
+    own = Approval(uuid4(), OverrideKind.VOID_LINE, "u-ann", "u-ann", "Ann", "mistake",
+                   Money(2500, "EUR"), svc.sale_id, datetime(2026, 1, 15, 9, 31, tzinfo=UTC))
+    with pytest.raises(ApprovalRequired) as err:
+        svc.void_line(1, own)
+    assert err.value.code == "IT-483" and "own" in err.value.message
+    assert len(svc.view().lines) == 1 and trail.entries == []
+
+
+def test_no_audit_entry_no_void_and_the_approval_is_not_spent() -> None:
+    trail = AuditTrail(broken=True)
+    svc = service(trail, price_minor=2500)
+    good = approval(OverrideKind.VOID_LINE, Money(2500, "EUR"), svc.sale_id)
+    with pytest.raises(LedgerError):
+        svc.void_line(1, good)
+    assert len(svc.view().lines) == 1
+    trail.broken = False
+    assert svc.void_line(1, good).is_empty  # the approval still covers the void
+    assert trail.entries[-1][2]["override_id"] == str(good.override_id)

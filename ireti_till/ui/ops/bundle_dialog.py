@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ireti_till.domain.errors import TillError
 from ireti_till.services.support_bundle import Progress
+from ireti_till.ui.dialogs.asks import ask_save_path
 from ireti_till.ui.tasks import Task, runner
 from ireti_till.ui.theme import name
 
@@ -57,10 +57,8 @@ class SupportBundleDialog(QDialog):
         layout.addWidget(self.create_button)
 
     def _choose(self) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "Save support bundle",
-                                                "ireti-till-support.zip", "Zip (*.zip)")
-        if target:
-            self.start(Path(target))
+        ask_save_path(self, "Save support bundle", "ireti-till-support.zip", "Zip (*.zip)",
+                      self.start)
 
     def start(self, target: Path | None) -> None:
         self.create_button.setEnabled(False)

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QWidget
 
 from ireti_till.services.health import CheckResult, HealthReport
 from ireti_till.services.metrics_query import MetricsQuery
+from ireti_till.ui.dialogs.asks import inform
 from ireti_till.ui.ops.bundle_dialog import BundleWriterFn, SupportBundleDialog
 from ireti_till.ui.ops.health_view import HealthView
 
@@ -74,9 +75,9 @@ class OpsMenu:
 
     def open_metrics(self) -> None:
         if not self._services.can_view_metrics():
-            QMessageBox.information(self._window, "Payment metrics",
-                                    "Payment metrics are for supervisors and admins. Ask a "
-                                    "supervisor to sign in.")
+            inform(self._window, "Payment metrics",
+                   "Payment metrics are for supervisors and admins. Ask a supervisor to "
+                   "sign in.")
             return
         if self.metrics_panel is None:
             from ireti_till.ui.ops.metrics_panel import MetricsPanel

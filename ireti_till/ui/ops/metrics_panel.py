@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ireti_till.services.health import CheckResult
 from ireti_till.services.metrics_query import MetricsQuery, MetricsView, Window, view_to_csv
+from ireti_till.ui.dialogs.asks import ask_save_path
 from ireti_till.ui.ops.charts import TimeSeriesChart
 from ireti_till.ui.tasks import Task
 from ireti_till.ui.theme import name
@@ -185,12 +185,11 @@ class MetricsPanel(QWidget):
         path.write_text(view_to_csv(self.view), encoding="utf-8")
 
     def _choose_export(self) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv",
-                                                "CSV (*.csv)")
-        if not target:
-            return
+        ask_save_path(self, "Export metrics", "metrics.csv", "CSV (*.csv)", self._export_to)
+
+    def _export_to(self, target: Path) -> None:
         try:
-            self.export_csv(Path(target))
+            self.export_csv(target)
         except OSError as exc:
             self.summary.setText(f"Export failed: {exc.strerror or exc} (IT-502 if the disk is "
                                  "full)")

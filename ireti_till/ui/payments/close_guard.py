@@ -23,13 +23,15 @@ from PySide6.QtWidgets import QMainWindow
 
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.money import Money
-from ireti_till.domain.overrides import OverrideKind
+from ireti_till.domain.overrides import Approval, OverrideKind
 
 log = logging.getLogger("ireti_till.ui")
 
 
 class Gate(Protocol):
-    def require(self, kind: OverrideKind, amount: Money | None, reason: str) -> object: ...
+    def ask_for(self, kind: OverrideKind, amount: Money | None, reason: str,
+                then: Callable[[Approval], None],
+                refused: Callable[[TillError], None]) -> None: ...
 
 
 class CloseGuard(QObject):
@@ -41,6 +43,7 @@ class CloseGuard(QObject):
         self._unsent = unsent
         self._refuse = refuse
         self._approved = False
+        self._asking = False  # the PIN dialog is open: a second close does not open another
         window.installEventFilter(self)
         quit_action = window.findChild(QAction, "action_quit")
         if quit_action is not None:
@@ -49,7 +52,9 @@ class CloseGuard(QObject):
             quit_action.triggered.connect(lambda _checked=False: self.quit())
 
     def approve(self) -> bool:
-        """True when the till may close: nothing unsent, or a supervisor approved."""
+        """True when the till may close now: nothing unsent, or a supervisor approved.
+        Otherwise the PIN dialog opens (``open()``, no nested event loop) and the window
+        closes once someone approves (IT-437 on the message strip when nobody does)."""
         count = self._unsent()
         if count <= 0 or self._approved:
             return True
@@ -58,17 +63,28 @@ class CloseGuard(QObject):
             log.warning("till closed with %d card operation(s) unsent; no one could approve",
                         count)
             return True
-        try:
-            gate.require(OverrideKind.SIGN_OUT_UNSENT, None,
-                         f"Closing the till: {count} card operation(s) not sent yet")
-        except TillError as exc:
-            self._refuse(exc)
+        if self._asking:
             return False
-        log.info("till closed with %d card operation(s) unsent (supervisor approved)", count)
-        return True
+        self._asking = True
+
+        def refused(exc: TillError) -> None:
+            self._asking = False
+            self._refuse(exc)
+
+        def approved(_approval: Approval) -> None:
+            self._asking = False
+            log.info("till closed with %d card operation(s) unsent (supervisor approved)",
+                     count)
+            self._approved = True
+            self.window.close()
+
+        gate.ask_for(OverrideKind.SIGN_OUT_UNSENT, None,
+                     f"Closing the till: {count} card operation(s) not sent yet", approved,
+                     refused)
+        return False
 
     def quit(self) -> bool:
-        """Till ▸ Quit. True if the window closed."""
+        """Till ▸ Quit. True if the window closed now (False: waiting for a supervisor)."""
         if not self.approve():
             return False
         self._approved = True

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ireti_till.services.outbox import QueueItem
 from ireti_till.services.payments_core import QueueSummary
+from ireti_till.ui.dialogs.asks import ask_text
 from ireti_till.ui.theme import name
 from ireti_till.worker.signals import PaymentSignals
 
@@ -125,7 +125,10 @@ class QueuePanel(QWidget):
         item = self.selected()
         if item is None:
             return
-        reason, ok = QInputDialog.getText(self, "Resolve operation",
-                                          "Reason (recorded with your name):")
-        if ok and reason.strip():
-            self.ops.resolve(item.op_id, reason.strip())
+        op_id = item.op_id
+
+        def resolve(reason: str) -> None:
+            if reason.strip():
+                self.ops.resolve(op_id, reason.strip())
+
+        ask_text(self, "Resolve operation", "Reason (recorded with your name):", resolve)

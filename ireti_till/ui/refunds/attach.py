@@ -3,7 +3,7 @@
 F8 is available while the basket is empty (the key's tooltip says why otherwise). The
 screen opens as the controller's one dialog (the service is asked for then: it is built on
 the first F8, once the ledger is open), for whoever is signed in; the supervisor PIN
-is asked through the override prompt (``OverridePrompt.request_refund_approval``).
+is asked through the override prompt (``OverridePrompt.ask_refund``).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ireti_till.domain.errors import AuthorisationError, InputError, TillError
+from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.overrides import Approval
 from ireti_till.domain.refund_policy import LegAction, RefundDecision
@@ -43,7 +43,8 @@ from ireti_till.ui.refunds.receipt import RefundReceiptWidget, refund_rows
 from ireti_till.ui.theme import big_font, name
 
 log = logging.getLogger("ireti_till.ui")
-ApproveFn = Callable[[QWidget | None, RefundDecision, Money, str, UUID | None], Approval | None]
+ApproveFn = Callable[[QWidget | None, RefundDecision, Money, str, UUID | None,
+                      Callable[[Approval], None], Callable[[TillError], None]], None]
 STATUS_POLL_MS = 2000
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -293,15 +294,13 @@ class RefundDialog(TillDialog):
                                        code="IT-450"))
             self.reason.setFocus()
             return
-        approval = None
-        if quote.needs_approval:
-            approval = self._approve(self, quote.decision, quote.amount, reason,
-                                     quote.sale_id)
-            if approval is None:
-                self.show_error(AuthorisationError(
-                    "The refund needs a supervisor's PIN; nobody approved it, so nothing "
-                    "was refunded", code="IT-437"))
-                return
+        if quote.needs_approval:  # the PIN dialog opens (open()); commit once approved
+            self._approve(self, quote.decision, quote.amount, reason, quote.sale_id,
+                          lambda approval: self.commit(reason, approval), self.show_error)
+            return
+        self.commit(reason, None)
+
+    def commit(self, reason: str, approval: Approval | None) -> None:
         request = self.request()
         record = self.attempt(lambda: self.service.refund(request, reason, self.requester,
                                                           approval))

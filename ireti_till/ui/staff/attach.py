@@ -70,7 +70,7 @@ class StaffUi(QObject):
         self.session.cashier_changed.connect(self._on_cashier)
         self.session.locked.connect(self._on_locked)
         self.gate = OverrideGate(OverridePrompt(services.overrides, lambda: self.session.current),
-                                 lambda: window, self.record)
+                                 lambda: window, self.record, services.rules)
         window.controller.set_gate(self.gate)
         self.idle: IdleWatcher | None = None
         if idle_minutes > 0:

@@ -2,14 +2,13 @@
 
     viewer = AuditViewer(audit_log, staff_service, actor=session.current)
 
-Newest entries first (up to 1000 per search). Export asks for a file name through
-``choose_path`` (a file dialog by default; tests replace it) and is itself audited.
+Newest entries first (up to 1000 per search). Export asks for a file name in a file dialog
+opened with ``open()`` (no nested event loop; ``export_to`` writes) and is itself audited.
 Viewing needs a supervisor, exporting an admin (checked here and by the caller's menu).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -33,6 +31,7 @@ from ireti_till.domain.staff import Permission, StaffMember, has_permission, req
 from ireti_till.services.audit import AuditLog, describe
 from ireti_till.services.staff import StaffService
 from ireti_till.services.staff_ports import AuditFilter
+from ireti_till.ui.dialogs.asks import ask_save_path
 from ireti_till.ui.theme import name, set_role
 
 COLUMNS = ("#", "When (UTC)", "Kind", "Who", "Details")
@@ -42,12 +41,6 @@ def _day(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-def _ask_path(parent: QWidget) -> Path | None:
-    chosen, _ = QFileDialog.getSaveFileName(parent, "Export the audit log", "audit.csv",
-                                            "CSV files (*.csv)")
-    return Path(chosen) if chosen else None
-
-
 class AuditViewer(QWidget):
     def __init__(self, audit: AuditLog, staff: StaffService, actor: StaffMember,
                  parent: QWidget | None = None) -> None:
@@ -55,7 +48,6 @@ class AuditViewer(QWidget):
         require_permission(actor.role, Permission.VIEW_AUDIT)
         name(self, "audit_viewer")
         self._audit, self._actor = audit, actor
-        self.choose_path: Callable[[QWidget], Path | None] = _ask_path
         self._names = {m.user_id: m.name for m in staff.users()}
         self.user = QComboBox(self)
         name(self.user, "audit_user", "Filter by person")
@@ -122,11 +114,20 @@ class AuditViewer(QWidget):
         self.status.setText(f"{len(entries)} entries")
 
     def export(self) -> None:
+        """Ask where (the file dialog opens with ``open()``, no nested event loop), then
+        ``export_to`` the chosen file."""
         try:
             require_permission(self._actor.role, Permission.EXPORT_AUDIT)
-            path = self.choose_path(self)
-            if path is None:
-                return
+        except TillError as exc:
+            set_role(self.status, "dialog-error")
+            self.status.setText(f"Export failed: {exc}")
+            return
+        ask_save_path(self, "Export the audit log", "audit.csv", "CSV files (*.csv)",
+                      self.export_to)
+
+    def export_to(self, path: Path) -> None:
+        try:
+            require_permission(self._actor.role, Permission.EXPORT_AUDIT)
             with path.open("w", encoding="utf-8", newline="") as stream:
                 count = self._audit.export_csv(stream, self.current_filter(),
                                                self._actor.user_id)

@@ -6,7 +6,8 @@
 
 The dialog shows what is asked (kind, amount, reason - the reason can be typed here if the
 caller had none), lists who may approve (another person with the role) or takes the PIN
-alone, and returns the recorded ``Approval``. Wrong PINs, self-approval and a missing role
+alone, and hands over the recorded ``Approval`` (``then``). It opens with ``open()``:
+nothing waits for it in a nested event loop. Wrong PINs, self-approval and a missing role
 are shown inside the dialog with their codes; nothing is lost and Esc cancels.
 """
 
@@ -32,6 +33,7 @@ from ireti_till.ui.staff.sign_in import pin_check
 from ireti_till.ui.theme import name
 
 BY_PIN = "Anyone allowed (PIN only)"
+NOT_APPROVED = "IT-437"
 
 
 class OverrideDialog(TillDialog):
@@ -110,13 +112,18 @@ class OverrideDialog(TillDialog):
         self.accept()
 
 
+def not_approved(kind: OverrideKind) -> AuthorisationError:
+    """IT-437: the PIN dialog was cancelled, so nothing changed."""
+    return AuthorisationError(f"{kind.label} needs a supervisor's PIN; nobody approved it, "
+                              "so nothing was changed", code=NOT_APPROVED)
+
+
 class OverridePrompt:
     """Bound to the override service and whoever is signed in; hand it to the sale screen.
 
-    ``ask(...)`` opens the PIN dialog with ``open()`` (no nested event loop) and calls
-    ``then(approval)`` once someone approved (nothing when it is cancelled). The
-    ``request_*`` forms wait for the answer (``exec()``): only for callers that need the
-    approval as a return value (the refund dialog, the close guard)."""
+    ``ask(...)`` and ``ask_refund(...)`` open the PIN dialog with ``open()`` (no nested
+    event loop) and return at once; ``then(approval)`` is called once someone approved,
+    ``cancelled()`` when the dialog was closed without an approval."""
 
     def __init__(self, service: Deferred[OverrideService],
                  current_user: Callable[[], StaffMember | None]) -> None:
@@ -126,8 +133,31 @@ class OverridePrompt:
     def ask(self, parent: QWidget | None, kind: OverrideKind, amount: Money | None,
             reason: str, sale_id: UUID | None, then: Callable[[Approval], None],
             cancelled: Callable[[], None] | None = None) -> OverrideDialog:
-        dialog = OverrideDialog(self._service.get(), self._user(), kind, amount, reason,
-                                sale_id, None, parent)
+        return self._open(OverrideDialog(self._service.get(), self._user(), kind, amount,
+                                         reason, sale_id, None, parent), then, cancelled)
+
+    def ask_refund(self, parent: QWidget | None, decision: RefundDecision, amount: Money,
+                   reason: str, sale_id: UUID | None, then: Callable[[Approval], None],
+                   refused: Callable[[TillError], None]) -> None:
+        """The refund screen's approval (``ui.refunds.dialog.ApproveFn``): ``refused``
+        gets IT-437 when nobody approved, or why the dialog could not open."""
+        kind = OverrideKind.REFUND_ABOVE_LIMIT
+        try:
+            self._open(OverrideDialog(self._service.get(), self._user(), kind, amount,
+                                      reason, sale_id, decision, parent),
+                       then, lambda: refused(not_approved(kind)))
+        except TillError as exc:  # nobody signed in, or the staff services failed
+            refused(exc)
+
+    def _user(self) -> StaffMember:
+        user = self._current_user()
+        if user is None:
+            raise AuthorisationError("Sign in first", code="IT-401")
+        return user
+
+    @staticmethod
+    def _open(dialog: OverrideDialog, then: Callable[[Approval], None],
+              cancelled: Callable[[], None] | None) -> OverrideDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def finished(_result: int) -> None:
@@ -139,35 +169,3 @@ class OverridePrompt:
         dialog.finished.connect(finished)
         dialog.open()
         return dialog
-
-    def request_override(self, parent: QWidget | None, kind: OverrideKind,
-                         amount: Money | None, reason: str,
-                         sale_id: UUID | None = None) -> Approval | None:
-        return self._run(OverrideDialog(self._service.get(), self._user(), kind, amount,
-                                        reason, sale_id, None, parent))
-
-    def request_refund_approval(self, parent: QWidget | None, decision: RefundDecision,
-                                amount: Money, reason: str,
-                                sale_id: UUID | None) -> Approval | None:
-        return self._run(OverrideDialog(self._service.get(), self._user(),
-                                        OverrideKind.REFUND_ABOVE_LIMIT, amount, reason,
-                                        sale_id, decision, parent))
-
-    def _user(self) -> StaffMember:
-        user = self._current_user()
-        if user is None:
-            raise AuthorisationError("Sign in first", code="IT-401")
-        return user
-
-    @staticmethod
-    def _run(dialog: OverrideDialog) -> Approval | None:
-        dialog.exec()
-        return dialog.approval
-
-
-def request_override(parent: QWidget | None, service: OverrideService, requester: StaffMember,
-                     kind: OverrideKind, amount: Money | None, reason: str,
-                     sale_id: UUID | None = None) -> Approval | None:
-    """One-call form: show the dialog, return the approval (None when cancelled)."""
-    return OverridePrompt(Deferred.of("overrides", service), lambda: requester
-                          ).request_override(parent, kind, amount, reason, sale_id)

@@ -9,8 +9,6 @@ and uniqueness, and audits it); errors appear in the screen's error line with th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -116,8 +114,6 @@ class UsersScreen(QWidget):
         self._staff = staff
         self.actor = actor
         self._members: list[StaffMember] = []
-        #: how dialogs are shown (tests replace it to drive a dialog without a nested loop)
-        self.open_dialog: Callable[[TillDialog], object] = lambda dialog: dialog.exec()
         self.table = QTableWidget(0, len(COLUMNS), self)
         name(self.table, "users_table", "Staff")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -170,18 +166,30 @@ class UsersScreen(QWidget):
         target = self.selected()
         try:
             if key == "add":
-                self.open_dialog(AddUserDialog(self._staff, self.actor, self))
+                self.open_dialog(AddUserDialog(self._staff, self.actor, self), None)
+                return
             elif target is None:
                 raise InputError("Choose a person in the list first", code="IT-405")
             elif key == "toggle":
                 self._staff.set_active(self.actor, target.user_id, not target.active)
             elif key == "reset":
-                self.open_dialog(ResetPinDialog(self._staff, self.actor, target, self))
+                self.open_dialog(ResetPinDialog(self._staff, self.actor, target, self), target)
+                return
             elif key == "unlock":
                 self._staff.unlock(self.actor, target.user_id)
         except TillError as exc:
             self.error.setText(str(exc))
             return
+        self._changed(target)
+
+    def open_dialog(self, dialog: TillDialog, target: StaffMember | None) -> None:
+        """Show ``dialog`` with ``open()`` (no nested event loop); the list refreshes when
+        it closes."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self._changed(target))
+        dialog.open()
+
+    def _changed(self, target: StaffMember | None) -> None:
         self.error.clear()
         self.refresh()
         if target is not None:
