@@ -97,7 +97,7 @@ def run_doctor(data_dir: Path, *, api_base: str | None = None,
 
 def validation_folders() -> CheckResult:
     """Remove the scratch folders of ``validate`` runs that were killed; report how many."""
-    from ireti_till.commands.validation.scratch import sweep
+    from ireti_till.adapters.validation_scratch import sweep
 
     swept = sweep()
     summary = f"{len(swept.removed)} stale validation folders removed"

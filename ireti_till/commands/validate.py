@@ -11,8 +11,9 @@ bad usage. ``--emulator`` (the default) starts the built-in Stripe emulator;
 simulated reader; cases it cannot support are skipped with the reason; live keys are always
 refused. ``--data-dir DIR`` copies that till's ``config.toml`` and catalog into the
 throwaway till (the till itself is only read); a directory with neither is refused (IT-560).
-The throwaway till lives in a marked ``ireti-validate-*`` folder (``validation/scratch.py``);
-folders left by runs that were killed are removed at the next run.
+The throwaway till lives in a marked ``ireti-validate-*`` folder
+(``adapters/validation_scratch.py``); folders of runs that were killed are removed at the
+next run.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, cases: list[Case]) -> int:
+    from ireti_till.adapters.validation_scratch import scratch_dir, sweep
     from ireti_till.commands.validation.env import Env
     from ireti_till.commands.validation.report import (
         junit,
@@ -86,7 +88,6 @@ def _run(args: argparse.Namespace, cases: list[Case]) -> int:
         summary,
         table_line,
     )
-    from ireti_till.commands.validation.scratch import scratch_dir, sweep
     from ireti_till.commands.validation.stripe_key import stripe_test_key
 
     got = stripe_test_key(args.stripe_test)

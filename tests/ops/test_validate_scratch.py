@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from ireti_till.adapters import validation_scratch as scratch
 from ireti_till.commands import doctor
-from ireti_till.commands.validation import scratch
 from ireti_till.services.health import Status
 
 ROOT = Path(__file__).resolve().parents[2]
