@@ -5,11 +5,17 @@ including a log, table or ledger file that is gone while the anchor (keyring and
 file) proves entries existed; 2 it cannot be checked (no ledger, no audit key, no keyring).
 Reads only: nothing in the ledger or the keyring is changed, and the rows are streamed,
 so a large log is fine.
+
+It also checks the chain against the audit head every backup's sidecar recorded (in
+``<data dir>/backups``): a chain truncated or rewritten below a backup's head is BROKEN
+(IT-255, naming the backup; exit 1) unless a later restore cut it there. The last line says
+how many backup anchors were checked.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sqlite3
 import time
 
@@ -18,13 +24,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ireti_till.adapters import custody
 from ireti_till.adapters.audit_ops import ledger_anchor
+from ireti_till.adapters.backup_anchors import sidecar_anchors
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.db.engine import make_engine
 from ireti_till.adapters.db.staff_repo import SqlStaffUnitOfWorkFactory
+from ireti_till.adapters.paths import backups_dir
 from ireti_till.adapters.secrets import AUDIT_KEY, SecretStore
 from ireti_till.commands.ops_common import add_data_dir, emit, fail, ledger_path, open_data_dir
 from ireti_till.domain.errors import LedgerError, OperationsError, TillError
 from ireti_till.services.audit import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 def _broken(reason: str) -> int:
@@ -71,6 +81,7 @@ def main(argv: list[str]) -> int:
             audit = AuditLog(uow, key, SystemClock(), anchor)
             started = time.perf_counter()
             result = audit.verify()
+            backups = audit.verify_backups(sidecar_anchors(backups_dir(data_dir)))
             elapsed = time.perf_counter() - started
         finally:
             engine.dispose()
@@ -83,6 +94,9 @@ def main(argv: list[str]) -> int:
             "the database is damaged.", code="IT-201"))
     except TillError as exc:
         return fail(exc)
-    if not emit(f"{result.describe()} [{elapsed:.2f} s]"):
+    if not backups.ok:
+        log.error("audit chain broken below a backup's anchor: %s",
+                  "; ".join(p.describe() for p in backups.broken))
+    if not emit(f"{result.describe()} [{elapsed:.2f} s]\n{backups.describe()}"):
         return 2
-    return 0 if result.ok else 1
+    return 0 if result.ok and backups.ok else 1

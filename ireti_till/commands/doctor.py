@@ -90,7 +90,22 @@ def run_doctor(data_dir: Path, *, api_base: str | None = None,
         checks.append(printer_health(data_dir))
     if only is None:  # the alert rules (issue 16)
         checks.extend(doctor_alert_checks(data_dir, probe))
+    if only is None or "validation" in only:  # folders of killed `validate` runs
+        checks.append(validation_folders())
     return HealthReport(tuple(checks), report.at)
+
+
+def validation_folders() -> CheckResult:
+    """Remove the scratch folders of ``validate`` runs that were killed; report how many."""
+    from ireti_till.adapters.validation_scratch import sweep
+
+    swept = sweep()
+    summary = f"{len(swept.removed)} stale validation folders removed"
+    if not swept.left:
+        return CheckResult("validation", Status.OK, summary)
+    return CheckResult("validation", Status.WARN, f"{summary}, {len(swept.left)} found and "
+                       f"not removable: {', '.join(str(p) for p in swept.left[:3])}",
+                       "delete those folders by hand", "stale-validation-folders")
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,9 @@ bad usage. ``--emulator`` (the default) starts the built-in Stripe emulator;
 simulated reader; cases it cannot support are skipped with the reason; live keys are always
 refused. ``--data-dir DIR`` copies that till's ``config.toml`` and catalog into the
 throwaway till (the till itself is only read); a directory with neither is refused (IT-560).
+The throwaway till lives in a marked ``ireti-validate-*`` folder
+(``adapters/validation_scratch.py``); folders of runs that were killed are removed at the
+next run.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +80,7 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, cases: list[Case]) -> int:
+    from ireti_till.adapters.validation_scratch import scratch_dir, sweep
     from ireti_till.commands.validation.env import Env
     from ireti_till.commands.validation.report import (
         junit,
@@ -92,6 +95,10 @@ def _run(args: argparse.Namespace, cases: list[Case]) -> int:
         return got
     key, mode = got
     logging.basicConfig(level=logging.ERROR)
+    swept = sweep()
+    if swept.found:
+        print(f"{len(swept.removed)} stale validation folder(s) of killed runs removed"
+              + (f", {len(swept.left)} could not be" if swept.left else ""))
     emu = None
     base_url = None
     if not args.stripe_test:
@@ -100,9 +107,9 @@ def _run(args: argparse.Namespace, cases: list[Case]) -> int:
         emu = Emulator.start(EmulatorConfig(rate_limit=None))
         key, base_url, mode = emu.api_key, emu.base_url, "the built-in emulator"
     try:
-        with tempfile.TemporaryDirectory(prefix="ireti-validate-") as tmp:
+        with scratch_dir() as tmp:
             try:
-                env = Env(Path(tmp), key, base_url, emu, source=args.data_dir)
+                env = Env(tmp, key, base_url, emu, source=args.data_dir)
             except TillError as exc:
                 print(f"validate: {exc}", file=sys.stderr)
                 return 2

@@ -71,6 +71,9 @@ class ZReport:
     card_queued: int = 0
     card_queued_accepted_by: str | None = None
     reconciliation: tuple[str, ...] = field(default=())
+    #: sales of closed shifts completed after their Z (crash recovery), shown here once:
+    #: (Z number of their shift, count, total); they stay in their own shift's rows
+    late: tuple[tuple[int, int, int], ...] = field(default=())
 
     @property
     def over_short(self) -> int | None:
@@ -93,6 +96,7 @@ class ZReport:
         data["taxes"] = tuple(TaxTotal(**t) for t in data.get("taxes", ()))
         data["cashiers"] = tuple(CashierTotal(**c) for c in data.get("cashiers", ()))
         data["reconciliation"] = tuple(data.get("reconciliation", ()))
+        data["late"] = tuple(tuple(x) for x in data.get("late", ()))
         return cls(**data)
 
 
@@ -142,5 +146,6 @@ def report_lines(z: ZReport, width: int = 42) -> list[str]:
         out.append(_row("  Card work still queued", str(z.card_queued), width))
         if z.card_queued_accepted_by:
             out.append(f"  accepted by {z.card_queued_accepted_by}"[:width])
+    out += [_row(f"  Late from shift Z{n} ({c})", str(m(t)), width) for n, c, t in z.late]
     out += [part for line in z.reconciliation for part in textwrap.wrap(line, width) or [""]]
     return out

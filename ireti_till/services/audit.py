@@ -28,10 +28,11 @@ import csv
 import hmac
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TextIO
 
 from ireti_till.domain.audit import AuditEntry, ChainRow, VerifyResult, seal, to_entry, verify_chain
+from ireti_till.services.audit_anchors import AnchorCheck, BackupAnchor, check_backup_anchors
 from ireti_till.services.ports import Clock
 from ireti_till.services.staff_ports import (
     AuditAnchor,
@@ -142,6 +143,11 @@ class AuditLog:
         anchor = self._anchor.load() if self._anchor is not None else None
         with self._read_uow() as uow:
             return verify_chain(self._key, uow.audit.rows(), anchor)
+
+    def verify_backups(self, anchors: Sequence[BackupAnchor]) -> AnchorCheck:
+        """Check the live chain against the heads recorded by backups (``audit_anchors``)."""
+        with self._read_uow() as uow:
+            return check_backup_anchors(uow.audit.rows(), anchors)
 
     def search(self, flt: AuditFilter) -> list[AuditEntry]:
         with self._read_uow() as uow:

@@ -340,7 +340,7 @@ class CardPayments:
                     a.attempt_id, a.state, S.AUTHORISED, now=now, card_brand=info.card_brand,
                     card_last4=info.card_last4, capture_before=capture_before_of(info),
                     reason=None)
-                sale = complete_if_paid(u, a.sale_id, now)
+                sale = complete_if_paid(u, a.sale_id, now, self.ctx)
                 to_capture = [] if sale is None else [
                     o.attempt_id for o in u.payments.attempts_for_sale(a.sale_id)
                     if o.state is S.AUTHORISED]

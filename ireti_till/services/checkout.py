@@ -22,8 +22,9 @@ cash is taken and nothing is ever locked.
 
 The trading day (``attach_trading_day``): no sale starts outside an open shift
 (``require_open_shift``, IT-601); a cash sale's receipt job is stored in the sale's own
-transaction and the printer is woken after the commit; a sale completed by card (or the
-cash part of a split) queues its receipt right after the sale's commit.
+transaction and the printer is woken after the commit; so is a sale completed by card, by
+the cash part of a split or by recovery (``PaymentContext.on_completed``, wired once both
+cards and the trading day are attached; recovery's receipts never open the drawer).
 """
 
 from __future__ import annotations
@@ -110,10 +111,19 @@ class CheckoutService:
     def connect_cards(self, tender: TenderService, queue: CardQueue) -> None:
         """Card payments are ready (the payments core and the worker have started)."""
         self._tender, self._queue = tender, queue
+        self._wire_receipts()
 
     def attach_trading_day(self, require_open_shift: Any, receipts: ReceiptPort) -> None:
         """Shifts and printed receipts are wired (``composition.trading_day``)."""
         self._shift_open, self._receipts = require_open_shift, receipts
+        self._wire_receipts()
+
+    def _wire_receipts(self) -> None:
+        """Card completions store their receipt job in the sale's own transaction."""
+        tender, receipts = self._tender, self._receipts
+        if tender is not None and receipts is not None:
+            tender.ctx.on_completed = lambda u, sale, live: u.prints.add(receipts.receipt_job(
+                sale, kick=live and any(t.kind == "cash" for t in sale.tenders)))
 
     def require_open_shift(self) -> None:
         """Raises ``ShiftError`` IT-601 unless a shift is open (when shifts are wired)."""
@@ -199,7 +209,10 @@ class CheckoutService:
     def _completed(self, sale: CompletedSale) -> CheckoutState:
         self._card_sale = None
         self._sales.completed_elsewhere(sale)
-        if self._receipts is not None:  # the sale is committed; its receipt follows it
+        if self._receipts is not None and self._tender is not None \
+                and self._tender.ctx.on_completed is not None:
+            self._receipts.wake()  # its receipt job was committed with it: print it now
+        elif self._receipts is not None:  # the sale is committed; its receipt follows it
             try:
                 self._receipts.receipt(sale, kick=any(t.kind == "cash" for t in sale.tenders))
             except TillError as exc:  # the sale stands; Reprint receipt gives the paper

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from ireti_till.domain.payment import Attempt, AttemptMoved, AttemptState
+from ireti_till.domain.sale import CompletedSale
 from ireti_till.services.payment_port import PaymentGateway
 from ireti_till.services.payment_store_port import PaymentUnitOfWorkFactory
 from ireti_till.services.ports import Clock
@@ -49,6 +50,18 @@ class PaymentContext:
     crash: Callable[[str], None] = field(default=_no_crash)
     #: metrics hook: (name, value, labels) — e.g. MetricsRecorder adapters; optional
     observe: Callable[[str, float, dict[str, str]], None] | None = None
+
+    def __post_init__(self) -> None:
+        #: called inside the transaction that completes a sale (card, split or recovery)
+        #: with that unit of work, the sale and ``live`` (False: completed by recovery,
+        #: nobody at the till): the checkout stores the receipt's print job there, so a
+        #: crash just after the commit cannot lose the receipt (``CheckoutService``)
+        self.on_completed: Callable[[Any, CompletedSale, bool], None] | None = None
+
+    def completed_in(self, u: Any, sale: CompletedSale, live: bool = True) -> None:
+        """Run ``on_completed`` in the completing unit of work ``u`` (before its commit)."""
+        if self.on_completed is not None:
+            self.on_completed(u, sale, live)
 
     def point(self, name: str) -> None:
         self.crash(name)

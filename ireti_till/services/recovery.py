@@ -209,7 +209,7 @@ class Recovery:
                 if any(a.state.in_flight or a.state is S.NEEDS_RECONCILIATION
                        for a in attempts):
                     continue  # Stripe still has to be asked, or a supervisor must look
-                if complete_if_paid(u, ts.sale_id, now) is not None:
+                if complete_if_paid(u, ts.sale_id, now, self.ctx, live=False) is not None:
                     report.sales_completed += 1
                 else:
                     void_in(u, ts.sale_id, "not paid in full before the till restarted", now)

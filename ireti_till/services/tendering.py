@@ -82,8 +82,11 @@ def cancel_op(a: Attempt, now: datetime, reason: str = "abandoned") -> Operation
                      OperationState.PENDING, 0, now, now)
 
 
-def complete_if_paid(u: PaymentUnitOfWork, sale_id: UUID, now: datetime) -> CompletedSale | None:
-    """Inside ``u``: complete the sale if its tenders cover it; queue captures. Else None."""
+def complete_if_paid(u: PaymentUnitOfWork, sale_id: UUID, now: datetime,
+                     ctx: PaymentContext | None = None, *, live: bool = True
+                     ) -> CompletedSale | None:
+    """Inside ``u``: complete the sale if its tenders cover it; queue captures (and, with
+    ``ctx``, its ``on_completed`` work: the receipt job). Else None."""
     ts = u.payments.get_sale(sale_id)
     if ts is None or ts.state is not TenderSaleState.OPEN:
         return None
@@ -108,6 +111,8 @@ def complete_if_paid(u: PaymentUnitOfWork, sale_id: UUID, now: datetime) -> Comp
                 o.kind is OperationKind.CAPTURE for o in u.payments.operations_for_attempt(
                     a.attempt_id)):
             u.payments.enqueue(capture_op(a, now))
+    if ctx is not None:
+        ctx.completed_in(u, sale, live)
     log.info("sale %s completed as receipt %s (%d card parts)", sale_id, sale.receipt_no,
              sum(1 for a in attempts if a.state in PAID_STATES))
     return sale
@@ -186,7 +191,7 @@ class TenderService:
             cur = ts.total.currency
             u.payments.add_cash(sale_id, Money(applied, cur), tendered,
                                 Money(tendered.minor - applied, cur), now)
-            complete_if_paid(u, sale_id, now)
+            complete_if_paid(u, sale_id, now, self.ctx)
             u.commit()
         return self.progress(sale_id)
 

@@ -30,6 +30,7 @@ class TenderSale(Base):
         CheckConstraint("state IN ('open', 'completed', 'voided')", name="tender_sale_state"),
         CheckConstraint("total_minor > 0", name="total_positive"),
         Index("ix_tender_sales_state", "state"),
+        Index("ix_tender_sales_shift_id", "shift_id"),
     )
 
     sale_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -42,6 +43,7 @@ class TenderSale(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    shift_id: Mapped[str | None] = mapped_column(String(36))  # stamped: 0012_loose_ends
 
 
 class TenderCash(Base):

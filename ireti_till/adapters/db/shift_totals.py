@@ -1,9 +1,12 @@
 """The totals of one shift, summed by SQLite from the rows the exports read.
 
-Sales and refunds belong to a shift by their stamped ``shift_id``; cash movements by their
-``shift_id``. Voided open sales, overrides and card work still queued have no shift column
-and are taken from the shift's time window on this till. Every figure is an integer SUM of
-minor units: nothing is re-derived from floats or from printed text.
+Sales and refunds belong to a shift by their stamped ``shift_id`` (a card sale: the shift
+its tender started in, ``0012_loose_ends``); cash movements by their ``shift_id``. A sale
+completed after its shift's Z (crash recovery) stays in that shift's rows and is listed once
+on the next X/Z as "late from shift Zn"; the stored Z never changes. Voided open sales,
+overrides and card work still queued have no shift column and are taken from the shift's
+time window on this till. Every figure is an integer SUM of minor units: nothing is
+re-derived from floats or from printed text.
 """
 
 from __future__ import annotations
@@ -44,6 +47,14 @@ _SQL: Final[dict[str, Any]] = {name: text(sql) for name, sql in {
     "overrides": "SELECT count(*) FROM overrides WHERE approved_at >= :a AND approved_at < :b",
     "queued": "SELECT count(*) FROM payment_outbox WHERE state IN "
               "('pending', 'reconcile', 'failed') AND created_at >= :a AND created_at < :b",
+    # sales stamped with an earlier shift of this till, completed after its close, shown
+    # on the first X/Z whose span [previous close, end) holds their completion
+    "previous_close": "SELECT max(closed_at) FROM shifts WHERE till_id = :till AND id != :s "
+                      "AND closed_at IS NOT NULL AND closed_at <= :a",
+    "late": "SELECT z.z_no, count(*), coalesce(sum(x.total_minor), 0) FROM sales x "
+            "JOIN shifts h ON h.id = x.shift_id JOIN z_reports z ON z.shift_id = h.id "
+            "WHERE x.till_id = :till AND x.shift_id != :s AND x.completed_at > h.closed_at "
+            "AND x.completed_at >= :p AND x.completed_at < :b GROUP BY z.z_no ORDER BY z.z_no",
     "unsettled": "SELECT count(*) FROM card_attempts WHERE till_id = :till AND state = "
                  "'needs_reconciliation' AND created_at >= :a AND created_at < :b",
 }.items()}
@@ -78,6 +89,9 @@ def shift_totals(conn: Connection, shift: Shift, now: datetime) -> ZReport:
     expected = expected_cash(Money(mv("float"), cur), Money(by_kind.get("cash", 0), cur),
                              Money(cash_refunds, cur), Money(mv("paid_in"), cur),
                              Money(mv("paid_out"), cur))
+    since = _one(conn, "previous_close", s=s, **window)[0] or window["a"]
+    late = tuple((int(z), int(n), int(t)) for z, n, t in conn.execute(
+        _SQL["late"], {"s": s, "p": since, **window}))
     queued = (_one(conn, "queued", **window)[0]
               + _one(conn, "unsettled", **window)[0])
     return ZReport(
@@ -94,5 +108,5 @@ def shift_totals(conn: Connection, shift: Shift, now: datetime) -> ZReport:
         paid_in=mv("paid_in"), paid_out=mv("paid_out"), expected_cash=expected.minor,
         counted_cash=None if shift.counted is None else shift.counted.minor,
         card_total=by_kind.get("card", 0), card_queued=int(queued),
-        card_queued_accepted_by=shift.queued_card_accepted_by,
+        card_queued_accepted_by=shift.queued_card_accepted_by, late=late,
     )
