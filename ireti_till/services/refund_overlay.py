@@ -18,7 +18,7 @@ this till has refunded of it already (its own legs are counted again by the serv
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -55,6 +55,17 @@ def _when(text: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class ForeignSale(CompletedSale):
+    """The made-up sale: ``till_id`` is this till's, its receipt code the other till's."""
+
+    origin_till: str = ""
+
+    @property
+    def receipt_code(self) -> str:
+        return f"{self.origin_till}-{self.receipt_no:06d}"
+
+
 def as_local_sale(sale: RemoteSale, this_till: str, own: dict[str, int]) -> CompletedSale:
     """``own``: minor units this till has refunded already, per payment_ref."""
     cur = sale.currency
@@ -72,8 +83,9 @@ def as_local_sale(sale: RemoteSale, this_till: str, own: dict[str, int]) -> Comp
         tenders.append(Tender(t.kind, left, left, zero, t.reference, t.card_brand,
                               t.card_last4))
     total = Money(sale.total_minor, cur)
-    return CompletedSale(UUID(sale.sale_id), this_till, sale.receipt_no, "", at, at, cur,
-                         lines, (), tuple(tenders), total, zero, zero, total, zero)
+    return ForeignSale(UUID(sale.sale_id), this_till, sale.receipt_no, "", at, at, cur,
+                       lines, (), tuple(tenders), total, zero, zero, total, zero,
+                       origin_till=sale.till_id)
 
 
 def made_up_attempts(sale: RemoteSale, this_till: str) -> dict[UUID, Attempt]:
