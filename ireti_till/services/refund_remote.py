@@ -93,7 +93,7 @@ class RemoteRefunds:
         """On a worker thread: network."""
         found = other_till_code(code, self.service.till_id)
         if found is None:
-            raise InputError("That is not a receipt code of another till", code="IT-715")
+            raise InputError("That is not a receipt code of another till", code="IT-717")
         till, number = found
         try:
             sale = self._api().find(till=till, receipt_no=number)
