@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from ireti_till.adapters.backoffice_feed import SqlFeedStore
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.adapters.db.refunds_remote_repo import SqlRemoteRefundLog
+from ireti_till.adapters.db.report_rows import SqlReportRows
 from ireti_till.adapters.refund_wiring import SqlRefundUnitOfWorkFactory, build_refund_service
 from ireti_till.adapters.staff_wiring import build_staff_context
 from ireti_till.domain.errors import BackofficeError
@@ -99,6 +100,11 @@ def test_t02_refunds_part_of_a_t01_sale_and_t03_cannot_refund_it_again(
         payloads = [json.loads(p) for (p,) in conn.exec_driver_sql(
             "SELECT payload FROM bo_feed WHERE kind = 'refund'")]
     assert [(p["till_id"], p["sale_id"]) for p in payloads] == [("T02", str(sale.sale_id))]
+    # T02's report rows: a refund of T02 (its drawer), naming the till and receipt it refunds
+    with t2.ledger.engine.connect() as conn:
+        rows = list(SqlReportRows(conn).rows("refunds"))
+    assert [(r["till_id"], r["cash_minor"], r["sale_till_id"], r["sale_receipt_no"])
+            for r in rows] == [("T02", 150, "T01", sale.receipt_no)]
 
 
 def test_a_card_leg_is_queued_for_stripe_by_the_payment_intent(make_till, server_url,
