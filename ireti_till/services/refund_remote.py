@@ -104,6 +104,56 @@ class RemoteRefunds:
             raise
         return RemoteSaleRefunds(self, sale)
 
+    # ---- this till's own sales -------------------------------------------------------
+    def own(self, request: RefundRequest, reason: str, requester: StaffMember,
+            approval: Approval | None = None) -> RefundRecord:
+        """A refund of this till's own sale by items, reserved on the back office first so
+        another till cannot have refunded the same units (IT-711). Offline-first: when the
+        server cannot say (away, or the sale has not reached it yet) the refund goes ahead
+        and the server counts it from the feed; the settle job confirms it later."""
+        cross = self._cross()
+        if cross is None or request.sale_id is None or not request.lines:
+            return self.service.refund(request, reason, requester, approval)
+        quote = self.service.quote(request, requester)
+        view = self.service.view(request.sale_id)
+        seqs = {p.payment_ref: n for n, p in enumerate(view.payments, start=1)}
+        legs: dict[int, int] = {}
+        for leg in quote.legs:
+            n = seqs.get(leg.payment_ref or "")
+            if n is not None:
+                legs[n] = legs.get(n, 0) + leg.amount.minor
+        sale, now = view.sale, self._clock.now()
+        entry = RemoteRefundEntry(
+            uuid4(), str(sale.sale_id), sale.till_id, sale.receipt_no, sale.currency,
+            quote.amount.minor, "{}", request.lines, tuple(sorted(legs.items())),
+            RemoteState.RESERVING, now, now)
+        self.store.add(entry)
+        rid = entry.refund_id
+        try:
+            cross.reserve(rid, str(sale.sale_id), dict(request.lines), legs)
+        except BackofficeError as exc:
+            if exc.code == "IT-711":
+                self.store.move(rid, (RemoteState.RESERVING,), RemoteState.REFUSED, now,
+                                exc.message)
+                raise
+            log.info("refund of own sale %s not reserved (%s): goes ahead offline",
+                     sale.receipt_code, exc.code)
+        return self._commit(self.service, rid, request, reason, requester, approval)
+
+    def _commit(self, service: RefundService, rid: UUID, request: RefundRequest, reason: str,
+                requester: StaffMember, approval: Approval | None) -> RefundRecord:
+        """The local refund under the reserved id, then confirm (release on failure)."""
+        try:
+            record = service.refund(request, reason, requester, approval, refund_id=rid)
+        except BaseException:
+            self.store.move(rid, (RemoteState.RESERVING,), RemoteState.RELEASE,
+                            self._clock.now())
+            self._send(rid, RemoteState.RELEASE)
+            raise
+        self.store.move(rid, (RemoteState.RESERVING,), RemoteState.CONFIRM, self._clock.now())
+        self._send(rid, RemoteState.CONFIRM)
+        return record
+
     # ---- settling (worker job) --------------------------------------------------------
     def settle(self) -> SettleResult:
         confirmed = released = waiting = 0
@@ -204,13 +254,6 @@ class RemoteSaleRefunds:
             raise BackofficeError("The back office did not answer while reserving this refund; "
                                   "nothing was refunded or paid out. Try again.",
                                   code="IT-716") from exc
-        try:
-            record = self.service.refund(request, reason, requester, approval, refund_id=rid)
-        except BaseException:
-            store.move(rid, (RemoteState.RESERVING,), RemoteState.RELEASE, self.owner._clock.now())
-            self.owner._send(rid, RemoteState.RELEASE)
-            raise
-        store.move(rid, (RemoteState.RESERVING,), RemoteState.CONFIRM, self.owner._clock.now())
-        self.owner._send(rid, RemoteState.CONFIRM)
+        record = self.owner._commit(self.service, rid, request, reason, requester, approval)
         log.info("cross-till refund %s of %s committed", record.code, self.receipt_code)
         return record

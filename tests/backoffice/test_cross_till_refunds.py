@@ -95,6 +95,15 @@ def test_t02_refunds_part_of_a_t01_sale_and_t03_cannot_refund_it_again(
     assert refused.value.code == "IT-711"
     assert at3.refunds() == 0  # nothing paid out
     assert [e.state for e in at3.log.unsettled()] == []
+    # T01 itself cannot refund the unit T02 refunded either: its own refunds reserve too
+    at1 = At(t1, tmp_path / "T01")
+    with pytest.raises(BackofficeError) as refused:
+        at1.remote.own(RefundRequest.for_lines(sale.sale_id, {1: 2}), "faulty", at1.ada)
+    assert refused.value.code == "IT-711" and at1.refunds() == 0
+    mine = at1.remote.own(RefundRequest.for_lines(sale.sale_id, {1: 1}), "faulty", at1.ada)
+    assert _states(server_engine, str(mine.refund_id)) == {"confirmed"}
+    assert [ln.left_qty for ln in at3.remote.find(f"T01-{sale.receipt_no:06d}").view().lines
+            ] == [0, 2]
     # the refund travels in T02's feed as a refund of T02, naming the sale of T01
     with t2.ledger.engine.connect() as conn:
         payloads = [json.loads(p) for (p,) in conn.exec_driver_sql(
@@ -176,6 +185,12 @@ def test_offline_says_so_and_records_nothing(make_till, server_url, tmp_path: Pa
         at2.remote.find(f"T01-{sale.receipt_no:06d}")
     assert e.value.code == "IT-714" and "back office is not reachable" in e.value.message
     assert at2.refunds() == 0 and at2.log.unsettled() == []
+    # the till that sold it refunds its own sale offline all the same (settled later)
+    at1 = At(t1, tmp_path / "T01")
+    SqlFeedStore(t1.ledger.engine).set_state("url", "http://127.0.0.1:9")
+    mine = at1.remote.own(RefundRequest.for_lines(sale.sale_id, {1: 1}), "faulty", at1.ada)
+    assert at1.refunds() == 1
+    assert [e.refund_id for e in at1.log.unsettled()] == [mine.refund_id]
     alone = RemoteRefunds(at2.service, SqlRefundUnitOfWorkFactory(t2.ledger.engine),
                           lambda: None, at2.log, SystemClock())
     with pytest.raises(BackofficeError) as e:

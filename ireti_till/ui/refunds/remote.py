@@ -13,6 +13,7 @@ answer) is shown and nothing was paid out; success shows the refund receipt as f
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -91,12 +92,18 @@ class RemoteBranch(QObject):
 
     # ---- committing -------------------------------------------------------------------
     def commit(self, request: RefundRequest, reason: str, approval: Approval | None) -> bool:
-        """True when the request is for the other till's sale shown (then it is under way)."""
-        sale, d = self.sale, self.dialog
-        if sale is None or request.sale_id is None or d.view is None:
+        """True when the refund is under way here: a sale of another till, or one of this
+        till's by items (reserved on the back office too); False: the dialog refunds it."""
+        sale, d, member = self.sale, self.dialog, self.dialog.requester
+        if request.sale_id is None or d.view is None:
             return False
-        member = d.requester
-        if self.committing.start(lambda: sale.refund(request, reason, member, approval)):
+        if sale is not None:
+            work = partial(sale.refund, request, reason, member, approval)
+        elif request.lines:  # this till's sale: reserved too, so no other till refunds it
+            work = partial(self.remote.own, request, reason, member, approval)
+        else:
+            return False
+        if self.committing.start(work):
             d.confirm_button.setEnabled(False)
             d.quote_label.setText(texts.REMOTE_BUSY)
         return True
