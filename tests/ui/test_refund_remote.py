@@ -116,3 +116,38 @@ def test_f8_refunds_a_sale_of_another_till_through_the_back_office(
     qtbot.waitUntil(lambda: dialog.ready_to_close)
     keyboard.press(Qt.Key.Key_Return)
     wait_closed(qtbot, till.window)
+
+
+def test_an_enrolled_till_wires_the_remote_branch_and_its_settle_job(
+        qtbot: QtBot, data_dir: Path) -> None:
+    import socket
+
+    from ireti_till.adapters.backoffice_feed import SqlFeedStore
+    from ireti_till.adapters.backoffice_wiring import TOKEN_NAME
+    from ireti_till.adapters.secrets import SecretStore
+
+    with socket.socket() as probe:  # a loopback port nobody listens on: the server is away
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gen = open_till(qtbot, data_dir)
+    till = next(gen)
+    try:
+        SqlFeedStore(till.ledger.engine).set_state("url", f"http://127.0.0.1:{port}")
+        SecretStore(data_dir, training=True).set(TOKEN_NAME, "till-token")
+        till.start_background()
+        qtbot.waitUntil(lambda: till.backoffice.peek() is not None, timeout=10_000)
+        scheduler = till.ops.get().jobs.scheduler
+        qtbot.waitUntil(lambda: scheduler.has("refunds-remote-settle"))
+        sign_in(qtbot, till, CASHIER_PIN)
+        keyboard = Keyboard(qtbot)
+        keyboard.press(Qt.Key.Key_F8)
+        dialog = wait_dialog(qtbot, "refund_dialog")
+        assert dialog.remote is not None
+        keyboard.type("T09-000007")
+        keyboard.press(Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=15_000)
+        assert "IT-714" in dialog.error.text()
+        keyboard.press(Qt.Key.Key_Escape)
+        wait_closed(qtbot, till.window)
+    finally:
+        next(gen, None)
