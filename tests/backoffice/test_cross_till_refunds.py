@@ -139,13 +139,19 @@ def test_a_crash_before_the_confirm_is_settled_by_the_job(make_till, server_url,
     t1, t2 = make_till("T01", server_url), make_till("T02", server_url)
     sale = _sold(t1)
     at2 = At(t2, tmp_path / "T02", grace_s=0)
-    down = {"on": True}
+    down = {"on": True, "lose_answer": False}
 
     class Flaky(CrossTillRefunds):
         def confirm(self, refund_id: Any) -> None:
             if down["on"]:
                 raise BackofficeError("gone", code="IT-712")
             super().confirm(refund_id)
+
+        def reserve(self, refund_id: Any, sale_id: str, lines: dict[int, int],
+                    legs: dict[int, int] | None = None) -> None:
+            super().reserve(refund_id, sale_id, lines, legs)
+            if down["lose_answer"]:  # reserved on the server, but the answer is lost
+                raise BackofficeError("gone", code="IT-712")
 
     at2.cross = Flaky(t2.factory)
     found = at2.remote.find(f"T01-{sale.receipt_no:06d}")
@@ -173,6 +179,16 @@ def test_a_crash_before_the_confirm_is_settled_by_the_job(make_till, server_url,
         again.refund(RefundRequest.for_lines(sale.sale_id, {2: 1}), "faulty", at2.ada)
     assert at2.refunds() == 1
     assert [e.state for e in at2.log.unsettled()] == []  # released at once (online)
+    assert [ln.refundable for ln in at2.cross.find(sale_id=str(sale.sale_id)).lines] == [0, 2]
+    # the answer to the reservation is lost: nothing is paid out, the job releases it
+    down["lose_answer"] = True
+    lost = at2.remote.find(f"T01-{sale.receipt_no:06d}")
+    with pytest.raises(BackofficeError) as e:
+        lost.refund(RefundRequest.for_lines(sale.sale_id, {2: 2}), "faulty", at2.ada)
+    assert e.value.code == "IT-716" and at2.refunds() == 1
+    assert [ln.refundable for ln in at2.cross.find(sale_id=str(sale.sale_id)).lines] == [0, 0]
+    assert [x.state for x in at2.log.unsettled()] == [RemoteState.RELEASE]
+    assert at2.remote.settle().released == 1
     assert [ln.refundable for ln in at2.cross.find(sale_id=str(sale.sale_id)).lines] == [0, 2]
 
 
