@@ -109,6 +109,14 @@ def test_t02_refunds_part_of_a_t01_sale_and_t03_cannot_refund_it_again(
         payloads = [json.loads(p) for (p,) in conn.exec_driver_sql(
             "SELECT payload FROM bo_feed WHERE kind = 'refund'")]
     assert [(p["till_id"], p["sale_id"]) for p in payloads] == [("T02", str(sale.sale_id))]
+    with t2.ledger.engine.connect() as conn:
+        fed = [json.loads(p) for (p,) in conn.exec_driver_sql(
+            "SELECT payload FROM bo_feed WHERE kind = 'remote_refund' ORDER BY id")]
+    assert [(p["refund_id"], p["origin_till"], p["receipt_no"], p["state"]) for p in fed] == [
+        (str(record.refund_id), "T01", sale.receipt_no, s)
+        for s in ("reserving", "confirm", "confirmed")]
+    assert all("sale_json" not in p for p in fed)
+    assert t2.sync.run_once() is not None and t2.sync.status(True).waiting == 0
     # T02's report rows: a refund of T02 (its drawer), naming the till and receipt it refunds
     with t2.ledger.engine.connect() as conn:
         rows = list(SqlReportRows(conn).rows("refunds"))

@@ -1,4 +1,5 @@
-"""Cross-till refunds: the local record of a refund of another till's sale.
+"""Cross-till refunds: the local record of a refund of another till's sale, fed to the
+back office (``remote_refund`` items: refund id, original till and receipt, state).
 
 Revision ID: 0010_cross_till_refunds
 Revises: 0009_backoffice_feed
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from ireti_till.adapters import backoffice_feed_triggers as feed
 
 revision: str = "0010_cross_till_refunds"
 down_revision: str | None = "0009_backoffice_feed"
@@ -43,9 +46,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_remote_refunds_state", "remote_refunds", ["state"])
     op.create_index("ix_remote_refunds_sale", "remote_refunds", ["sale_id"])
+    feed.install(op.get_bind(), "remote_refunds")  # the back office sees them (state too)
 
 
 def downgrade() -> None:
+    feed.uninstall(op.get_bind(), "remote_refunds")
     op.drop_index("ix_remote_refunds_sale", table_name="remote_refunds")
     op.drop_index("ix_remote_refunds_state", table_name="remote_refunds")
     op.drop_table("remote_refunds")
