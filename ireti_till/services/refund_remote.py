@@ -38,6 +38,7 @@ from ireti_till.domain.overrides import Approval
 from ireti_till.domain.refund_policy import parse_receipt_code
 from ireti_till.domain.staff import StaffMember
 from ireti_till.services.backoffice_refunds import CrossTillRefunds, RemoteSale
+from ireti_till.services.overrides import check_refund_approval
 from ireti_till.services.ports import Clock
 from ireti_till.services.refund_overlay import RemoteSaleUow, tender_seq
 from ireti_till.services.refund_ports import (
@@ -230,6 +231,9 @@ class RemoteSaleRefunds:
             raise InputError("A sale from another till is refunded by item: choose the items "
                              "with + and -", code="IT-715")
         quote = self.service.quote(request, requester)
+        # the matrix, as for a local refund: checked before anything is recorded or reserved
+        check_refund_approval(quote.decision, requester, quote.amount, quote.sale_id,
+                              approval if quote.needs_approval else None)
         legs: dict[int, int] = {}
         for leg in quote.legs:
             seq = tender_seq(self.remote, leg.payment_ref)

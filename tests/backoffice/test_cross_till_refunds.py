@@ -17,9 +17,9 @@ from ireti_till.adapters.db.refunds_remote_repo import SqlRemoteRefundLog
 from ireti_till.adapters.db.report_rows import SqlReportRows
 from ireti_till.adapters.refund_wiring import SqlRefundUnitOfWorkFactory, build_refund_service
 from ireti_till.adapters.staff_wiring import build_staff_context
-from ireti_till.domain.errors import BackofficeError
+from ireti_till.domain.errors import AuthorisationError, BackofficeError
 from ireti_till.domain.money import Money
-from ireti_till.domain.refund_policy import LegAction, default_matrix
+from ireti_till.domain.refund_policy import LegAction, RefundMatrix, RefundRule, default_matrix
 from ireti_till.domain.sale import Tender
 from ireti_till.server.schema import refund_reservations
 from ireti_till.services.backoffice_refunds import CrossTillRefunds
@@ -32,15 +32,17 @@ from tests.backoffice.helpers import make_sale
 class At:
     """One till's refund side: the service, the cross-till helper, a cashier."""
 
-    def __init__(self, till: Any, data_dir: Path, grace_s: float = 300.0) -> None:
+    def __init__(self, till: Any, data_dir: Path, grace_s: float = 300.0,
+                 matrix: RefundMatrix | None = None) -> None:
         clock = SystemClock()
-        staff = build_staff_context(till.ledger.engine, data_dir, training=True,
-                                    till_id=till.till_id, clock=clock)
+        staff = self.staff = build_staff_context(till.ledger.engine, data_dir, training=True,
+                                                 till_id=till.till_id, clock=clock)
         staff.staff.ensure_demo_staff()
-        self.ada = next(m for m in staff.staff.users() if m.name.startswith("Ada"))
+        self.people = {m.name: m for m in staff.staff.users()}
+        self.ada = self.people["Ada (training)"]
         self.service = build_refund_service(till.ledger.engine, staff.audit, staff.overrides,
                                             till_id=till.till_id,
-                                            matrix=default_matrix("EUR"), clock=clock)
+                                            matrix=matrix or default_matrix("EUR"), clock=clock)
         self.log = SqlRemoteRefundLog(till.ledger.engine)
         self.cross = CrossTillRefunds(till.factory)
         self.remote = RemoteRefunds(self.service, SqlRefundUnitOfWorkFactory(till.ledger.engine),
@@ -66,9 +68,10 @@ def _sold(t1: Any, tenders: tuple[Tender, ...] | None = None) -> Any:
 
 
 def _states(engine: Engine, ref: str) -> set[str]:
+    """States of the reservations of refund ``ref`` ("%": of every refund)."""
     with engine.connect() as conn:
         return set(conn.execute(select(refund_reservations.c.state).where(
-            refund_reservations.c.refund_ref == ref)).scalars())
+            refund_reservations.c.refund_ref.like(ref))).scalars())
 
 
 def test_t02_refunds_part_of_a_t01_sale_and_t03_cannot_refund_it_again(
@@ -220,3 +223,30 @@ def test_offline_says_so_and_records_nothing(make_till, server_url, tmp_path: Pa
     with pytest.raises(BackofficeError) as e:
         alone.find(f"T01-{sale.receipt_no:06d}")
     assert e.value.code == "IT-714" and "not enrolled" in e.value.message
+
+
+def test_the_approval_matrix_applies_as_for_a_local_refund(make_till, server_url,
+                                                           server_engine: Engine,
+                                                           tmp_path: Path) -> None:
+    t1, t2 = make_till("T01", server_url), make_till("T02", server_url)
+    sale = _sold(t1)
+    limit = RefundMatrix("EUR", (RefundRule("over cashier limit 2", amount_over=Money(200, "EUR")),
+                                 RefundRule("other till", other_till=True, refuse=True)))
+    at2 = At(t2, tmp_path / "T02", matrix=limit)
+    found = at2.remote.find(f"T01-{sale.receipt_no:06d}")
+    request = RefundRequest.for_lines(sale.sale_id, {1: 2})  # 3.00: over the limit
+    quote = found.service.quote(request, at2.ada)
+    assert quote.needs_approval and quote.decision.rules == ("over cashier limit 2",)
+    with pytest.raises(AuthorisationError) as e:  # no PIN: nothing recorded, nothing reserved
+        found.refund(request, "faulty", at2.ada)
+    assert e.value.code == "IT-435" and at2.refunds() == 0 and at2.log.unsettled() == []
+    assert _states(server_engine, "%") == set()
+    ask = found.service.approval_request(quote, at2.ada, "faulty")
+    bola = at2.people["Bola (training)"]
+    approval = at2.staff.overrides.approve(ask, bola.user_id, "394817")
+    record = found.refund(request, "faulty", at2.ada, approval)
+    assert record.approver_id == bola.user_id
+    assert _states(server_engine, str(record.refund_id)) == {"confirmed"}
+    # a small one needs nobody (the "other till" rule does not apply: the server reserves)
+    small = found.refund(RefundRequest.for_lines(sale.sale_id, {2: 1}), "faulty", at2.ada)
+    assert small.approver_id is None
