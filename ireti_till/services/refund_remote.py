@@ -77,13 +77,13 @@ class RemoteRefunds:
     def __init__(self, service: RefundService, uow: RefundUnitOfWorkFactory,
                  cross: Callable[[], CrossTillRefunds | None], store: RemoteRefundLog,
                  clock: Clock, *, grace_s: float = 300.0) -> None:
-        self.service, self._uow, self._cross = service, uow, cross
-        self.store, self._clock, self._grace = store, clock, timedelta(seconds=grace_s)
+        self.service, self.uow, self._cross = service, uow, cross
+        self.store, self.clock, self._grace = store, clock, timedelta(seconds=grace_s)
 
     def claims(self, code: str) -> bool:
         return other_till_code(code, self.service.till_id) is not None
 
-    def _api(self) -> CrossTillRefunds:
+    def api(self) -> CrossTillRefunds:
         cross = self._cross()
         if cross is None:
             raise BackofficeError(UNREACHABLE + " (this till is not enrolled with a back "
@@ -97,7 +97,7 @@ class RemoteRefunds:
             raise InputError("That is not a receipt code of another till", code="IT-717")
         till, number = found
         try:
-            sale = self._api().find(till=till, receipt_no=number)
+            sale = self.api().find(till=till, receipt_no=number)
         except BackofficeError as exc:
             if exc.code == "IT-712":
                 log.warning("cross-till refund: back office unreachable (%s)", exc.code)
@@ -116,6 +116,8 @@ class RemoteRefunds:
         if cross is None or request.sale_id is None or not request.lines:
             return self.service.refund(request, reason, requester, approval)
         quote = self.service.quote(request, requester)
+        check_refund_approval(quote.decision, requester, quote.amount, quote.sale_id,
+                              approval if quote.needs_approval else None)
         view = self.service.view(request.sale_id)
         seqs = {p.payment_ref: n for n, p in enumerate(view.payments, start=1)}
         legs: dict[int, int] = {}
@@ -123,7 +125,7 @@ class RemoteRefunds:
             n = seqs.get(leg.payment_ref or "")
             if n is not None:
                 legs[n] = legs.get(n, 0) + leg.amount.minor
-        sale, now = view.sale, self._clock.now()
+        sale, now = view.sale, self.clock.now()
         entry = RemoteRefundEntry(
             uuid4(), str(sale.sale_id), sale.till_id, sale.receipt_no, sale.currency,
             quote.amount.minor, "{}", request.lines, tuple(sorted(legs.items())),
@@ -139,26 +141,27 @@ class RemoteRefunds:
                 raise
             log.info("refund of own sale %s not reserved (%s): goes ahead offline",
                      sale.receipt_code, exc.code)
-        return self._commit(self.service, rid, request, reason, requester, approval)
+        return self.commit_reserved(self.service, rid, request, reason, requester, approval)
 
-    def _commit(self, service: RefundService, rid: UUID, request: RefundRequest, reason: str,
-                requester: StaffMember, approval: Approval | None) -> RefundRecord:
+    def commit_reserved(self, service: RefundService, rid: UUID, request: RefundRequest,
+                        reason: str, requester: StaffMember,
+                        approval: Approval | None) -> RefundRecord:
         """The local refund under the reserved id, then confirm (release on failure)."""
         try:
             record = service.refund(request, reason, requester, approval, refund_id=rid)
         except BaseException:
             self.store.move(rid, (RemoteState.RESERVING,), RemoteState.RELEASE,
-                            self._clock.now())
-            self._send(rid, RemoteState.RELEASE)
+                            self.clock.now())
+            self.send(rid, RemoteState.RELEASE)
             raise
-        self.store.move(rid, (RemoteState.RESERVING,), RemoteState.CONFIRM, self._clock.now())
-        self._send(rid, RemoteState.CONFIRM)
+        self.store.move(rid, (RemoteState.RESERVING,), RemoteState.CONFIRM, self.clock.now())
+        self.send(rid, RemoteState.CONFIRM)
         return record
 
     # ---- settling (worker job) --------------------------------------------------------
     def settle(self) -> SettleResult:
         confirmed = released = waiting = 0
-        now = self._clock.now()
+        now = self.clock.now()
         for entry in self.store.unsettled():
             state = entry.state
             if state is RemoteState.RESERVING:
@@ -168,7 +171,7 @@ class RemoteRefunds:
                 state = RemoteState.CONFIRM if self._committed(entry.refund_id) \
                     else RemoteState.RELEASE
                 self.store.move(entry.refund_id, (RemoteState.RESERVING,), state, now)
-            if self._send(entry.refund_id, state):
+            if self.send(entry.refund_id, state):
                 confirmed += state is RemoteState.CONFIRM
                 released += state is RemoteState.RELEASE
             else:
@@ -182,21 +185,21 @@ class RemoteRefunds:
             return False
         return True
 
-    def _send(self, refund_id: UUID, state: RemoteState) -> bool:
+    def send(self, refund_id: UUID, state: RemoteState) -> bool:
         """Confirm or release on the server; True once it acknowledged."""
         try:
-            api = self._api()
+            api = self.api()
             if state is RemoteState.CONFIRM:
                 api.confirm(refund_id)
             else:
                 api.release(refund_id)
         except TillError as exc:
-            self.store.note_try(refund_id, self._clock.now(), f"{exc.code}: {exc}")
+            self.store.note_try(refund_id, self.clock.now(), f"{exc.code}: {exc}")
             log.info("cross-till refund %s: %s not acknowledged yet (%s)", refund_id,
                      state.value, exc.code)
             return False
         done = RemoteState.CONFIRMED if state is RemoteState.CONFIRM else RemoteState.RELEASED
-        self.store.move(refund_id, (state,), done, self._clock.now())
+        self.store.move(refund_id, (state,), done, self.clock.now())
         return True
 
 
@@ -205,7 +208,7 @@ class RemoteSaleRefunds:
 
     def __init__(self, owner: RemoteRefunds, sale: RemoteSale) -> None:
         self.owner, self.remote = owner, sale
-        self.uow = RemoteSaleUow(owner._uow, sale, owner.service.till_id)
+        self.uow = RemoteSaleUow(owner.uow, sale, owner.service.till_id)
         self.service = owner.service.over(self.uow)
 
     @property
@@ -239,7 +242,7 @@ class RemoteSaleRefunds:
             seq = tender_seq(self.remote, leg.payment_ref)
             if seq is not None:
                 legs[seq] = legs.get(seq, 0) + leg.amount.minor
-        now = self.owner._clock.now()
+        now = self.owner.clock.now()
         entry = RemoteRefundEntry(
             uuid4(), self.remote.sale_id, self.remote.till_id, self.remote.receipt_no,
             self.remote.currency, quote.amount.minor, json.dumps(asdict(self.remote)),
@@ -247,7 +250,7 @@ class RemoteSaleRefunds:
         store, rid = self.owner.store, entry.refund_id
         store.add(entry)
         try:
-            self.owner._api().reserve(rid, self.remote.sale_id, dict(request.lines), legs)
+            self.owner.api().reserve(rid, self.remote.sale_id, dict(request.lines), legs)
         except BackofficeError as exc:
             if exc.code == "IT-711":
                 store.move(rid, (RemoteState.RESERVING,), RemoteState.REFUSED, now, exc.message)
@@ -255,9 +258,11 @@ class RemoteSaleRefunds:
                 raise
             store.move(rid, (RemoteState.RESERVING,), RemoteState.RELEASE, now, exc.message)
             log.warning("cross-till refund %s not reserved (%s): released later", rid, exc.code)
+            if exc.code != "IT-712":  # the server answered: its own message says why
+                raise
             raise BackofficeError("The back office did not answer while reserving this refund; "
                                   "nothing was refunded or paid out. Try again.",
                                   code="IT-716") from exc
-        record = self.owner._commit(self.service, rid, request, reason, requester, approval)
+        record = self.owner.commit_reserved(self.service, rid, request, reason, requester, approval)
         log.info("cross-till refund %s of %s committed", record.code, self.receipt_code)
         return record
