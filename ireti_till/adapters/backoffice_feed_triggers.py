@@ -42,6 +42,8 @@ FEED_SOURCES: dict[str, FeedSource] = {
     "z_reports": FeedSource("z_report", ("id",)),
     "cash_movements": FeedSource("cash_movement", ("id",)),
     "cash_counts": FeedSource("cash_count", ("shift_id", "purpose", "denomination_minor")),
+    # cross-till refunds (0010_cross_till_refunds): which till's sale a refund refunds
+    "remote_refunds": FeedSource("remote_refund", ("refund_id",), "state", ("sale_json",)),
 }
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"

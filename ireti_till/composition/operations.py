@@ -140,10 +140,19 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
                 timezone=till.config.store.timezone))
         return built[0]
 
+    from ireti_till.adapters.refund_remote_wiring import SETTLE_EVERY_S, RemoteSlot
+    from ireti_till.composition.trading_day import register_jobs
+
+    remote = RemoteSlot(lambda: till.ledger.engine, service, till.backoffice.peek)
+
+    def settle_job(ops: OpsWiring) -> None:  # once enrolled: on the back office's lane
+        register_jobs(ops.jobs, [("refunds-remote-settle", remote.settle, SETTLE_EVERY_S)],
+                      lane="bo")
+    till.backoffice.then(lambda _bo: till.ops.then(settle_job))
     prompt = OverridePrompt(staff.services.overrides, lambda: staff.current)
     till.refund_screen.resolve(attach_refund_screen(
         till.window, service, prompt.ask_refund, lambda: staff.current,
-        till.config.store, till.data_dir / "receipts"))
+        till.config.store, till.data_dir / "receipts", remote))
 
 
 def attach_operations(till: Till, tools: OpsTools | None,

@@ -20,6 +20,7 @@ later (events sweep), does not count, so the customer can be paid another way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from uuid import UUID, uuid4
@@ -281,7 +282,10 @@ class RefundService:
 
     # ---- committing -------------------------------------------------------------------
     def refund(self, request: RefundRequest, reason: str, requester: StaffMember,
-               approval: Approval | None = None) -> RefundRecord:
+               approval: Approval | None = None, *, refund_id: UUID | None = None,
+               ) -> RefundRecord:
+        """``refund_id``: chosen by the caller when it was recorded before (a cross-till
+        refund reserves it on the back office first)."""
         text = _reason(reason)
         cover = self._approver_role(request, requester, text, approval)
         now = self._clock.now()
@@ -298,7 +302,7 @@ class RefundService:
             if used is not None and u.refunds.override_used(used.override_id):
                 raise AuthorisationError("That approval was already used for another refund",
                                          code="IT-436")
-            refund_id = uuid4()
+            refund_id = refund_id or uuid4()
             written: list[RefundLegRecord] = []
             for leg in quote.legs:
                 leg = replace(leg, leg_id=refund_id if leg.seq == 1 else uuid4())
@@ -348,6 +352,12 @@ class RefundService:
             return cancel_op(attempt, now, STRIPE_REASON)
         assert leg.leg_id is not None
         return refund_op(leg.leg_id, attempt, leg.amount, STRIPE_REASON, now)
+
+    def over(self, uow: RefundUnitOfWorkFactory) -> RefundService:
+        """The same service on another unit of work (a sale of another till: refund_remote)."""
+        twin = copy(self)
+        twin._uow = uow
+        return twin
 
     # ---- following --------------------------------------------------------------------
     def get(self, refund_id: UUID) -> RefundRecord:

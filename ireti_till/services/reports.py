@@ -40,7 +40,9 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
               "completed_at", "currency", "total", "discount_total", "tax_total", "change",
               "cash", "card", "voided_lines", "training"),
     "refunds": ("id", "till_id", "refund_no", "shift_id", "sale_id", "currency", "amount",
-                "cash", "card", "reason", "requester_id", "approver_id", "created_at"),
+                "cash", "card", "reason", "requester_id", "approver_id", "created_at",
+                "sale_till_id", "sale_receipt_no"),  # the sale refunded: its till (another
+    # till's for a cross-till refund) and receipt number
     "cash": ("id", "shift_id", "kind", "currency", "amount", "reason", "actor", "approver_id",
              "created_at"),
     "shifts": ("id", "till_id", "state", "currency", "opened_by", "opened_at", "float",

@@ -38,7 +38,11 @@ SELECT r.id, r.till_id, r.refund_no, r.shift_id, r.sale_id, r.currency,
          WHERE g.refund_id = r.id AND g.action = 'cash_out') AS cash_minor,
        (SELECT coalesce(sum(amount_minor), 0) FROM refund_legs g
          WHERE g.refund_id = r.id AND g.action <> 'cash_out') AS card_minor,
-       r.reason, r.requester_id, r.approver_id, r.created_at
+       r.reason, r.requester_id, r.approver_id, r.created_at,
+       coalesce((SELECT x.origin_till FROM remote_refunds x WHERE x.refund_id = r.id),
+                (SELECT s.till_id FROM sales s WHERE s.id = r.sale_id)) AS sale_till_id,
+       coalesce((SELECT x.receipt_no FROM remote_refunds x WHERE x.refund_id = r.id),
+                (SELECT s.receipt_no FROM sales s WHERE s.id = r.sale_id)) AS sale_receipt_no
   FROM refunds r WHERE {where} AND (r.created_at, r.id) > (:after_at, :after_id)
  ORDER BY r.created_at, r.id LIMIT :page"""
 _CASH: Final = """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 from uuid import UUID
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -33,13 +34,14 @@ from PySide6.QtWidgets import (
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money, parse_amount
 from ireti_till.domain.overrides import Approval
-from ireti_till.domain.refund_policy import LegAction, RefundDecision
+from ireti_till.domain.refund_policy import RefundDecision
 from ireti_till.domain.settings import StoreSettings
 from ireti_till.domain.staff import StaffMember
-from ireti_till.services.refund_ports import RefundQuote, RefundRecord, SaleRefundView
+from ireti_till.services.refund_ports import RefundRecord, SaleRefundView
 from ireti_till.services.refunds import RefundRequest, RefundService
 from ireti_till.ui.dialogs.base import TillDialog
 from ireti_till.ui.refunds.receipt import RefundReceiptWidget, refund_rows
+from ireti_till.ui.refunds.texts import describe, status_text
 from ireti_till.ui.theme import big_font, name
 
 log = logging.getLogger("ireti_till.ui")
@@ -47,6 +49,11 @@ ApproveFn = Callable[[QWidget | None, RefundDecision, Money, str, UUID | None,
                       Callable[[Approval], None], Callable[[TillError], None]], None]
 STATUS_POLL_MS = 2000
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class RemoteHook(Protocol):  # sales of other tills: ui/refunds/remote.RemoteBranch
+    def find(self, code: str) -> bool: ...
+    def commit(self, request: RefundRequest, reason: str, approval: Approval | None) -> bool: ...
 
 
 class LinesTable(QTableWidget):
@@ -94,6 +101,7 @@ class RefundDialog(TillDialog):
         self.chosen: dict[int, int] = {}
         self.record: RefundRecord | None = None
         self._done_armed = False
+        self.remote: RemoteHook | None = None  # sales of other tills (attach.py sets it)
         self.pages = QStackedWidget(self)
         self.body.addWidget(self.pages)
         self._build_form()
@@ -173,6 +181,8 @@ class RefundDialog(TillDialog):
     # ---- finding ----------------------------------------------------------------------
     def find_sale(self) -> None:
         self.no_receipt = False
+        if self.remote is not None and self.remote.find(self.code.text()):
+            return  # another till's receipt: asked of the back office on a worker thread
         view = self.attempt(lambda: self.service.find(self.code.text()))
         if view is None:
             self.code.selectAll()
@@ -302,6 +312,8 @@ class RefundDialog(TillDialog):
 
     def commit(self, reason: str, approval: Approval | None) -> None:
         request = self.request()
+        if self.remote is not None and self.remote.commit(request, reason, approval):
+            return  # reserved on the back office first, on a worker thread (remote.py)
         record = self.attempt(lambda: self.service.refund(request, reason, self.requester,
                                                           approval))
         if record is None:
@@ -364,35 +376,3 @@ class RefundDialog(TillDialog):
         self.timer.stop()
         super().done(result)
 
-
-def describe(quote: RefundQuote) -> str:
-    parts = []
-    for leg in quote.legs:
-        if leg.action is LegAction.CASH_OUT:
-            parts.append(f"{leg.amount.format()} cash from the drawer")
-        elif leg.action is LegAction.CARD_CANCEL:
-            parts.append(f"{leg.amount.format()} by cancelling the card authorisation "
-                         f"(****{leg.card_last4})")
-        else:
-            parts.append(f"{leg.amount.format()} back to {(leg.card_brand or 'card').title()}"
-                         f" ****{leg.card_last4}")
-    text = f"Refund {quote.amount.format()}: " + "; ".join(parts)
-    if quote.needs_approval:
-        role = quote.decision.approver_role.value if quote.decision.approver_role else ""
-        text += f". Needs a {role}'s PIN ({', '.join(quote.decision.rules)})"
-    return text
-
-
-def status_text(record: RefundRecord) -> str:
-    cash = sum(leg.amount.minor for leg in record.legs if leg.action is LegAction.CASH_OUT)
-    lines = [f"Refund {record.code} recorded: {record.amount.format()}."]
-    if cash:
-        lines.append(f"Pay {Money(cash, record.amount.currency).format()} from the drawer.")
-    if record.pending:
-        lines.append("Card refund pending: queued, the till sends it to Stripe (at once "
-                     "when online) and this screen follows it.")
-    elif any(leg.state.value == "failed" for leg in record.legs):
-        lines.append("A card refund FAILED: call a supervisor (queue panel).")
-    elif any(leg.op_id for leg in record.legs):
-        lines.append("Card refund confirmed by Stripe.")
-    return " ".join(lines)
