@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
     from ireti_till.services.health import HealthReport
     from ireti_till.services.support_bundle import Progress
-    from ireti_till.ui.error_screen import StartupProblem
 
 log = logging.getLogger("ireti_till.app")
 
@@ -75,11 +74,13 @@ def build_till(data_dir: Path, **options: Any) -> Till:
     return compose(data_dir, **options)
 
 
-def show_problem(app: QApplication, problem: StartupProblem) -> int:
+def show_problem(app: QApplication, error: BaseException, data_dir: Path | None,
+                 log_file: Path | None) -> int:
     from PySide6.QtCore import QTimer
 
     from ireti_till.ui import error_screen
 
+    problem = error_screen.problem_for(error, data_dir, log_file)
     log.error("start-up refused: %s (%s)", problem.title, problem.code)
     window = error_screen.ErrorWindow(problem)
     window.showMaximized()
@@ -103,7 +104,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    tricks.detect_keyring()
     data_dir = log_file = lock = None
     early: BaseException | None = None
     try:  # phase 1, pre-flight: cheap checks, then the ledger check runs while Qt starts
@@ -117,19 +117,17 @@ def main(argv: list[str] | None = None) -> int:
         early = exc
     try:
         app = qt_app()
-        from ireti_till.ui.error_screen import problem_for
-
         if early is not None or data_dir is None:
-            return show_problem(app, problem_for(early or LedgerError("no data folder"),
-                                                 data_dir, log_file))
+            return show_problem(app, early or LedgerError("no data folder"), data_dir,
+                                log_file)
         try:
             till = compose(data_dir, force_training=args.training, config=config,
                            opener=opener, staff_prep=prep, tools=ops_tools())
         except (LedgerError, ConfigError) as exc:
-            return show_problem(app, problem_for(exc, data_dir, log_file))
+            return show_problem(app, exc, data_dir, log_file)
         except Exception as exc:  # shown on the error screen and logged in full
             log.exception("unexpected start-up failure")
-            return show_problem(app, problem_for(exc, data_dir, log_file))
+            return show_problem(app, exc, data_dir, log_file)
         return _run(app, till)
     finally:
         if lock is not None:
@@ -154,6 +152,7 @@ def start_soon(till: Till) -> None:
 
 def _run(app: QApplication, till: Till) -> int:
     till.window.show_on_counter()
+    till.opener.when_shown(tricks.detect_keyring)
     tricks.when_focused(till.window, till.opener.window_shown)  # phase 3 on a fast start
     start_soon(till)
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):

@@ -115,14 +115,10 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         wire_catalog_import(window, opener, config, staff_ui)
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
-    if staff_ui is not None:  # the trading day, before the first sale
-        from ireti_till.composition.trading_day import build_trading_day
-        from ireti_till.composition.trading_day_ui import attach_trading_day
+    if staff_ui is not None:  # the trading day: the checkout waits for it from now on
+        from ireti_till.composition.trading_day_ui import defer_trading_day
 
-        day = build_trading_day(opener, data_dir, config, training, day_settings,
-                                staff_ui.services.audit)
-        till.trading_day.resolve(day)
-        attach_trading_day(till, staff_ui, day)
+        defer_trading_day(till, staff_ui, day_settings, now=reads is None)
     if staff_ui is not None:  # phases 5 and 6, once the window is shown
         from ireti_till.composition.operations import attach_operations
         from ireti_till.composition.payments import wire_payments

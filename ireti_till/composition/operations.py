@@ -19,6 +19,7 @@ from ireti_till.composition.till import OpsWiring
 
 if TYPE_CHECKING:
     from ireti_till.composition.till import Till
+    from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.health import HealthReport
     from ireti_till.services.refund_ports import RefundRecord
     from ireti_till.services.refunds import RefundService
@@ -35,7 +36,9 @@ LATE_MODULES = (
     "ireti_till.composition.alerts", "ireti_till.adapters.alert_checks",
     "ireti_till.adapters.health_probes", "ireti_till.ui.ops.alerts_panel",
     "ireti_till.composition.trading_day_ui", "ireti_till.services.printing_health",
-    "ireti_till.ui.printing.status_relay",
+    "ireti_till.ui.printing.status_relay", "ireti_till.ui.shift.menu",
+    "ireti_till.ui.printing.virtual_view", "ireti_till.services.shifts",
+    "ireti_till.services.printing", "ireti_till.adapters.printers.virtual",
 )
 
 
@@ -146,6 +149,15 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
         till.config.store, till.data_dir / "receipts"))
 
 
+def _start_trading_day(till: Till, day: TradingDay) -> None:
+    from ireti_till.composition.trading_day_ui import start_trading_day
+
+    try:
+        start_trading_day(till, day)
+    except Exception:  # receipts stay queued (durable); selling goes on
+        log.exception("print queue not started")
+
+
 def attach_operations(till: Till, tools: OpsTools | None,
                       payments: Callable[[Till, StaffUi], None]) -> None:
     """The operations and payments phases, in order (``payments`` is
@@ -155,14 +167,7 @@ def attach_operations(till: Till, tools: OpsTools | None,
         return
     if tools is not None:
         till.ops.resolve(wire_ops(till, staff, tools))
-    day = till.trading_day.peek()
-    if day is not None:
-        from ireti_till.composition.trading_day_ui import start_trading_day
-
-        try:
-            start_trading_day(till, day)
-        except Exception:  # receipts stay queued (durable); selling goes on
-            log.exception("print queue not started")
+    till.trading_day.then(lambda day: _start_trading_day(till, day))
     payments(till, staff)
     try:
         wire_refunds(till, staff)

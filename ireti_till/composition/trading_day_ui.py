@@ -6,20 +6,29 @@ printer and back-office status (``start_trading_day``, from ``attach_operations`
 from __future__ import annotations
 
 import logging
+import threading
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ireti_till.composition.trading_day import TradingDay, jobs, read_settings, register_jobs
+from ireti_till.composition.trading_day import (
+    TradingDay,
+    build_trading_day,
+    jobs,
+    read_settings,
+    register_jobs,
+)
 from ireti_till.domain.errors import TillError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ireti_till.adapters.config_trading_day import TradingDaySettings
     from ireti_till.composition.till import Till
     from ireti_till.domain.money import Money
     from ireti_till.domain.overrides import Approval, OverrideKind
+    from ireti_till.domain.sale import CompletedSale
     from ireti_till.services.health import CheckResult
     from ireti_till.services.refund_ports import RefundRecord
     from ireti_till.ui.shift.menu import ShiftMenu
@@ -28,31 +37,77 @@ if TYPE_CHECKING:
 log = logging.getLogger("ireti_till.app")
 
 
-def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> ShiftMenu:
-    """Before the first sale: shifts gate the checkout, receipts are queued with the sale,
-    no sale goes through the shift, the Shift menu; training opens a shift at sign-in."""
+class _LaterReceipts:
+    """The checkout's ``ReceiptPort`` before the trading day is built: each call waits for
+    (or builds) it, so a sale paid in the first moments is gated and printed as later."""
+
+    def __init__(self, day: Callable[[], TradingDay]) -> None:
+        self._day = day
+
+    def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> Any:
+        return self._day().queue.receipt_job(sale, kick=kick)
+
+    def receipt(self, sale: CompletedSale, *, kick: bool = False) -> Any:
+        return self._day().queue.receipt(sale, kick=kick)
+
+    def wake(self) -> None:
+        self._day().queue.wake()
+
+
+def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, *,
+                      now: bool) -> None:
+    """The checkout is gated on the trading day at once; the day itself (shifts, print
+    queue, printer: ``build_trading_day``) and its menus are built in the first
+    ``lifecycle`` start step (after the first screen takes input), or ``now``, or by the
+    first sale or shift action that needs it before then (it waits for the build)."""
+    lock = threading.Lock()
+
+    def day() -> TradingDay:
+        with lock:
+            if not till.trading_day.done:
+                try:
+                    till.trading_day.resolve(build_trading_day(
+                        till.opener, till.data_dir, till.config, till.training, settings,
+                        staff.services.audit))
+                except Exception as exc:  # noqa: BLE001 - every later use raises it
+                    till.trading_day.fail(exc)
+        return till.trading_day.get()
+
+    def no_sale(approval: Approval) -> object:
+        member = staff.current
+        return day().shifts.no_sale(member.user_id if member is not None else "system",
+                                    approval.reason or "no sale", approval)
+
+    controller = till.window.controller
+    controller.checkout.attach_trading_day(lambda: day().require_open_shift(),
+                                           _LaterReceipts(day))
+    controller.record_no_sale = no_sale
+    if till.training:  # a shift opens at sign-in (the day is built then if not yet)
+        def training_shift(member: Any, _service: object) -> None:
+            try:
+                day().shifts.ensure_training_shift(member.user_id)
+            except TillError as exc:
+                controller.refuse(exc)
+
+        staff.session.cashier_changed.connect(training_shift)
+    if now:
+        attach_trading_day(till, staff, day())
+    else:  # with the late start (``Till.start_background``), before operations
+        till.lifecycle.on_start(lambda: attach_trading_day(till, staff, day()))
+
+
+def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> None:
+    """The Shift and Admin menus, the training receipt on screen. (The checkout's shift
+    gate, receipts and the training shift at sign-in: ``defer_trading_day``.)"""
     from ireti_till.domain.staff import Permission
     from ireti_till.ui.shift.menu import ShiftActions, ShiftMenu
 
-    window, controller = till.window, till.window.controller
-    controller.checkout.attach_trading_day(day.require_open_shift, day.queue)
+    window = till.window
 
     def actor() -> str | None:
         member = staff.current
         return None if member is None else member.user_id
 
-    def no_sale(approval: Approval) -> object:
-        return day.shifts.no_sale(actor() or "system", approval.reason or "no sale", approval)
-
-    controller.record_no_sale = no_sale
-    if till.training:
-        def training_shift(member: Any, _service: object) -> None:
-            try:
-                day.shifts.ensure_training_shift(member.user_id)
-            except TillError as exc:
-                controller.refuse(exc)
-
-        staff.session.cashier_changed.connect(training_shift)
     if day.virtual is not None:
         from ireti_till.ui.printing.virtual_view import VirtualReceiptView
 
@@ -67,7 +122,6 @@ def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> ShiftMenu
         printer_dialog=lambda parent: _printer_dialog(till, day, parent),
         reconcile=lambda done: _reconcile(till, day, done)))
     staff.role_changed.append(menu.follow_role)
-    return menu
 
 
 def _asker(till: Till, staff: StaffUi) -> Callable[..., None]:
