@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from ireti_till.domain.sale import CompletedSale
     from ireti_till.services.health import CheckResult
     from ireti_till.services.refund_ports import RefundRecord
-    from ireti_till.ui.shift.menu import ShiftMenu
     from ireti_till.ui.staff.attach import StaffUi
 
 log = logging.getLogger("ireti_till.app")
