@@ -137,7 +137,7 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
     runtime.core = core
     if runtime.closed.is_set():
         return
-    from ireti_till.composition.stream import start_stream
+    from ireti_till.adapters.stream_wiring import start_stream
 
     runtime.stream = start_stream(ledger.engine, data_dir, training, core,
                                   lambda queue: signals.queue.emit(queue))

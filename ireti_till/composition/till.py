@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from ireti_till.adapters.backoffice_wiring import Backoffice
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
+    from ireti_till.adapters.stream_wiring import StreamWiring
     from ireti_till.composition.ledger import LedgerOpener
-    from ireti_till.composition.stream import StreamWiring
     from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.backup import BackupService
     from ireti_till.services.metrics import MetricsRecorder
