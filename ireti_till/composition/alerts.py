@@ -144,16 +144,8 @@ def add_to_ops(jobs: OpsJobs, periodic: list[Job],
                first_after_s: float = FIRST_EVALUATION_S) -> None:
     """Run ``periodic`` on the till's one scheduler, on a lane of its own; each failure is
     logged and the next tick tries again."""
+    from ireti_till.composition.trading_day import guarded
+
     for name, func, every in periodic:
-        jobs.scheduler.add_periodic(name, _guard(name, func), every, lane="alerts",
+        jobs.scheduler.add_periodic(name, guarded(name, func), every, lane="alerts",
                                     first_after_s=first_after_s)
-
-
-def _guard(name: str, func: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            func()
-        except Exception:  # logged; the next tick tries again
-            log.exception("periodic job %s failed", name)
-
-    return run

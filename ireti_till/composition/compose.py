@@ -66,8 +66,8 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     ``staff`` (default: on unless a ``cashier`` is named, as benchmarks and screen tests
     do) puts the sign-in screen first; ``tools`` enables Help > Till health/Support bundle."""
     from ireti_till.adapters.clock import SystemClock
+    from ireti_till.adapters.trading_day_wiring import read_settings
     from ireti_till.composition.staff import wire_staff
-    from ireti_till.composition.trading_day import read_settings
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
@@ -116,7 +116,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
     if staff_ui is not None:  # the trading day: the checkout waits for it from now on
-        from ireti_till.composition.trading_day_ui import defer_trading_day
+        from ireti_till.composition.trading_day import defer_trading_day
 
         defer_trading_day(till, staff_ui, day_settings, now=reads is None)
     if staff_ui is not None:  # phases 5 and 6, once the window is shown

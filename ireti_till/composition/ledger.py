@@ -40,7 +40,7 @@ def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
 
     def prepare(ledger: Ledger) -> None:
         from ireti_till.adapters.db.receipt_mark import ReceiptMark
-        from ireti_till.composition.trading_day import register_repositories
+        from ireti_till.adapters.trading_day_wiring import register_repositories
 
         register_repositories()  # uow.shifts, uow.prints...: before any unit of work uses them
         # Before any sale: receipt numbers continue above any ever printed (after a restore)

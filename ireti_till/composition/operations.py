@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from ireti_till.composition.till import OpsWiring
 
 if TYPE_CHECKING:
+    from ireti_till.adapters.trading_day_wiring import TradingDay
     from ireti_till.composition.till import Till
-    from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.health import HealthReport
     from ireti_till.services.refund_ports import RefundRecord
     from ireti_till.services.refunds import RefundService
@@ -35,7 +35,8 @@ LATE_MODULES = (
     "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
     "ireti_till.composition.alerts", "ireti_till.adapters.alert_checks",
     "ireti_till.adapters.health_probes", "ireti_till.ui.ops.alerts_panel",
-    "ireti_till.composition.trading_day_ui", "ireti_till.services.printing_health",
+    "ireti_till.composition.trading_day", "ireti_till.ui.shift.wiring",
+    "ireti_till.services.printing_health",
     "ireti_till.ui.printing.status_relay", "ireti_till.ui.shift.menu",
     "ireti_till.ui.printing.virtual_view", "ireti_till.services.shifts",
     "ireti_till.services.printing", "ireti_till.adapters.printers.virtual",
@@ -128,9 +129,7 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
             runtime.worker.request_drain()
         day = till.trading_day.peek()
         if day is not None:  # the slip, and the drawer for cash
-            from ireti_till.composition.trading_day_ui import refund_printed
-
-            refund_printed(day, record)
+            day.refund_printed(record)
 
     built: list[RefundService] = []
 
@@ -150,7 +149,7 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
 
 
 def _start_trading_day(till: Till, day: TradingDay) -> None:
-    from ireti_till.composition.trading_day_ui import start_trading_day
+    from ireti_till.composition.trading_day import start_trading_day
 
     try:
         start_trading_day(till, day)

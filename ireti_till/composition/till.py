@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
     from ireti_till.adapters.stream_wiring import StreamWiring
+    from ireti_till.adapters.trading_day_wiring import TradingDay
     from ireti_till.composition.ledger import LedgerOpener
-    from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.backup import BackupService
     from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.payments_core import PaymentsCore
