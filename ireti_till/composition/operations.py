@@ -30,7 +30,9 @@ log = logging.getLogger("ireti_till.app")
 
 LATE_MODULES = (
     "ireti_till.composition.operations", "ireti_till.composition.payments",
-    "ireti_till.ui.card_tender", "ireti_till.ui.ops", "ireti_till.adapters.refund_wiring",
+    "ireti_till.ui.card_tender", "ireti_till.ui.card_wiring",
+    "ireti_till.adapters.payments_wiring", "ireti_till.ui.ops",
+    "ireti_till.adapters.refund_wiring",
     "ireti_till.ui.refunds.attach", "ireti_till.worker.ops_jobs",
     "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
     "ireti_till.composition.alerts", "ireti_till.adapters.alert_checks",

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig
 from ireti_till.services.deferred import Deferred
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ireti_till.adapters.backoffice_wiring import Backoffice
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
+    from ireti_till.adapters.payments_wiring import Emulator
     from ireti_till.adapters.stream_wiring import StreamWiring
     from ireti_till.adapters.trading_day_wiring import TradingDay
     from ireti_till.composition.ledger import LedgerOpener
@@ -50,15 +51,6 @@ class OpsWiring:
     backups: BackupService
     jobs: OpsJobs
     menu: OpsMenu
-
-
-class Emulator(Protocol):
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def api_key(self) -> str: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass
