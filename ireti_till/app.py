@@ -32,8 +32,7 @@ from ireti_till.composition.compose import (
     setup_logging,
     take_instance_lock,
 )
-from ireti_till.composition.operations import OpsTools
-from ireti_till.composition.till import Till
+from ireti_till.composition.till import OpsTools, Till
 from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
 
 if TYPE_CHECKING:

@@ -1,45 +1,42 @@
 """``compose()``: the one function that builds a till, phase by phase.
 
 1. **pre-flight** (``LedgerOpener.begin``, started by ``app.main`` before Qt): the ledger
-   file is checked with the standard library on a helper thread.
+   file is checked with the standard library on a helper thread; the configuration,
+   ``[alerts]`` and the trading day's sections are parsed (stdlib) so a bad one refuses
+   the start with its code.
 2. **first screen**: the sale service and the main window; on a fast start they read the
    catalog through ``FastReads`` (``tricks`` 1), no SQLAlchemy needed.
 3. **ledger**: on a fast start it opens once the window holds the focus
    (``LedgerOpener.window_shown``); otherwise it is open before ``compose`` returns.
-4. **staff**: the sign-in screen, overrides and the audit trail (``composition.staff``),
-   then the trading day (shifts, receipts, the Shift menu: ``composition.trading_day``).
-5. **payments** and 6. **operations**: start steps run once the window is shown
-   (``Till.start_background``): ``operations.attach_operations`` wires ops, card payments
-   (``payments.wire_payments``) and refunds, and adds their own start/close steps.
-
-A later feature adds its start-up work with one typed line in ``attach_operations`` (or
-``till.lifecycle.on_start(step)`` / ``on_close(step)`` from a phase), a scheduler job in
-the phase that owns it, a menu entry in its ``ui`` module called from there.
+4. **staff**: the sign-in screen, overrides and the audit trail (``composition.staff``);
+   the checkout is gated on the trading day (``composition.trading_day``), which is built
+   after the first screen.
+5. **operations** and 6. **payments**: start steps run once the window is shown
+   (``Till.start_background``): the trading day's menus, then
+   ``operations.attach_operations`` (ops, the trading day's jobs, card payments through
+   ``payments.wire_payments``, refunds).
 """
 
 from __future__ import annotations
 
 import getpass
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ireti_till.adapters.config_alerts import load_alert_rules
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import log_dir
-from ireti_till.composition.alerts import check_rules as check_alert_rules
 from ireti_till.composition.ledger import LedgerOpener, importer, prepare_ledger
 from ireti_till.composition.staff import StaffPrep
-from ireti_till.composition.till import Till
+from ireti_till.composition.till import OpsTools, Till
 from ireti_till.domain.errors import OperationsError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from ireti_till.adapters.instance_lock import InstanceLock
-    from ireti_till.composition.operations import OpsTools
+    from ireti_till.services.selling import SaleService
     from ireti_till.ui.staff.attach import StaffUi
-
-log = logging.getLogger("ireti_till.app")
 
 
 def setup_logging(data_dir: Path) -> Path | None:
@@ -72,7 +69,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
     config = config if config is not None else load_config(data_dir)
-    check_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
+    load_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
     day_settings = read_settings(config)  # [shift]/[printer]/[email]: ConfigError if bad
     training = config.training or force_training
     with_staff = cashier is None if staff is None else staff
@@ -109,24 +106,25 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         opener.discard()
         window.deleteLater()
         raise
-    if staff_ui is not None:  # issue 16: admins only, audited
-        from ireti_till.composition.catalog import wire_catalog_import
-
-        wire_catalog_import(window, opener, config, staff_ui)
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
-    if staff_ui is not None:  # the trading day: the checkout waits for it from now on
+    if staff_ui is not None:
+        from ireti_till.composition.catalog import wire_catalog_import
         from ireti_till.composition.trading_day import defer_trading_day
 
+        wire_catalog_import(window, opener, config, staff_ui)  # admins only, audited
         defer_trading_day(till, staff_ui, day_settings, now=reads is None)
-    if staff_ui is not None:  # phases 5 and 6, once the window is shown
-        from ireti_till.composition.operations import attach_operations
-        from ireti_till.composition.payments import wire_payments
-
-        till.lifecycle.on_start(lambda: attach_operations(till, tools, wire_payments))
+        till.lifecycle.on_start(lambda: _operations(till, tools))  # phases 5 and 6
     for warning in config.warnings:
         window.messages.warn(warning)
     return till
+
+
+def _operations(till: Till, tools: OpsTools | None) -> None:
+    from ireti_till.composition.operations import attach_operations
+    from ireti_till.composition.payments import wire_payments
+
+    attach_operations(till, tools, wire_payments)
 
 
 def fast_opener(data_dir: Path, config: AppConfig, training: bool) -> tuple[LedgerOpener,

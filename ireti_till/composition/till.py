@@ -30,9 +30,11 @@ if TYPE_CHECKING:
     from ireti_till.adapters.trading_day_wiring import TradingDay
     from ireti_till.composition.ledger import LedgerOpener
     from ireti_till.services.backup import BackupService
+    from ireti_till.services.health import HealthReport
     from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.services.selling import SaleService
+    from ireti_till.services.support_bundle import Progress
     from ireti_till.ui.card_tender import CardTenderUi
     from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.ops.menu import OpsMenu
@@ -42,6 +44,17 @@ if TYPE_CHECKING:
     from ireti_till.worker.sync import SyncWorker
 
 log = logging.getLogger("ireti_till.app")
+
+
+@dataclass(frozen=True, slots=True)
+class OpsTools:
+    """``health(data_dir)``: the full health report; ``panel(data_dir)``: the cheap checks
+    the metrics panel shows (both ``commands.doctor``); ``bundle(data_dir, target,
+    progress)``: write the support bundle (``commands.support_bundle``)."""
+
+    health: Callable[[Path], HealthReport]
+    panel: Callable[[Path], HealthReport]
+    bundle: Callable[[Path, Path | None, Progress | None], Path]
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,13 @@ def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> None:
 def start_trading_day(till: Till, day: TradingDay) -> None:
     """With operations: the print queue and printer status on the worker, the status
     bar's printer and back-office fields, the back office's sync when enrolled."""
+    try:
+        _start(till, day)
+    except Exception:  # receipts stay queued (durable); selling goes on
+        log.exception("print queue not started")
+
+
+def _start(till: Till, day: TradingDay) -> None:
     from ireti_till.ui.shift.wiring import printer_status
 
     ops = till.ops.peek()
@@ -143,7 +150,7 @@ def start_trading_day(till: Till, day: TradingDay) -> None:
 
 
 def register_jobs(scheduler: Scheduler, work: list[Job], lane: str = "trading-day",
-                  ) -> Callable[[str], None]:
+                  first_after_s: float = 0) -> Callable[[str], None]:
     """Put ``work`` on the till's one scheduler, on a lane of its own (so a backup never
     holds up a receipt); ``every_s`` 0 runs a job once, now. Returns ``run_now(name)``
     (a request, coalesced; never blocks)."""
@@ -151,7 +158,7 @@ def register_jobs(scheduler: Scheduler, work: list[Job], lane: str = "trading-da
     for name, func, every in work:
         if every > 0:
             scheduler.add_periodic(name, guarded(name, func), every, lane=lane,
-                                   first_after_s=0)
+                                   first_after_s=first_after_s)
         else:
             scheduler.submit(lane, name, guarded(name, func))
     return scheduler.request
