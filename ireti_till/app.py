@@ -138,7 +138,6 @@ def start_soon(till: Till) -> None:
     been imported on a helper thread ``LATE_START_MS`` after the first screen."""
     from PySide6.QtCore import QTimer
 
-    from ireti_till.composition.operations import LATE_MODULES
     from ireti_till.ui.application import GuiCall
 
     relay = GuiCall(till.window)
@@ -146,7 +145,7 @@ def start_soon(till: Till) -> None:
     # does not keep such a receiver alive (tests/ui/test_signal_lifetimes.py).
     relay.fire.connect(lambda: till.start_background())
     QTimer.singleShot(tricks.LATE_START_MS,
-                      lambda: tricks.prefetch(LATE_MODULES, relay.fire.emit))
+                      lambda: tricks.prefetch(tricks.LATE_MODULES, relay.fire.emit))
 
 
 def _run(app: QApplication, till: Till) -> int:

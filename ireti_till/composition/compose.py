@@ -63,14 +63,15 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     ``staff`` (default: on unless a ``cashier`` is named, as benchmarks and screen tests
     do) puts the sign-in screen first; ``tools`` enables Help > Till health/Support bundle."""
     from ireti_till.adapters.clock import SystemClock
-    from ireti_till.adapters.trading_day_wiring import read_settings
+    from ireti_till.adapters.config_trading_day import read_trading_day
     from ireti_till.composition.staff import wire_staff
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
     config = config if config is not None else load_config(data_dir)
     load_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
-    day_settings = read_settings(config)  # [shift]/[printer]/[email]: ConfigError if bad
+    # [shift]/[printer]/[email]: a ConfigError naming the key if bad
+    day_settings = read_trading_day(config.path, config.store.currency)
     training = config.training or force_training
     with_staff = cashier is None if staff is None else staff
     if opener is None:

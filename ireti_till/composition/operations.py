@@ -2,7 +2,7 @@
 day's jobs, card payments and refunds (F8), in that order (``attach_operations``).
 
 Runs once the sale screen is shown (``Till.start_background``), after ``tricks.prefetch``
-imported ``LATE_MODULES`` on a helper thread. The health check and the support bundle are
+imported ``tricks.LATE_MODULES`` on a helper thread. The health check and the support bundle are
 ``ireti_till.commands``' work: they come in as ``OpsTools`` from the caller of
 ``compose()`` (``app.py``), so nothing here imports a command.
 """
@@ -24,20 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ireti_till.app")
 
-LATE_MODULES = (
-    "ireti_till.composition.operations", "ireti_till.composition.payments",
-    "ireti_till.ui.card_tender", "ireti_till.ui.card_wiring",
-    "ireti_till.adapters.payments_wiring", "ireti_till.ui.ops", "ireti_till.ui.ops.wiring",
-    "ireti_till.adapters.ops_wiring", "ireti_till.adapters.refund_wiring",
-    "ireti_till.ui.refunds.wiring", "ireti_till.worker.ops_jobs",
-    "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
-    "ireti_till.adapters.alert_checks", "ireti_till.adapters.health_probes",
-    "ireti_till.ui.ops.alerts_panel", "ireti_till.composition.trading_day",
-    "ireti_till.ui.shift.wiring", "ireti_till.services.printing_health",
-    "ireti_till.ui.printing.status_relay", "ireti_till.ui.shift.menu",
-    "ireti_till.ui.printing.virtual_view", "ireti_till.services.shifts",
-    "ireti_till.services.printing", "ireti_till.adapters.printers.virtual",
-)
 FIRST_EVALUATION_S = 15.0  # alerts: after start, not on the way to the first scan
 
 

@@ -12,19 +12,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ireti_till.adapters.trading_day_wiring import (
-    Job,
-    TradingDay,
-    build_trading_day,
-    enrolled_backoffice,
-    jobs,
-    printer_table,
-    reconciliation_lines,
-)
 from ireti_till.domain.errors import TillError
 
 if TYPE_CHECKING:
     from ireti_till.adapters.config_trading_day import TradingDaySettings
+    from ireti_till.adapters.trading_day_wiring import Job, TradingDay
     from ireti_till.composition.till import Till
     from ireti_till.domain.overrides import Approval
     from ireti_till.domain.sale import CompletedSale
@@ -60,6 +52,8 @@ def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, 
     lock = threading.Lock()
 
     def day() -> TradingDay:
+        from ireti_till.adapters.trading_day_wiring import build_trading_day
+
         with lock:
             if not till.trading_day.done:
                 try:
@@ -95,6 +89,7 @@ def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, 
 
 def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> None:
     """The Shift and Admin menus and, in training, the receipt on screen."""
+    from ireti_till.adapters.trading_day_wiring import printer_table, reconciliation_lines
     from ireti_till.ui.shift.wiring import DayScreen, install_shift_menu, show_virtual_receipts
 
     config = till.config
@@ -126,6 +121,7 @@ def start_trading_day(till: Till, day: TradingDay) -> None:
 
 
 def _start(till: Till, day: TradingDay) -> None:
+    from ireti_till.adapters.trading_day_wiring import enrolled_backoffice, jobs
     from ireti_till.ui.shift.wiring import printer_status
 
     ops = till.ops.peek()

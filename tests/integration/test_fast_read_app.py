@@ -3,8 +3,9 @@
 A first start takes the full path (no database yet); the next start shows the sign-in
 screen on the stdlib reads before the ledger is opened, a cashier signs in (the PIN waits
 for the staff services), rings a cash sale that is committed, and the audit trail has its
-``start`` entry. A subprocess checks that SQLAlchemy is not imported when the first screen
-is built.
+``start`` entry. A subprocess checks that SQLAlchemy, Stripe, ESC/POS and the parts built
+after the first screen (trading day, operations, payments) are not imported when it takes
+input.
 """
 
 from __future__ import annotations
@@ -104,16 +105,32 @@ def test_sign_in_screen_before_the_ledger_then_a_committed_sale(
     assert len(starts) == 2  # the first start and this one
 
 
-def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> None:
+#: what a fast start must not have imported when the first screen takes input: the ORM,
+#: Stripe, the ESC/POS library, and the parts built after it (the trading day's services
+#: and menus, operations, card payments)
+NOT_BEFORE_THE_FIRST_SCREEN = (
+    "sqlalchemy", "stripe", "escpos", "ireti_till.adapters.db.ledger",
+    "ireti_till.adapters.trading_day_wiring", "ireti_till.services.shifts",
+    "ireti_till.services.printing", "ireti_till.ui.shift.menu", "ireti_till.ui.shift.wiring",
+    "ireti_till.composition.operations", "ireti_till.composition.payments",
+    "ireti_till.adapters.payments_wiring", "ireti_till.adapters.ops_wiring",
+    "ireti_till.ui.ops", "ireti_till.ui.card_tender", "ireti_till.services.payments_core",
+)
+
+
+def test_nothing_heavy_is_imported_until_the_first_screen_takes_input(
+        started_once: Path) -> None:
+    # The moment the first screen holds the focus (``tricks.when_focused`` then calls
+    # ``window_shown``, which starts the ledger and the rest): list the modules loaded.
     driver = (
         "import sys\n"
+        "from ireti_till.adapters.db import opener\n"
+        "shown = opener.LedgerOpener.window_shown\n"
+        "def noted(self):\n"
+        "    print('LOADED_AT_READY', ' '.join(sorted(sys.modules)), flush=True)\n"
+        "    shown(self)\n"
+        "opener.LedgerOpener.window_shown = noted\n"
         "import ireti_till.app as app\n"
-        "build = app.compose\n"
-        "def wrapped(*a, **k):\n"
-        "    till = build(*a, **k)\n"
-        "    print('SQLALCHEMY_AT_SCREEN', 'sqlalchemy' in sys.modules, flush=True)\n"
-        "    return till\n"
-        "app.compose = wrapped\n"
         "sys.exit(app.main(sys.argv[1:]))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IRETI_BENCH_EXIT_ON_READY": "1"}
@@ -122,8 +139,14 @@ def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> No
                           "--training"], capture_output=True, text=True, env=env, cwd=REPO,
                          timeout=120, check=False)
     assert out.returncode == 0, out.stderr
-    assert "SQLALCHEMY_AT_SCREEN False" in out.stdout
-    assert "IRETI_READY" in out.stdout
+    [line] = [ln for ln in out.stdout.splitlines() if ln.startswith("LOADED_AT_READY ")]
+    loaded = set(line.split()[1:])
+    assert "ireti_till.ui.main_window" in loaded  # the listing is of a real first screen
+    assert "ireti_till.ui.staff.sign_in" in loaded
+    early = sorted(m for m in loaded
+                   if any(m == bad or m.startswith(bad + ".") for bad in
+                          NOT_BEFORE_THE_FIRST_SCREEN))
+    assert early == []
 
 
 def test_a_late_failure_opens_the_blocking_error_screen(
