@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from ireti_till.adapters.config_alerts import load_alert_rules
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import log_dir
-from ireti_till.composition.ledger import LedgerOpener, importer, prepare_ledger
+from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
 from ireti_till.composition.staff import StaffPrep
 from ireti_till.composition.till import OpsTools, Till
 from ireti_till.domain.errors import OperationsError
@@ -62,6 +62,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     come from ``app.main``, which starts them before Qt; by default they start here.
     ``staff`` (default: on unless a ``cashier`` is named, as benchmarks and screen tests
     do) puts the sign-in screen first; ``tools`` enables Help > Till health/Support bundle."""
+    from ireti_till.adapters.catalog_wiring import importer
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.config_trading_day import read_trading_day
     from ireti_till.composition.staff import wire_staff
@@ -93,7 +94,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     who = cashier or ("Not signed in" if with_staff else _os_user())
     ctx = ScreenContext(store=config.store, training=training, cashier=who,
                         receipts_dir=data_dir / "receipts", beep=config.ui.beep,
-                        import_catalog=importer(opener, config))  # type: ignore[arg-type]
+                        import_catalog=importer(opener.uow_factory, config))
     window = MainWindow(sale_service(who), ctx)
     try:
         if reads is None:
@@ -110,10 +111,12 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
     if staff_ui is not None:
-        from ireti_till.composition.catalog import wire_catalog_import
+        from ireti_till.adapters.catalog_wiring import audited_importer
         from ireti_till.composition.trading_day import defer_trading_day
+        from ireti_till.ui.catalog_wiring import admins_import
 
-        wire_catalog_import(window, opener, config, staff_ui)  # admins only, audited
+        admins_import(window, staff_ui, audited_importer(  # admins only, audited
+            opener.uow_factory, config, staff_ui.services.audit.get, lambda: staff_ui.current))
         defer_trading_day(till, staff_ui, day_settings, now=reads is None)
         till.lifecycle.on_start(lambda: _operations(till, tools))  # phases 5 and 6
     for warning in config.warnings:

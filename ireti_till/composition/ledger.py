@@ -1,6 +1,5 @@
 """The ledger phase: the opener (``adapters.db.opener``) with the composition's import
-retry, the work done on the ledger thread right after opening, and the catalog import the
-File menu runs."""
+retry, and the work done on the ledger thread right after opening."""
 
 from __future__ import annotations
 
@@ -53,16 +52,3 @@ def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
             then(ledger)
 
     return prepare
-
-
-def importer(opener: LedgerOpener, config: AppConfig) -> Callable[..., object]:
-    """The catalog import the File menu runs (on a helper thread)."""
-    def run(path: Path, progress: Callable[[int, int], None]) -> object:
-        from ireti_till.services.catalog_import import import_csv
-
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return import_csv(opener.uow_factory, stream, currency=config.store.currency,
-                              tax_codes={r.code for r in config.store.tax_rates},
-                              progress=progress)
-
-    return run
