@@ -33,22 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ireti_till.app")
 
 
-def prepare_staff(ledger: Ledger, data_dir: Path, config: AppConfig,
-                  training: bool) -> StaffContext:
-    """Keyring secrets, demo staff in training, ``start`` in the audit trail (no Qt)."""
-    from ireti_till.adapters.clock import SystemClock
-    from ireti_till.adapters.staff_wiring import build_staff_context
-
-    till_id = config.store.till_id
-    ctx = build_staff_context(ledger.engine, data_dir, training=training, till_id=till_id,
-                              clock=SystemClock(), lockout=config.staff.lockout,
-                              rules=config.staff.overrides)
-    ctx.staff.ensure_demo_staff()
-    ctx.audit.record("start", "system", {"till_id": till_id, "training": int(training)})
-    ctx.audit.checkpoint()
-    return ctx
-
-
 class StaffPrep:
     """A ``prepare_ledger(then=...)`` step: ``ctx`` is set once the ledger thread ran it."""
 
@@ -57,6 +41,8 @@ class StaffPrep:
         self.ctx: StaffContext | None = None
 
     def __call__(self, ledger: Ledger) -> None:
+        from ireti_till.adapters.staff_wiring import prepare_staff
+
         self.ctx = prepare_staff(ledger, self.data_dir, self.config, self.training)
 
 
@@ -85,6 +71,8 @@ def wire_staff(window: MainWindow, opener: LedgerOpener, data_dir: Path, config:
         # The sign-in screen's reads are answered early; every other call waits.
         staff = cast(StaffService, early)
     else:
+        from ireti_till.adapters.staff_wiring import prepare_staff
+
         ctx = (prep.ctx if prep is not None else None) or prepare_staff(
             opener.result(), data_dir, config, training)
         audit.resolve(ctx.audit)
@@ -99,6 +87,8 @@ def wire_staff(window: MainWindow, opener: LedgerOpener, data_dir: Path, config:
     relay = FailureRelay(window, data_dir)
 
     def finish() -> None:
+        from ireti_till.adapters.staff_wiring import prepare_staff
+
         try:
             ledger = opener.result()  # runs the StaffPrep on the ledger thread, if given
             ctx = (prep.ctx if prep is not None else None) or prepare_staff(

@@ -153,7 +153,7 @@ def test_a_late_failure_opens_the_blocking_error_screen(
         qtbot: QtBot, started_once: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QApplication
 
-    import ireti_till.composition.staff as staff_prep
+    import ireti_till.adapters.staff_wiring as staff_prep
     from ireti_till.ui.error_screen import ErrorWindow
 
     def broken(*_args: object, **_kwargs: object) -> None:
