@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ireti_till import __version__
 from ireti_till.adapters.config_file import load_config
+from ireti_till.adapters.instance_lock import hold_instance_lock
 from ireti_till.adapters.paths import resolve_data_dir
 from ireti_till.composition import tricks
 from ireti_till.composition.compose import (
@@ -30,7 +31,6 @@ from ireti_till.composition.compose import (
     fast_opener,
     qt_app,
     setup_logging,
-    take_instance_lock,
 )
 from ireti_till.composition.till import OpsTools, Till
 from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
@@ -73,26 +73,6 @@ def build_till(data_dir: Path, **options: Any) -> Till:
     return compose(data_dir, **options)
 
 
-def show_problem(app: QApplication, error: BaseException, data_dir: Path | None,
-                 log_file: Path | None) -> int:
-    from PySide6.QtCore import QTimer
-
-    from ireti_till.ui import error_screen
-
-    problem = error_screen.problem_for(error, data_dir, log_file)
-    log.error("start-up refused: %s (%s)", problem.title, problem.code)
-    window = error_screen.ErrorWindow(problem)
-    window.showMaximized()
-    if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
-        # exit(), not quit(): quit() in Qt 6 first closes every window and leaves the
-        # application refusing to activate windows afterwards (matters in tests).
-        QTimer.singleShot(0, lambda: app.exit(0))
-    app.exec()
-    window.close()
-    window.deleteLater()
-    return 2
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ireti-till", description="Ireti Till point of sale")
     parser.add_argument("--data-dir", default=None, help="data folder (default: platformdirs)")
@@ -107,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     early: BaseException | None = None
     try:  # phase 1, pre-flight: cheap checks, then the ledger check runs while Qt starts
         data_dir = resolve_data_dir(args.data_dir)
-        lock = take_instance_lock(data_dir)  # held until this process ends
+        lock = hold_instance_lock(data_dir)  # held until this process ends
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
@@ -116,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         early = exc
     try:
         app = qt_app()
+        from ireti_till.ui.error_wiring import show_problem
+
         if early is not None or data_dir is None:
             return show_problem(app, early or LedgerError("no data folder"), data_dir,
                                 log_file)

@@ -29,12 +29,10 @@ from ireti_till.adapters.paths import log_dir
 from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
 from ireti_till.composition.staff import StaffPrep
 from ireti_till.composition.till import OpsTools, Till
-from ireti_till.domain.errors import OperationsError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from ireti_till.adapters.instance_lock import InstanceLock
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.staff.attach import StaffUi
 
@@ -140,20 +138,6 @@ def fast_opener(data_dir: Path, config: AppConfig, training: bool) -> tuple[Ledg
                           need_catalog=training)
     opener.begin()
     return opener, prep
-
-
-def take_instance_lock(data_dir: Path) -> InstanceLock:
-    """Hold ``<data_dir>/ireti-till.lock`` for the life of the process, or raise IT-504."""
-    from ireti_till.adapters.instance_lock import InstanceLock
-
-    lock = InstanceLock(data_dir)
-    if not lock.acquire():
-        pid = lock.owner_pid()
-        who = f" (process {pid})" if pid else ""
-        raise OperationsError(
-            f"Ireti Till is already running on this data folder{who}. Only one till may use "
-            "a data folder at a time.", code="IT-504")
-    return lock
 
 
 def _os_user() -> str:
