@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ireti_till.services.backup import BackupRecord, BackupService
     from ireti_till.services.deferred import Deferred
     from ireti_till.services.metrics import MetricsRecorder
+    from ireti_till.services.payments_core import PaymentsCore
 
 EVALUATE_EVERY_S = 60.0
 Job = tuple[str, Callable[[], object], float]
@@ -81,18 +82,22 @@ def build_alert_service(data_dir: Path, mode: str, reader_id: str,
 
 
 def alert_jobs(service: AlertService, probe: LocalHealthProbe, recorder: MetricsRecorder,
-               reader: Callable[[], str], queue: Callable[[], object | None]) -> list[Job]:
-    """``alerts.evaluate`` every 60 s (for the reader chosen since start too) and the queue
-    gauges before each metrics flush; ``queue()`` is None while card payments are off."""
+               core: Callable[[], PaymentsCore | None], reader_id: str) -> list[Job]:
+    """``alerts.evaluate`` every 60 s (for the reader chosen since start too, else
+    ``reader_id``) and the queue gauges before each metrics flush; ``core()`` is None while
+    card payments are off."""
     from ireti_till.services.metrics import record_queue_gauges
 
     def evaluate() -> object:
-        probe.reader_id = reader()
+        payments = core()
+        chosen = payments.readers.current_reader() if payments is not None else None
+        probe.reader_id = chosen or reader_id
         return service.evaluate()
 
     def queue_gauges() -> None:
-        summary: Any = queue()  # a frozen QueueSummary
-        if summary is not None:
+        payments = core()
+        if payments is not None:
+            summary: Any = payments.queue_summary()  # a frozen QueueSummary
             record_queue_gauges(recorder, summary)
 
     return [("alerts-evaluate", evaluate, EVALUATE_EVERY_S), ("queue-gauges", queue_gauges, 60.0)]

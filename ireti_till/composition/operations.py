@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ireti_till.composition.till import Till
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.services.refund_ports import RefundRecord
-    from ireti_till.services.refunds import RefundService
     from ireti_till.ui.staff.attach import StaffUi
 
 log = logging.getLogger("ireti_till.app")
@@ -61,16 +60,8 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
         panel_status=lambda: tools.panel(data_dir).checks,
         alerts_bridge=bridge, acknowledge_alert=alert_acknowledger(alerts, staff)), alerts)
 
-    def reader() -> str:  # the reader chosen since start counts too
-        core = _core(till)
-        chosen = core.readers.current_reader() if core is not None else None
-        return chosen or config.stripe.reader_id
-
-    def queue() -> object | None:
-        core = _core(till)
-        return core.queue_summary() if core is not None else None
-
-    register_jobs(jobs.scheduler, alert_jobs(alerts, probe, ops.recorder, reader, queue),
+    register_jobs(jobs.scheduler, alert_jobs(alerts, probe, ops.recorder, lambda: _core(till),
+                                             config.stripe.reader_id),
                   lane="alerts", first_after_s=FIRST_EVALUATION_S)
     till.lifecycle.on_start(jobs.start)
     till.lifecycle.on_close(jobs.stop)
@@ -83,10 +74,9 @@ def _core(till: Till) -> PaymentsCore | None:
 
 
 def wire_refunds(till: Till, staff: StaffUi) -> None:
-    """F8 on the sale screen; the service is built on the first F8 (the ledger may still
-    be opening on a fast start). A committed refund asks the worker to send it now."""
-    from ireti_till.adapters.clock import SystemClock
-    from ireti_till.adapters.refund_wiring import build_refund_service
+    """F8 on the sale screen (its service built on the first F8). A committed refund asks
+    the worker to send it now, and prints its slip (the drawer opens for cash)."""
+    from ireti_till.adapters.refund_wiring import refund_service_on_first_use
     from ireti_till.ui.refunds.wiring import install_refunds
 
     def sent_now(record: RefundRecord) -> None:
@@ -94,20 +84,12 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
         if runtime is not None and runtime.worker is not None:
             runtime.worker.request_drain()
         day = till.trading_day.peek()
-        if day is not None:  # the slip, and the drawer for cash
+        if day is not None:
             day.refund_printed(record)
 
-    built: list[RefundService] = []
-
-    def service() -> RefundService:
-        if not built:
-            built.append(build_refund_service(
-                till.ledger.engine, staff.services.audit.get(), staff.services.overrides.get(),
-                till_id=till.config.store.till_id, matrix=till.config.refunds(),
-                clock=SystemClock(), on_committed=sent_now,
-                timezone=till.config.store.timezone))
-        return built[0]
-
+    service = refund_service_on_first_use(
+        lambda: till.ledger.engine, staff.services.audit.get, staff.services.overrides.get,
+        till.config, sent_now)
     till.refund_screen.resolve(install_refunds(till.window, staff, service, till.config.store,
                                                till.data_dir / "receipts"))
 
