@@ -148,24 +148,13 @@ def _start(till: Till, day: TradingDay) -> None:
 def register_jobs(scheduler: Scheduler, work: list[Job], lane: str = "trading-day",
                   first_after_s: float = 0) -> Callable[[str], None]:
     """Put ``work`` on the till's one scheduler, on a lane of its own (so a backup never
-    holds up a receipt); ``every_s`` 0 runs a job once, now. Returns ``run_now(name)``
-    (a request, coalesced; never blocks)."""
+    holds up a receipt); ``every_s`` 0 runs a job once, now. The scheduler logs a failed
+    round and tries again at the next tick. Returns ``run_now(name)`` (a request,
+    coalesced; never blocks)."""
     scheduler.add_lane(lane)
     for name, func, every in work:
         if every > 0:
-            scheduler.add_periodic(name, guarded(name, func), every, lane=lane,
-                                   first_after_s=first_after_s)
+            scheduler.add_periodic(name, func, every, lane=lane, first_after_s=first_after_s)
         else:
-            scheduler.submit(lane, name, guarded(name, func))
+            scheduler.submit(lane, name, func)
     return scheduler.request
-
-
-def guarded(name: str, func: Callable[[], object]) -> Callable[[], None]:
-    """``func`` for a periodic job: a failed round is logged; the next tick tries again."""
-    def run() -> None:
-        try:
-            func()
-        except Exception:
-            log.exception("periodic job %s failed", name)
-
-    return run
