@@ -5,7 +5,7 @@ first (cheap, before Qt); then Qt, ``compose()`` and the event loop. A problem t
 the till must not trade (damaged ledger, invalid configuration, read-only data directory,
 another till on the same data) opens the blocking error screen instead. This module sits
 above ``ireti_till.commands``: it hands the health check and the support bundle to the
-ops menu (``OpsTools``), so the composition root never imports a command.
+ops menu (``commands.ops_tools``), so the composition root never imports a command.
 
 Benchmark hook: with ``IRETI_BENCH_EXIT_ON_READY=1`` the till prints
 ``IRETI_READY <unix time> rss_kb=<VmRSS>`` once the scan field has focus, then quits
@@ -25,6 +25,7 @@ from ireti_till import __version__
 from ireti_till.adapters.config_file import load_config
 from ireti_till.adapters.instance_lock import hold_instance_lock
 from ireti_till.adapters.paths import resolve_data_dir
+from ireti_till.commands.ops_tools import ops_tools
 from ireti_till.composition import tricks
 from ireti_till.composition.compose import (
     compose,
@@ -32,39 +33,14 @@ from ireti_till.composition.compose import (
     qt_app,
     setup_logging,
 )
-from ireti_till.composition.till import OpsTools, Till
+from ireti_till.composition.till import Till
 from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from ireti_till.services.health import HealthReport
-    from ireti_till.services.support_bundle import Progress
 
 log = logging.getLogger("ireti_till.app")
-
-
-def _health(data_dir: Path) -> HealthReport:
-    from ireti_till.commands.doctor import run_doctor
-
-    return run_doctor(data_dir)
-
-
-def _panel(data_dir: Path) -> HealthReport:
-    from ireti_till.commands.doctor import PANEL_CHECKS, run_doctor
-
-    return run_doctor(data_dir, only=PANEL_CHECKS)
-
-
-def _bundle(data_dir: Path, target: Path | None, progress: Progress | None) -> Path:
-    from ireti_till.commands.support_bundle import write_support_bundle
-
-    return write_support_bundle(data_dir, target, progress)
-
-
-def ops_tools() -> OpsTools:
-    """The health check and support bundle for the ops menu (commands, imported on use)."""
-    return OpsTools(_health, _panel, _bundle)
 
 
 def build_till(data_dir: Path, **options: Any) -> Till:
