@@ -72,7 +72,7 @@ def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, 
     controller = till.window.controller
     controller.checkout.attach_trading_day(lambda: day().require_open_shift(),
                                            _LaterReceipts(day))
-    controller.record_no_sale = no_sale
+    controller.set_no_sale_recorder(no_sale)
     if till.training:  # a shift opens at sign-in (the day is built then if not yet)
         def training_shift(member: Any, _service: object) -> None:
             try:

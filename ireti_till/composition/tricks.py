@@ -5,8 +5,8 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 (2 shared CPUs, 100,000 products, offscreen; medians of 7 cold starts in one run) and
 ``benchmarks/bench_idle_rss.py``; re-measure before removing one.
 
-1. **The stdlib read path** (``composition.fast_start``, ``adapters.db.fast_read*``,
-   ``adapters.db.preflight``, ``services.staff_early``): the first screen reads the
+1. **The stdlib read path** (``adapters.db.opener``, ``adapters.db.fast_read*``,
+   ``adapters.db.preflight``, ``adapters.sign_in_wiring``, ``services.staff_early``): the first screen reads the
    catalog and the staff list through ``sqlite3`` while SQLAlchemy, the models and the
    staff services load behind it. Measured 2026-12-04 in one run: 649 ms to the first
    screen with it, 998 ms without (the full ledger opened first), bare Qt 161 ms: it saves
@@ -24,10 +24,15 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 4. ``import_stripe_sync_only``: ``import stripe`` imports ``aiohttp`` when installed
    (~23 MB of RSS; a development dependency); the till only makes synchronous calls.
 5. ``detect_keyring``: keyring scans its entry points (~0.1 s) the first time; done on a
-   helper thread beside the ledger's imports.
-6. ``when_focused`` + ``LATE_START_MS`` + ``prefetch``: the ledger opens once the first
-   screen holds the focus, and ops/card payments are imported on a helper thread
-   ``LATE_START_MS`` after it, so none of them competes with drawing it for the GIL.
+   helper thread beside the ledger's imports, started with them once the first screen
+   holds the focus (``app._run``), not at process start where its ~90 ms of imports
+   (keyring, secretstorage, jeepney, cryptography) competed with Qt for the GIL.
+6. ``when_focused`` + ``LATE_START_MS`` + ``prefetch`` + ``LATE_MODULES``: the ledger
+   opens once the first screen holds the focus; the trading day, ops and card payments
+   are imported on a helper thread ``LATE_START_MS`` after it and built then, so none of
+   them competes with drawing it for the GIL. Moving the trading day (and keyring, trick
+   5) behind the first screen took the ratio to bare Qt from 4.92x to FIGURE_AFTER in
+   one session (``bench_startup.py``, see docs/architecture.md).
 7. ``warm_catalog``: one catalog lookup on the ledger thread right after opening, so the
    first real scan finds the SQL compiled and the mappers configured (the first scan
    otherwise pays for both; ``bench_scan.py`` measures scans after it).
