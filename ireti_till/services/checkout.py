@@ -37,7 +37,6 @@ from uuid import UUID
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.sale import CompletedSale
-from ireti_till.services.payment_store_port import TenderSaleState
 from ireti_till.services.sale_views import BasketView
 from ireti_till.services.selling import SaleService
 
@@ -217,6 +216,8 @@ class CheckoutService:
             progress = tender.progress(sale_id)
         except TillError:
             return None
+        from ireti_till.services.payment_store_port import TenderSaleState  # with cards
+
         if progress.state is not TenderSaleState.OPEN or not progress.remaining.minor:
             return None
         return progress
