@@ -6,12 +6,13 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 ``benchmarks/bench_idle_rss.py``; re-measure before removing one.
 
 1. **The stdlib read path** (``adapters.db.opener``, ``adapters.db.fast_read*``,
-   ``adapters.db.preflight``, ``adapters.sign_in_wiring``, ``services.staff_early``): the first screen reads the
-   catalog and the staff list through ``sqlite3`` while SQLAlchemy, the models and the
-   staff services load behind it. Measured 2026-12-04 in one run: 649 ms to the first
-   screen with it, 998 ms without (the full ledger opened first), bare Qt 161 ms: it saves
-   35 % of start-up (kept: the bar is 25 %). A second run after the rework, at load
-   average 6-8: 978 ms with, 2092 ms without (53 %), bare Qt 258 ms.
+   ``adapters.db.preflight``, ``adapters.sign_in_wiring``, ``services.staff_early``): the
+   first screen reads the catalog and the staff list through ``sqlite3`` while
+   SQLAlchemy, the models and the staff services load behind it. Measured 2026-12-04 in
+   one run: 649 ms to the first screen with it, 998 ms without (the full ledger opened
+   first), bare Qt 161 ms: it saves 35 % of start-up (kept: the bar is 25 %). A second
+   run after the rework, at load average 6-8: 978 ms with, 2092 ms without (53 %), bare
+   Qt 258 ms.
 2. The imports at the top of this module (``app.py`` loads it before any helper thread
    starts): ``importlib.metadata``/``importlib.resources`` import each other circularly;
    loading them on the main thread first means no helper thread sees a half-initialised
