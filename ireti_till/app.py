@@ -109,7 +109,12 @@ def start_soon(till: Till) -> None:
 def _run(app: QApplication, till: Till) -> int:
     till.window.show_on_counter()
     till.opener.when_shown(tricks.detect_keyring)
-    tricks.when_focused(till.window, till.opener.window_shown)  # phase 3 on a fast start
+
+    def shown() -> None:  # phase 3 on a fast start
+        tricks.preload_importlib()  # before the helper threads start
+        till.opener.window_shown()
+
+    tricks.when_focused(till.window, shown)
     start_soon(till)
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         from ireti_till.ui.bench_hooks import exit_when_ready

@@ -13,12 +13,14 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
    first), bare Qt 161 ms: it saves 35 % of start-up (kept: the bar is 25 %). A second
    run after the rework, at load average 6-8: 978 ms with, 2092 ms without (53 %), bare
    Qt 258 ms.
-2. The imports at the top of this module (``app.py`` loads it before any helper thread
-   starts): ``importlib.metadata``/``importlib.resources`` import each other circularly;
-   loading them on the main thread first means no helper thread sees a half-initialised
-   one. ``retry_import_on_main`` covers what is left of that CPython race (seen with
-   ``importlib.resources``): the ledger thread's ``ImportError`` is retried once on the
-   main thread instead of refusing to start.
+2. ``preload_importlib``: ``importlib.metadata``/``importlib.resources`` import each other
+   circularly; loading them on the main thread before the helper threads that use them
+   (ledger: alembic; keyring: entry points) start means no helper thread sees a
+   half-initialised one. Done once the first screen holds the focus, not at process
+   start: the import costs ~25 ms that Qt does not pay (bench_startup.py's bare window
+   never loads it). ``retry_import_on_main`` covers what is left of that CPython race
+   (seen with ``importlib.resources``): the ledger thread's ``ImportError`` is retried
+   once on the main thread instead of refusing to start.
 3. ``drop_pyside_source_cache``: PySide6's import hook (PYSIDE-2029) keeps the source of
    every module loaded afterwards in ``linecache`` (10-25 MB of idle RSS with SQLAlchemy
    and stripe loaded); answered from the file's bytes instead.
@@ -42,8 +44,6 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import importlib.resources
 import linecache
 import logging
 import sys
@@ -70,6 +70,12 @@ LATE_MODULES = (
     "ireti_till.ui.printing.virtual_view", "ireti_till.services.shifts",
     "ireti_till.services.printing", "ireti_till.adapters.printers.virtual",
 )
+
+
+def preload_importlib() -> None:
+    """Trick 2: on the main thread, before the ledger and keyring threads start."""
+    import importlib.metadata
+    import importlib.resources  # noqa: F401
 
 
 def retry_import_on_main(error: BaseException | None, again: Callable[[], None]) -> bool:
@@ -134,8 +140,8 @@ def detect_keyring() -> None:
 
 
 def when_focused(window: Any, step: Callable[[], None], limit_ms: int = 1000) -> None:
-    """Trick 6: run ``step`` once ``window`` holds the keyboard focus, or after
-    ``limit_ms`` whatever happens."""
+    """Trick 6: run ``step`` on the event loop's turn after ``window`` holds the keyboard
+    focus, or after ``limit_ms`` whatever happens."""
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -145,7 +151,7 @@ def when_focused(window: Any, step: Callable[[], None], limit_ms: int = 1000) ->
     def check() -> None:
         focus = QApplication.focusWidget()
         if (focus is not None and window.isAncestorOf(focus)) or clock.elapsed() >= limit_ms:
-            step()
+            QTimer.singleShot(0, step)  # the next turn: the screen takes input first
             return
         QTimer.singleShot(1, check)
 
