@@ -8,7 +8,7 @@
    catalog through ``FastReads`` (``tricks`` 1), no SQLAlchemy needed.
 3. **ledger**: on a fast start it opens once the window holds the focus
    (``LedgerOpener.window_shown``); otherwise it is open before ``compose`` returns.
-4. **staff**: the sign-in screen, overrides and the audit trail (``composition.staff``);
+4. **staff**: the sign-in screen, overrides and the audit trail (``wire_staff``);
    the checkout is gated on the trading day (``composition.trading_day``), which is built
    after the first screen.
 5. **operations** and 6. **payments**: start steps run once the window is shown
@@ -20,20 +20,22 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_alerts import load_alert_rules
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import log_dir
+from ireti_till.adapters.sign_in_wiring import StaffPrep
 from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
-from ireti_till.composition.staff import StaffPrep
 from ireti_till.composition.till import OpsTools, Till
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from ireti_till.services.selling import SaleService
+    from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
 
 
@@ -63,7 +65,6 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     from ireti_till.adapters.catalog_wiring import importer
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.config_trading_day import read_trading_day
-    from ireti_till.composition.staff import wire_staff
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
@@ -120,6 +121,23 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     for warning in config.warnings:
         window.messages.warn(warning)
     return till
+
+
+def wire_staff(window: MainWindow, opener: LedgerOpener, data_dir: Path, config: AppConfig,
+               training: bool, make_sale_service: Callable[[object], SaleService],
+               prep: StaffPrep | None, *, fast: bool) -> StaffUi:
+    """Phase 4: the sign-in screen on ``sign_in_services`` (on a fast start the stdlib staff
+    list first); if the real services fail, the blocking error screen replaces the till
+    window (``FailureRelay``, queued onto the GUI thread)."""
+    from ireti_till.adapters.sign_in_wiring import sign_in_services
+    from ireti_till.ui.application import FailureRelay
+    from ireti_till.ui.staff.attach import StaffServices, attach_staff
+
+    relay = FailureRelay(window, data_dir)
+    staff, audit, overrides = sign_in_services(opener, data_dir, config, training, prep,
+                                               fast=fast, failed=lambda exc: relay.failed.emit(exc))
+    return attach_staff(window, StaffServices(staff, audit, overrides, config.staff.overrides),
+                        make_sale_service, config.staff.idle_lock_minutes)
 
 
 def _operations(till: Till, tools: OpsTools | None) -> None:
