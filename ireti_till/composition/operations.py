@@ -1,10 +1,10 @@
 """The operations phase: metrics, scheduled backups, alerts, the ops menu, the trading
 day's jobs, card payments and refunds (F8), in that order (``attach_operations``).
 
-Runs once the sale screen is shown (``Till.start_background``), after ``tricks.prefetch``
-imported ``tricks.LATE_MODULES`` on a helper thread. The health check and the support bundle are
-``ireti_till.commands``' work: they come in as ``OpsTools`` from the caller of
-``compose()`` (``app.py``), so nothing here imports a command.
+Imported only by the late start (``Till.start_background``, after ``tricks.prefetch``
+loaded ``tricks.LATE_MODULES`` on a helper thread), so it imports what it wires at the
+top. The health check and the support bundle come in as ``OpsTools`` from the caller
+of ``compose()`` (``app.py``), so nothing here imports a command.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ireti_till.adapters.ops_wiring import alert_jobs, backup_job, build_alert_service, build_ops
+from ireti_till.adapters.refund_wiring import refund_service_on_first_use
 from ireti_till.composition.till import OpsTools, OpsWiring
+from ireti_till.composition.trading_day import register_jobs, start_trading_day
+from ireti_till.services.metrics_query import MetricsQuery
+from ireti_till.ui.ops.wiring import install_ops
+from ireti_till.ui.refunds.wiring import install_refunds
+from ireti_till.worker.ops_jobs import OpsJobs
 
 if TYPE_CHECKING:
     from ireti_till.composition.till import Till
@@ -29,20 +36,6 @@ FIRST_EVALUATION_S = 15.0  # alerts: after start, not on the way to the first sc
 def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
     """Metrics (supervisors and admins see them), backups, alerts, the ops menu; the jobs
     start and stop with the till."""
-    from ireti_till.adapters.ops_wiring import (
-        alert_jobs,
-        backup_job,
-        build_alert_service,
-        build_ops,
-    )
-    from ireti_till.composition.trading_day import register_jobs
-    from ireti_till.domain.staff import Permission
-    from ireti_till.services.metrics_query import MetricsQuery
-    from ireti_till.ui.ops import OpsServices
-    from ireti_till.ui.ops.alerts_panel import AlertsBridge
-    from ireti_till.ui.ops.wiring import alert_acknowledger, install_ops
-    from ireti_till.worker.ops_jobs import OpsJobs
-
     data_dir, config = till.data_dir, till.config
     ops = build_ops(till.ledger, data_dir)
     jobs = OpsJobs(flush=ops.recorder.flush, prune=ops.prune,
@@ -50,16 +43,10 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
     alerts, probe = build_alert_service(data_dir, "training" if till.training
                                         else config.stripe.mode, config.stripe.reader_id,
                                         staff.services.audit)
-    bridge = AlertsBridge(till.window)
-    alerts.on_change(bridge.listener)
-    menu = install_ops(till.window, staff, OpsServices(
-        metrics_query=MetricsQuery(ops.store),
-        run_health=lambda: tools.health(data_dir),
-        write_bundle=lambda target, progress: tools.bundle(data_dir, target, progress),
-        can_view_metrics=lambda: staff.can(Permission.VIEW_AUDIT),
-        panel_status=lambda: tools.panel(data_dir).checks,
-        alerts_bridge=bridge, acknowledge_alert=alert_acknowledger(alerts, staff)), alerts)
-
+    menu = install_ops(till.window, staff, MetricsQuery(ops.store),
+                       lambda: tools.health(data_dir), lambda: tools.panel(data_dir).checks,
+                       lambda target, progress: tools.bundle(data_dir, target, progress),
+                       alerts)
     register_jobs(jobs.scheduler, alert_jobs(alerts, probe, ops.recorder, lambda: _core(till),
                                              config.stripe.reader_id),
                   lane="alerts", first_after_s=FIRST_EVALUATION_S)
@@ -76,8 +63,6 @@ def _core(till: Till) -> PaymentsCore | None:
 def wire_refunds(till: Till, staff: StaffUi) -> None:
     """F8 on the sale screen (its service built on the first F8). A committed refund asks
     the worker to send it now, and prints its slip (the drawer opens for cash)."""
-    from ireti_till.adapters.refund_wiring import refund_service_on_first_use
-    from ireti_till.ui.refunds.wiring import install_refunds
 
     def sent_now(record: RefundRecord) -> None:
         runtime = till.payments.peek()
@@ -98,8 +83,6 @@ def attach_operations(till: Till, tools: OpsTools | None,
                       payments: Callable[[Till, StaffUi], None]) -> None:
     """The operations and payments phases, in order (``payments`` is
     ``composition.payments.wire_payments``). Each failure leaves selling going."""
-    from ireti_till.composition.trading_day import start_trading_day
-
     staff = till.staff
     if staff is None:
         return

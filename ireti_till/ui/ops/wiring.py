@@ -5,13 +5,16 @@ desktop notification."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ireti_till.services.alerts import ActiveAlert, AlertService
+    from ireti_till.services.health import CheckResult, HealthReport
+    from ireti_till.services.metrics_query import MetricsQuery
     from ireti_till.ui.main_window import MainWindow
-    from ireti_till.ui.ops.menu import OpsMenu, OpsServices
+    from ireti_till.ui.ops.bundle_dialog import BundleWriterFn
+    from ireti_till.ui.ops.menu import OpsMenu
     from ireti_till.ui.staff.attach import StaffUi
 
 
@@ -31,27 +34,33 @@ def alert_acknowledger(service: AlertService, staff: StaffUi) -> Callable[[str],
     return acknowledge
 
 
-def install_ops(window: MainWindow, staff: StaffUi, services: OpsServices,
+def install_ops(window: MainWindow, staff: StaffUi, metrics: MetricsQuery,
+                health: Callable[[], HealthReport],
+                panel: Callable[[], Sequence[CheckResult]], bundle: BundleWriterFn,
                 alerts: AlertService) -> OpsMenu:
-    """The ops menu (``services.alerts_bridge`` set: the alerts it carries shown too),
-    following the signed-in person's role."""
+    """The ops menu, the alerts the service reports (through an ``AlertsBridge`` onto the
+    GUI thread) on the status bar, following the signed-in person's role."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMenu
 
     from ireti_till.domain.staff import Permission
-    from ireti_till.ui.ops import install_ops_menu
-    from ireti_till.ui.ops.alerts_panel import AlertNotifier
+    from ireti_till.ui.ops import OpsServices, install_ops_menu
+    from ireti_till.ui.ops.alerts_panel import AlertNotifier, AlertsBridge
 
-    menu = install_ops_menu(window, services)
-    bridge, status_bar = services.alerts_bridge, window.status
-    if bridge is not None:
-        queued = Qt.ConnectionType.QueuedConnection  # emitted on worker threads; the
-        # bridge lives on the GUI thread, so these lambdas run there
-        bridge.changed.connect(lambda active, _new: status_bar.set_alerts(active), queued)
-        # an acknowledged alert turns from red to grey (an in-memory read, no I/O)
-        bridge.acknowledged.connect(lambda _a: status_bar.set_alerts(alerts.active()), queued)
-        status_bar.alerts_clicked.connect(lambda: menu.open_alerts())  # menu: a plain object
-        AlertNotifier(bridge, window.windowIcon(), parent=window)  # kept by its parent
+    bridge = AlertsBridge(window)
+    alerts.on_change(bridge.listener)
+    menu = install_ops_menu(window, OpsServices(
+        metrics_query=metrics, run_health=health, write_bundle=bundle,
+        can_view_metrics=lambda: staff.can(Permission.VIEW_AUDIT), panel_status=panel,
+        alerts_bridge=bridge, acknowledge_alert=alert_acknowledger(alerts, staff)))
+    status_bar = window.status
+    queued = Qt.ConnectionType.QueuedConnection  # emitted on worker threads; the bridge
+    # lives on the GUI thread, so these lambdas run there
+    bridge.changed.connect(lambda active, _new: status_bar.set_alerts(active), queued)
+    # an acknowledged alert turns from red to grey (an in-memory read, no I/O)
+    bridge.acknowledged.connect(lambda _a: status_bar.set_alerts(alerts.active()), queued)
+    status_bar.alerts_clicked.connect(lambda: menu.open_alerts())  # menu: a plain object
+    AlertNotifier(bridge, window.windowIcon(), parent=window)  # kept by its parent
     view_menu = window.findChild(QMenu, "menu_view")
 
     def follow_role(_role: object = None) -> None:
