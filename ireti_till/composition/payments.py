@@ -1,6 +1,7 @@
 """The payments phase: the payments core (``adapters.payments_wiring.build_core``), the
 back office's stream, the sync worker and start-up recovery on a helper thread started
 *after* the sale screen is shown; the card tender on the screen (``ui.card_wiring``).
+Imported only by the late start; ``stripe`` itself loads on the helper thread.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig
+from ireti_till.adapters.payments_wiring import build_core
+from ireti_till.adapters.stream_wiring import start_stream
 from ireti_till.composition.till import PaymentsRuntime
+from ireti_till.composition.tricks import import_stripe_sync_only
+from ireti_till.ui.card_wiring import install_card_tender
+from ireti_till.worker.signals import PaymentSignals
+from ireti_till.worker.sync import SyncWorker
 
 if TYPE_CHECKING:
     from ireti_till.adapters.db.ledger import Ledger
@@ -22,8 +29,6 @@ if TYPE_CHECKING:
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.ui.staff.attach import StaffUi
     from ireti_till.worker.scheduler import Scheduler
-    from ireti_till.worker.signals import PaymentSignals
-    from ireti_till.worker.sync import SyncWorker
 
 log = logging.getLogger("ireti_till.app")
 
@@ -57,13 +62,7 @@ def start_payments(ledger: Ledger, data_dir: Path, config: AppConfig, training: 
 def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: AppConfig,
            training: bool, recorder: MetricsRecorder | None, signals: PaymentSignals,
            scheduler: Scheduler | None = None) -> None:
-    from ireti_till.composition.tricks import import_stripe_sync_only
-
-    import_stripe_sync_only()
-    from ireti_till.adapters.payments_wiring import build_core
-    from ireti_till.adapters.stream_wiring import start_stream
-    from ireti_till.worker.sync import SyncWorker
-
+    import_stripe_sync_only()  # before build_core imports the gateway
     started: list[Emulator] = []
     try:
         runtime.core = core = build_core(ledger, data_dir, config, training, recorder,
@@ -82,9 +81,6 @@ def _build(runtime: PaymentsRuntime, ledger: Ledger, data_dir: Path, config: App
 def wire_payments(till: Till, staff: StaffUi) -> None:
     """The card tender on the screen now; stripe, the emulator and the worker once the
     window is shown (a ``lifecycle`` start step)."""
-    from ireti_till.ui.card_wiring import install_card_tender
-    from ireti_till.worker.signals import PaymentSignals
-
     signals = PaymentSignals(till.window)
     cards = install_card_tender(till.window, staff, signals, till.training)
     ops = till.ops.peek()
