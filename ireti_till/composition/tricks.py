@@ -56,19 +56,16 @@ log = logging.getLogger("ireti_till.app")
 #: ops and card payments are wired this long after the first screen is shown (trick 6)
 LATE_START_MS = 400
 #: what phases 5-6 import, loaded by ``prefetch`` on a helper thread first (trick 6)
-LATE_MODULES = (
+LATE_MODULES = (  # the two phases (their wiring modules come with them) and what they
+    # import on first use
     "ireti_till.composition.operations", "ireti_till.composition.payments",
-    "ireti_till.ui.card_tender", "ireti_till.ui.card_wiring",
-    "ireti_till.adapters.payments_wiring", "ireti_till.ui.ops", "ireti_till.ui.ops.wiring",
-    "ireti_till.adapters.ops_wiring", "ireti_till.adapters.refund_wiring",
-    "ireti_till.ui.refunds.wiring", "ireti_till.worker.ops_jobs",
-    "ireti_till.adapters.db.metrics_repo", "ireti_till.services.health",
+    "ireti_till.ui.card_tender", "ireti_till.ui.ops", "ireti_till.adapters.db.metrics_repo",
     "ireti_till.adapters.alert_checks", "ireti_till.adapters.health_probes",
-    "ireti_till.ui.ops.alerts_panel", "ireti_till.composition.trading_day",
-    "ireti_till.ui.shift.wiring", "ireti_till.services.printing_health",
-    "ireti_till.ui.printing.status_relay", "ireti_till.ui.shift.menu",
-    "ireti_till.ui.printing.virtual_view", "ireti_till.services.shifts",
-    "ireti_till.services.printing", "ireti_till.adapters.printers.virtual",
+    "ireti_till.ui.ops.alerts_panel", "ireti_till.ui.shift.wiring", "ireti_till.ui.shift.menu",
+    "ireti_till.adapters.trading_day_wiring", "ireti_till.services.printing_health",
+    "ireti_till.ui.printing.status_relay", "ireti_till.ui.printing.virtual_view",
+    "ireti_till.services.shifts", "ireti_till.services.printing",
+    "ireti_till.adapters.printers.virtual",
 )
 
 
