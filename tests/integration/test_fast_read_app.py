@@ -105,6 +105,36 @@ def test_sign_in_screen_before_the_ledger_then_a_committed_sale(
     assert len(starts) == 2  # the first start and this one
 
 
+def test_a_sale_before_the_late_start_waits_for_the_trading_day(
+        qtbot: QtBot, fast_till: Any) -> None:
+    """The trading day is built after the first screen (the late start); a sign-in and a
+    cash sale before that build it on the spot: the training shift opens, the sale is
+    checked against it and its receipt job is queued, nothing fails for want of it."""
+    from PySide6.QtWidgets import QMenu
+
+    from ireti_till.services.checkout import Outcome
+
+    keyboard = Keyboard(qtbot)
+    screen = fast_till.staff.sign_in
+    qtbot.waitUntil(lambda: screen.pad.field.hasFocus())
+    assert not fast_till.trading_day.done and fast_till.lifecycle.starters  # not built yet
+    keyboard.type(CASHIER_PIN)
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: fast_till.staff.current is not None
+                    and fast_till.window.scan.field.hasFocus(), timeout=20_000)
+    keyboard.scan(DEMO_GTIN)
+    state = fast_till.window.controller.checkout.pay_cash(
+        Money(100_000, fast_till.config.store.currency))
+    assert state.outcome is Outcome.PAID and state.completed is not None
+    day = fast_till.trading_day.get()  # built by the sign-in's training shift
+    assert day.shifts.current() is not None
+    assert any(job.kind == "receipt" and job.ref == state.completed.receipt_code
+               for job in day.queue.jobs())
+    assert fast_till.window.findChild(QMenu, "menu_shift") is None  # the menus come later
+    fast_till.start_background()
+    assert fast_till.window.findChild(QMenu, "menu_shift") is not None
+
+
 #: what a fast start must not have imported when the first screen takes input: the ORM,
 #: Stripe, the ESC/POS library, and the parts built after it (the trading day's services
 #: and menus, operations, card payments)
