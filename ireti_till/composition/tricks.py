@@ -36,7 +36,8 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
    them competes with drawing it for the GIL. Moving the trading day, keyring (5) and
    importlib (2) behind the first screen, with the late steps on the next turn after the
    focus: 2026-12-05, one run of 15 (load average 2.5), 466 ms to the first screen
-   against 657 ms for the code before (29 % less), bare Qt 120 ms: 3.89x vs 5.49x.
+   against 657 ms for the code before (29 % less), bare Qt 120 ms: 3.89x vs 5.49x; a
+   second run (load 2-3): 502 vs 680 ms, bare Qt 135 ms: 3.71x vs 5.03x.
 7. ``warm_catalog``: one catalog lookup on the ledger thread right after opening, so the
    first real scan finds the SQL compiled and the mappers configured (the first scan
    otherwise pays for both; ``bench_scan.py`` measures scans after it).
