@@ -21,7 +21,7 @@ before and after: the machine is shared). The till's data directory holds a gene
 warm-up run of each, not counted, also fills the OS file cache).
 
 On an ordinary start the first screen reads through the standard library
-(adapters/db/fast_read.py, composition/ledger.py, composition/staff.py) and the SQLAlchemy
+(adapters/db/fast_read.py, composition/ledger.py, adapters/sign_in_wiring.py) and the SQLAlchemy
 ledger and the staff services open once it has the focus; "ready" is therefore not "the
 ledger is open": a PIN typed (or a sale paid) in the first few hundred milliseconds waits
 for it once. The

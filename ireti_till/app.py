@@ -5,7 +5,7 @@ first (cheap, before Qt); then Qt, ``compose()`` and the event loop. A problem t
 the till must not trade (damaged ledger, invalid configuration, read-only data directory,
 another till on the same data) opens the blocking error screen instead. This module sits
 above ``ireti_till.commands``: it hands the health check and the support bundle to the
-ops menu (``OpsTools``), so the composition root never imports a command.
+ops menu (``commands.ops_tools``), so the composition root never imports a command.
 
 Benchmark hook: with ``IRETI_BENCH_EXIT_ON_READY=1`` the till prints
 ``IRETI_READY <unix time> rss_kb=<VmRSS>`` once the scan field has focus, then quits
@@ -23,74 +23,30 @@ from typing import TYPE_CHECKING, Any
 
 from ireti_till import __version__
 from ireti_till.adapters.config_file import load_config
+from ireti_till.adapters.instance_lock import hold_instance_lock
 from ireti_till.adapters.paths import resolve_data_dir
+from ireti_till.commands.ops_tools import ops_tools
 from ireti_till.composition import tricks
 from ireti_till.composition.compose import (
     compose,
     fast_opener,
     qt_app,
     setup_logging,
-    take_instance_lock,
 )
-from ireti_till.composition.operations import OpsTools
 from ireti_till.composition.till import Till
 from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from ireti_till.services.health import HealthReport
-    from ireti_till.services.support_bundle import Progress
-    from ireti_till.ui.error_screen import StartupProblem
 
 log = logging.getLogger("ireti_till.app")
-
-
-def _health(data_dir: Path) -> HealthReport:
-    from ireti_till.commands.doctor import run_doctor
-
-    return run_doctor(data_dir)
-
-
-def _panel(data_dir: Path) -> HealthReport:
-    from ireti_till.commands.doctor import PANEL_CHECKS, run_doctor
-
-    return run_doctor(data_dir, only=PANEL_CHECKS)
-
-
-def _bundle(data_dir: Path, target: Path | None, progress: Progress | None) -> Path:
-    from ireti_till.commands.support_bundle import write_support_bundle
-
-    return write_support_bundle(data_dir, target, progress)
-
-
-def ops_tools() -> OpsTools:
-    """The health check and support bundle for the ops menu (commands, imported on use)."""
-    return OpsTools(_health, _panel, _bundle)
 
 
 def build_till(data_dir: Path, **options: Any) -> Till:
     """``compose()`` with the ops tools (for tests and the self-test's callers)."""
     options.setdefault("tools", ops_tools())
     return compose(data_dir, **options)
-
-
-def show_problem(app: QApplication, problem: StartupProblem) -> int:
-    from PySide6.QtCore import QTimer
-
-    from ireti_till.ui import error_screen
-
-    log.error("start-up refused: %s (%s)", problem.title, problem.code)
-    window = error_screen.ErrorWindow(problem)
-    window.showMaximized()
-    if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
-        # exit(), not quit(): quit() in Qt 6 first closes every window and leaves the
-        # application refusing to activate windows afterwards (matters in tests).
-        QTimer.singleShot(0, lambda: app.exit(0))
-    app.exec()
-    window.close()
-    window.deleteLater()
-    return 2
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -103,12 +59,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    tricks.detect_keyring()
     data_dir = log_file = lock = None
     early: BaseException | None = None
     try:  # phase 1, pre-flight: cheap checks, then the ledger check runs while Qt starts
         data_dir = resolve_data_dir(args.data_dir)
-        lock = take_instance_lock(data_dir)  # held until this process ends
+        lock = hold_instance_lock(data_dir)  # held until this process ends
         log_file = setup_logging(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
@@ -117,19 +72,19 @@ def main(argv: list[str] | None = None) -> int:
         early = exc
     try:
         app = qt_app()
-        from ireti_till.ui.error_screen import problem_for
+        from ireti_till.ui.error_wiring import show_problem
 
         if early is not None or data_dir is None:
-            return show_problem(app, problem_for(early or LedgerError("no data folder"),
-                                                 data_dir, log_file))
+            return show_problem(app, early or LedgerError("no data folder"), data_dir,
+                                log_file)
         try:
             till = compose(data_dir, force_training=args.training, config=config,
                            opener=opener, staff_prep=prep, tools=ops_tools())
         except (LedgerError, ConfigError) as exc:
-            return show_problem(app, problem_for(exc, data_dir, log_file))
+            return show_problem(app, exc, data_dir, log_file)
         except Exception as exc:  # shown on the error screen and logged in full
             log.exception("unexpected start-up failure")
-            return show_problem(app, problem_for(exc, data_dir, log_file))
+            return show_problem(app, exc, data_dir, log_file)
         return _run(app, till)
     finally:
         if lock is not None:
@@ -141,7 +96,6 @@ def start_soon(till: Till) -> None:
     been imported on a helper thread ``LATE_START_MS`` after the first screen."""
     from PySide6.QtCore import QTimer
 
-    from ireti_till.composition.operations import LATE_MODULES
     from ireti_till.ui.application import GuiCall
 
     relay = GuiCall(till.window)
@@ -149,12 +103,18 @@ def start_soon(till: Till) -> None:
     # does not keep such a receiver alive (tests/ui/test_signal_lifetimes.py).
     relay.fire.connect(lambda: till.start_background())
     QTimer.singleShot(tricks.LATE_START_MS,
-                      lambda: tricks.prefetch(LATE_MODULES, relay.fire.emit))
+                      lambda: tricks.prefetch(tricks.LATE_MODULES, relay.fire.emit))
 
 
 def _run(app: QApplication, till: Till) -> int:
     till.window.show_on_counter()
-    tricks.when_focused(till.window, till.opener.window_shown)  # phase 3 on a fast start
+    till.opener.when_shown(tricks.detect_keyring)
+
+    def shown() -> None:  # phase 3 on a fast start
+        tricks.preload_importlib()  # before the helper threads start
+        till.opener.window_shown()
+
+    tricks.when_focused(till.window, shown)
     start_soon(till)
     if os.environ.get("IRETI_BENCH_EXIT_ON_READY"):
         from ireti_till.ui.bench_hooks import exit_when_ready

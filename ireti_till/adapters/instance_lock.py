@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import IO, Final, Self
 
 from ireti_till.adapters.custody import disk_full_error, is_disk_full
-from ireti_till.domain.errors import LedgerError
+from ireti_till.domain.errors import LedgerError, OperationsError
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +134,15 @@ else:
 
     def _unlock(handle: IO[str]) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def hold_instance_lock(data_dir: Path) -> InstanceLock:
+    """Hold ``<data_dir>/ireti-till.lock`` for the life of the process, or raise IT-504."""
+    lock = InstanceLock(data_dir)
+    if not lock.acquire():
+        pid = lock.owner_pid()
+        who = f" (process {pid})" if pid else ""
+        raise OperationsError(
+            f"Ireti Till is already running on this data folder{who}. Only one till may use "
+            "a data folder at a time.", code="IT-504")
+    return lock

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from ireti_till.adapters.config_file import AppConfig
     from ireti_till.domain.refund_policy import RefundMatrix
     from ireti_till.services.audit import AuditLog
     from ireti_till.services.overrides import OverrideService
@@ -48,3 +49,24 @@ def build_refund_service(engine: Engine, audit: AuditLog, overrides: OverrideSer
     return RefundService(uow, audit, clock, till_id, matrix, overrides,
                          on_committed=on_committed,
                          tz=ZoneInfo(timezone) if timezone else None)
+
+
+def refund_service_on_first_use(engine: Callable[[], Engine], audit: Callable[[], AuditLog],
+                                overrides: Callable[[], OverrideService], config: AppConfig,
+                                on_committed: Callable[[RefundRecord], None],
+                                ) -> Callable[[], RefundService]:
+    """The F8 screen's service, built on the first F8 (the ledger may still be opening on
+    a fast start), then the same one."""
+    from ireti_till.adapters.clock import SystemClock
+
+    built: list[RefundService] = []
+
+    def service() -> RefundService:
+        if not built:
+            built.append(build_refund_service(
+                engine(), audit(), overrides(), till_id=config.store.till_id,
+                matrix=config.refunds(), clock=SystemClock(), on_committed=on_committed,
+                timezone=config.store.timezone))
+        return built[0]
+
+    return service

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -26,6 +27,10 @@ from ireti_till.services.overrides import OverrideService
 from ireti_till.services.ports import Clock
 from ireti_till.services.staff import StaffService
 from ireti_till.services.staff_ports import AuditAnchor
+
+if TYPE_CHECKING:
+    from ireti_till.adapters.config_file import AppConfig
+    from ireti_till.adapters.db.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +71,18 @@ def build_staff_context(
                          lockout=lockout)
     overrides = OverrideService(uow, staff, audit, clock, rules)
     return StaffContext(store, audit, staff, overrides)
+
+
+def prepare_staff(ledger: Ledger, data_dir: Path, config: AppConfig,
+                  training: bool) -> StaffContext:
+    """Keyring secrets, demo staff in training, ``start`` in the audit trail (no Qt)."""
+    from ireti_till.adapters.clock import SystemClock
+
+    till_id = config.store.till_id
+    ctx = build_staff_context(ledger.engine, data_dir, training=training, till_id=till_id,
+                              clock=SystemClock(), lockout=config.staff.lockout,
+                              rules=config.staff.overrides)
+    ctx.staff.ensure_demo_staff()
+    ctx.audit.record("start", "system", {"till_id": till_id, "training": int(training)})
+    ctx.audit.checkpoint()
+    return ctx

@@ -85,7 +85,7 @@ def run_doctor(data_dir: Path, *, api_base: str | None = None,
     report = HealthService(probe, lambda: datetime.now(UTC)).run(only=only)
     checks = [config_check, *report.checks]
     if only is None or "printer" in only:  # the receipt printer and its waiting jobs
-        from ireti_till.composition.trading_day import printer_health
+        from ireti_till.adapters.trading_day_wiring import printer_health
 
         checks.append(printer_health(data_dir))
     if only is None:  # the alert rules (issue 16)

@@ -1,45 +1,42 @@
 """``compose()``: the one function that builds a till, phase by phase.
 
 1. **pre-flight** (``LedgerOpener.begin``, started by ``app.main`` before Qt): the ledger
-   file is checked with the standard library on a helper thread.
+   file is checked with the standard library on a helper thread; the configuration,
+   ``[alerts]`` and the trading day's sections are parsed (stdlib) so a bad one refuses
+   the start with its code.
 2. **first screen**: the sale service and the main window; on a fast start they read the
    catalog through ``FastReads`` (``tricks`` 1), no SQLAlchemy needed.
 3. **ledger**: on a fast start it opens once the window holds the focus
    (``LedgerOpener.window_shown``); otherwise it is open before ``compose`` returns.
-4. **staff**: the sign-in screen, overrides and the audit trail (``composition.staff``),
-   then the trading day (shifts, receipts, the Shift menu: ``composition.trading_day``).
-5. **payments** and 6. **operations**: start steps run once the window is shown
-   (``Till.start_background``): ``operations.attach_operations`` wires ops, card payments
-   (``payments.wire_payments``) and refunds, and adds their own start/close steps.
-
-A later feature adds its start-up work with one typed line in ``attach_operations`` (or
-``till.lifecycle.on_start(step)`` / ``on_close(step)`` from a phase), a scheduler job in
-the phase that owns it, a menu entry in its ``ui`` module called from there.
+4. **staff**: the sign-in screen, overrides and the audit trail (``wire_staff``);
+   the checkout is gated on the trading day (``composition.trading_day``), which is built
+   after the first screen.
+5. **operations** and 6. **payments**: start steps run once the window is shown
+   (``Till.start_background``): the trading day's menus, then
+   ``operations.attach_operations`` (ops, the trading day's jobs, card payments through
+   ``payments.wire_payments``, refunds).
 """
 
 from __future__ import annotations
 
 import getpass
-import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ireti_till.adapters.config_alerts import load_alert_rules
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import log_dir
-from ireti_till.composition.alerts import check_rules as check_alert_rules
-from ireti_till.composition.ledger import LedgerOpener, importer, prepare_ledger
-from ireti_till.composition.staff import StaffPrep
-from ireti_till.composition.till import Till
-from ireti_till.domain.errors import OperationsError
+from ireti_till.adapters.sign_in_wiring import StaffPrep
+from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
+from ireti_till.composition.till import OpsTools, Till
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from ireti_till.adapters.instance_lock import InstanceLock
-    from ireti_till.composition.operations import OpsTools
+    from ireti_till.services.selling import SaleService
+    from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
-
-log = logging.getLogger("ireti_till.app")
 
 
 def setup_logging(data_dir: Path) -> Path | None:
@@ -65,15 +62,16 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     come from ``app.main``, which starts them before Qt; by default they start here.
     ``staff`` (default: on unless a ``cashier`` is named, as benchmarks and screen tests
     do) puts the sign-in screen first; ``tools`` enables Help > Till health/Support bundle."""
+    from ireti_till.adapters.catalog_wiring import importer
     from ireti_till.adapters.clock import SystemClock
-    from ireti_till.composition.staff import wire_staff
-    from ireti_till.composition.trading_day import read_settings
+    from ireti_till.adapters.config_trading_day import read_trading_day
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
     config = config if config is not None else load_config(data_dir)
-    check_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
-    day_settings = read_settings(config)  # [shift]/[printer]/[email]: ConfigError if bad
+    load_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
+    # [shift]/[printer]/[email]: a ConfigError naming the key if bad
+    day_settings = read_trading_day(config.path, config.store.currency)
     training = config.training or force_training
     with_staff = cashier is None if staff is None else staff
     if opener is None:
@@ -95,7 +93,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     who = cashier or ("Not signed in" if with_staff else _os_user())
     ctx = ScreenContext(store=config.store, training=training, cashier=who,
                         receipts_dir=data_dir / "receipts", beep=config.ui.beep,
-                        import_catalog=importer(opener, config))  # type: ignore[arg-type]
+                        import_catalog=importer(opener.uow_factory, config))
     window = MainWindow(sale_service(who), ctx)
     try:
         if reads is None:
@@ -109,28 +107,44 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         opener.discard()
         window.deleteLater()
         raise
-    if staff_ui is not None:  # issue 16: admins only, audited
-        from ireti_till.composition.catalog import wire_catalog_import
-
-        wire_catalog_import(window, opener, config, staff_ui)
     till = Till(data_dir, config, training, opener, window.controller.service, window,
                 staff_ui)
-    if staff_ui is not None:  # the trading day, before the first sale
-        from ireti_till.composition.trading_day import build_trading_day
-        from ireti_till.composition.trading_day_ui import attach_trading_day
+    if staff_ui is not None:
+        from ireti_till.adapters.catalog_wiring import audited_importer
+        from ireti_till.composition.trading_day import defer_trading_day
+        from ireti_till.ui.catalog_wiring import admins_import
 
-        day = build_trading_day(opener, data_dir, config, training, day_settings,
-                                staff_ui.services.audit)
-        till.trading_day.resolve(day)
-        attach_trading_day(till, staff_ui, day)
-    if staff_ui is not None:  # phases 5 and 6, once the window is shown
-        from ireti_till.composition.operations import attach_operations
-        from ireti_till.composition.payments import wire_payments
-
-        till.lifecycle.on_start(lambda: attach_operations(till, tools, wire_payments))
+        admins_import(window, staff_ui, audited_importer(  # admins only, audited
+            opener.uow_factory, config, staff_ui.services.audit.get, lambda: staff_ui.current))
+        defer_trading_day(till, staff_ui, day_settings, now=reads is None)
+        till.lifecycle.on_start(lambda: _operations(till, tools))  # phases 5 and 6
     for warning in config.warnings:
         window.messages.warn(warning)
     return till
+
+
+def wire_staff(window: MainWindow, opener: LedgerOpener, data_dir: Path, config: AppConfig,
+               training: bool, make_sale_service: Callable[[object], SaleService],
+               prep: StaffPrep | None, *, fast: bool) -> StaffUi:
+    """Phase 4: the sign-in screen on ``sign_in_services`` (on a fast start the stdlib staff
+    list first); if the real services fail, the blocking error screen replaces the till
+    window (``FailureRelay``, queued onto the GUI thread)."""
+    from ireti_till.adapters.sign_in_wiring import sign_in_services
+    from ireti_till.ui.application import FailureRelay
+    from ireti_till.ui.staff.attach import StaffServices, attach_staff
+
+    relay = FailureRelay(window, data_dir)
+    staff, audit, overrides = sign_in_services(opener, data_dir, config, training, prep,
+                                               fast=fast, failed=lambda exc: relay.failed.emit(exc))
+    return attach_staff(window, StaffServices(staff, audit, overrides, config.staff.overrides),
+                        make_sale_service, config.staff.idle_lock_minutes)
+
+
+def _operations(till: Till, tools: OpsTools | None) -> None:
+    from ireti_till.composition.operations import attach_operations
+    from ireti_till.composition.payments import wire_payments
+
+    attach_operations(till, tools, wire_payments)
 
 
 def fast_opener(data_dir: Path, config: AppConfig, training: bool) -> tuple[LedgerOpener,
@@ -142,20 +156,6 @@ def fast_opener(data_dir: Path, config: AppConfig, training: bool) -> tuple[Ledg
                           need_catalog=training)
     opener.begin()
     return opener, prep
-
-
-def take_instance_lock(data_dir: Path) -> InstanceLock:
-    """Hold ``<data_dir>/ireti-till.lock`` for the life of the process, or raise IT-504."""
-    from ireti_till.adapters.instance_lock import InstanceLock
-
-    lock = InstanceLock(data_dir)
-    if not lock.acquire():
-        pid = lock.owner_pid()
-        who = f" (process {pid})" if pid else ""
-        raise OperationsError(
-            f"Ireti Till is already running on this data folder{who}. Only one till may use "
-            "a data folder at a time.", code="IT-504")
-    return lock
 
 
 def _os_user() -> str:

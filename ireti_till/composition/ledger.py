@@ -1,6 +1,5 @@
 """The ledger phase: the opener (``adapters.db.opener``) with the composition's import
-retry, the work done on the ledger thread right after opening, and the catalog import the
-File menu runs."""
+retry, and what runs on the ledger thread right after opening."""
 
 from __future__ import annotations
 
@@ -25,44 +24,18 @@ class LedgerOpener(opener.LedgerOpener):
                          retry=retry_import_on_main)
 
 
-def _demo_catalog() -> Path | None:
+def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
+                   then: Callable[[Ledger], None] | None = None) -> Callable[[Ledger], None]:
+    """``adapters.ledger_wiring.prepare_ledger`` with the demo catalog on a first training
+    start, ``tricks.warm_catalog``, then ``then`` (the staff context, ``StaffPrep``)."""
+    from ireti_till.adapters.ledger_wiring import prepare_ledger as prepare
+
+    return prepare(config, _demo_catalog if training and seed_demo else None,
+                   [warm_catalog, *([then] if then is not None else [])])
+
+
+def _demo_catalog() -> Path | None:  # on the ledger thread
     from ireti_till.ui.application import resources_dir
 
     found = sorted((resources_dir() / "catalog").glob("*.csv"))
     return found[0] if found else None
-
-
-def prepare_ledger(config: AppConfig, training: bool, seed_demo: bool = True,
-                   then: Callable[[Ledger], None] | None = None) -> Callable[[Ledger], None]:
-    """Work on the ledger thread right after opening: the receipt high-water mark, the demo
-    catalog on a first training start, ``tricks.warm_catalog``, then ``then`` (the staff
-    context, ``StaffPrep``)."""
-
-    def prepare(ledger: Ledger) -> None:
-        from ireti_till.adapters.db.receipt_mark import ReceiptMark
-        from ireti_till.composition.trading_day import register_repositories
-
-        register_repositories()  # uow.shifts, uow.prints...: before any unit of work uses them
-        # Before any sale: receipt numbers continue above any ever printed (after a restore)
-        ReceiptMark(ledger.path.parent).apply(ledger.engine)
-        demo = _demo_catalog()
-        if training and seed_demo and demo is not None:
-            ledger.seed_catalog_if_empty(demo, config.store)
-        warm_catalog(ledger)
-        if then is not None:
-            then(ledger)
-
-    return prepare
-
-
-def importer(opener: LedgerOpener, config: AppConfig) -> Callable[..., object]:
-    """The catalog import the File menu runs (on a helper thread)."""
-    def run(path: Path, progress: Callable[[int, int], None]) -> object:
-        from ireti_till.services.catalog_import import import_csv
-
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return import_csv(opener.uow_factory, stream, currency=config.store.currency,
-                              tax_codes={r.code for r in config.store.tax_rates},
-                              progress=progress)
-
-    return run

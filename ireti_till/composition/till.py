@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig
 from ireti_till.services.deferred import Deferred
@@ -25,13 +25,16 @@ if TYPE_CHECKING:
     from ireti_till.adapters.backoffice_wiring import Backoffice
     from ireti_till.adapters.db.ledger import Ledger
     from ireti_till.adapters.db.metrics_repo import SqlMetricsStore
+    from ireti_till.adapters.payments_wiring import Emulator
+    from ireti_till.adapters.stream_wiring import StreamWiring
+    from ireti_till.adapters.trading_day_wiring import TradingDay
     from ireti_till.composition.ledger import LedgerOpener
-    from ireti_till.composition.stream import StreamWiring
-    from ireti_till.composition.trading_day import TradingDay
     from ireti_till.services.backup import BackupService
+    from ireti_till.services.health import HealthReport
     from ireti_till.services.metrics import MetricsRecorder
     from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.services.selling import SaleService
+    from ireti_till.services.support_bundle import Progress
     from ireti_till.ui.card_tender import CardTenderUi
     from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.ops.menu import OpsMenu
@@ -44,21 +47,23 @@ log = logging.getLogger("ireti_till.app")
 
 
 @dataclass(frozen=True, slots=True)
+class OpsTools:
+    """``health(data_dir)``: the full health report; ``panel(data_dir)``: the cheap checks
+    the metrics panel shows (both ``commands.doctor``); ``bundle(data_dir, target,
+    progress)``: write the support bundle (``commands.support_bundle``)."""
+
+    health: Callable[[Path], HealthReport]
+    panel: Callable[[Path], HealthReport]
+    bundle: Callable[[Path, Path | None, Progress | None], Path]
+
+
+@dataclass(frozen=True, slots=True)
 class OpsWiring:
     recorder: MetricsRecorder
     store: SqlMetricsStore
     backups: BackupService
     jobs: OpsJobs
     menu: OpsMenu
-
-
-class Emulator(Protocol):
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def api_key(self) -> str: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass

@@ -1,248 +1,160 @@
-"""The trading day's services: shifts, the print queue and its printer (issue 12).
-
-Built in ``compose()`` as soon as the staff phase is (the checkout refuses a sale outside
-an open shift from the first sale on), on the ledger's unit of work, which waits for the
-ledger on a fast start; nothing here talks to a device or the network, and nothing
-imports SQLAlchemy before the first screen (the repositories are registered on the ledger
-thread, ``register_repositories``). The worker side
-is ``jobs()``: ``(name, func, every_s)`` tuples that ``register_jobs`` puts on the
-operations scheduler (``OpsJobs``) until the single worker scheduler takes them with
-``add_periodic(name, func, every_s)``.
+"""The trading day in the till (issue 12): the checkout is gated on it from the start
+(``defer_trading_day``, from ``compose()``); the services (``adapters.trading_day_wiring``)
+and the menus (``ui.shift.wiring``) are built after the first screen takes input; the
+worker jobs, the printer and back-office status start with operations
+(``start_trading_day``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ireti_till.adapters.config_file import AppConfig
-from ireti_till.adapters.config_trading_day import TradingDaySettings
-from ireti_till.services.deferred import Deferred
+from ireti_till.domain.errors import TillError
 
 if TYPE_CHECKING:
-    from ireti_till.adapters.db.opener import LedgerOpener
-    from ireti_till.adapters.printers.virtual import VirtualPrinter
-    from ireti_till.services.audit import AuditLog
-    from ireti_till.services.health import CheckResult
-    from ireti_till.services.printing import PrintQueue
-    from ireti_till.services.printing_ports import PrinterPort
-    from ireti_till.services.shifts import ShiftService
-    from ireti_till.worker.ops_jobs import OpsJobs
+    from ireti_till.adapters.config_trading_day import TradingDaySettings
+    from ireti_till.adapters.trading_day_wiring import Job, TradingDay
+    from ireti_till.composition.till import Till
+    from ireti_till.domain.overrides import Approval
+    from ireti_till.domain.sale import CompletedSale
+    from ireti_till.ui.staff.attach import StaffUi
+    from ireti_till.worker.scheduler import Scheduler
 
 log = logging.getLogger("ireti_till.app")
 
-Job = tuple[str, Callable[[], object], float]
 
-PRINT_EVERY_S = 2.0  # a failed job is retried this often; a new job is sent at once (wake)
-STATUS_EVERY_S = 15.0  # the printer's state for the status bar and the health panel
+class _LaterReceipts:
+    """The checkout's ``ReceiptPort`` before the trading day is built: each call waits for
+    (or builds) it, so a sale paid in the first moments is gated and printed as later."""
 
+    def __init__(self, day: Callable[[], TradingDay]) -> None:
+        self._day = day
 
-class _LaterAudit:
-    """``AuditAppender`` on the staff phase's deferred audit log (resolved by the time a
-    shift changes: that needs someone signed in)."""
+    def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> Any:
+        return self._day().queue.receipt_job(sale, kick=kick)
 
-    def __init__(self, audit: Deferred[AuditLog]) -> None:
-        self._audit = audit
+    def receipt(self, sale: CompletedSale, *, kick: bool = False) -> Any:
+        return self._day().queue.receipt(sale, kick=kick)
 
-    def append(self, repo: Any, kind: str, actor: str, details: Mapping[str, Any]) -> object:
-        return self._audit.get().append(repo, kind, actor, details)
-
-
-class _LaterMark:
-    """``ReceiptMark.record``, made on first use: SQLAlchemy (which ``receipt_mark``
-    imports) stays out of the way of the first screen."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self._data_dir = data_dir
-        self._mark: Any = None
-
-    def record(self, till_id: str, receipt_no: int) -> None:
-        if self._mark is None:
-            from ireti_till.adapters.db.receipt_mark import ReceiptMark
-
-            self._mark = ReceiptMark(self._data_dir)
-        self._mark.record(till_id, receipt_no)
+    def wake(self) -> None:
+        self._day().queue.wake()
 
 
-def register_repositories() -> None:
-    """``uow.shifts``, ``uow.prints``, ``uow.report_rows``, ``uow.reconcile_rows``: on the
-    ledger thread when the ledger opens (``composition.ledger.prepare_ledger``)."""
-    from ireti_till.adapters.db import (  # noqa: F401 - each registers its repository
-        print_repo,
-        reconcile_rows,
-        report_rows,
-        shift_repo,
-    )
+def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, *,
+                      now: bool) -> None:
+    """The checkout is gated on the trading day at once; the day itself (shifts, print
+    queue, printer: ``build_trading_day``) and its menus are built in the first
+    ``lifecycle`` start step (after the first screen takes input), or ``now``, or by the
+    first sale or shift action that needs it before then (it waits for the build)."""
+    lock = threading.Lock()
+
+    def day() -> TradingDay:
+        from ireti_till.adapters.trading_day_wiring import build_trading_day
+
+        with lock:
+            if not till.trading_day.done:
+                try:
+                    till.trading_day.resolve(build_trading_day(
+                        till.opener, till.data_dir, till.config, till.training, settings,
+                        staff.services.audit))
+                except Exception as exc:  # noqa: BLE001 - every later use raises it
+                    till.trading_day.fail(exc)
+        return till.trading_day.get()
+
+    def no_sale(approval: Approval) -> object:
+        member = staff.current
+        return day().shifts.no_sale(member.user_id if member is not None else "system",
+                                    approval.reason or "no sale", approval)
+
+    controller = till.window.controller
+    controller.checkout.attach_trading_day(lambda: day().require_open_shift(),
+                                           _LaterReceipts(day))
+    controller.set_no_sale_recorder(no_sale)
+    if till.training:  # a shift opens at sign-in (the day is built then if not yet)
+        def training_shift(member: Any, _service: object) -> None:
+            try:
+                day().shifts.ensure_training_shift(member.user_id)
+            except TillError as exc:
+                controller.refuse(exc)
+
+        staff.session.cashier_changed.connect(training_shift)
+    if now:
+        attach_trading_day(till, staff, day())
+    else:  # with the late start (``Till.start_background``), before operations
+        till.lifecycle.on_start(lambda: attach_trading_day(till, staff, day()))
 
 
-@dataclass
-class TradingDay:
-    settings: TradingDaySettings
-    shifts: ShiftService
-    queue: PrintQueue
-    virtual: VirtualPrinter | None  # training (or kind virtual/none): receipts on screen
-    configured: bool  # a printer is set up (training: the one on screen)
-    #: the same service on the read-only unit of work: the checkout's shift check never
-    #: waits for the write lock
-    reads: ShiftService | None = None
-    #: the printer's last known state, read on the worker (``status_job``)
-    last_check: CheckResult | None = None
-    #: called on the worker with each new check (the status bar's relay sets it)
-    on_status: list[Callable[[CheckResult], None]] = field(default_factory=list)
+def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> None:
+    """The Shift and Admin menus and, in training, the receipt on screen."""
+    from ireti_till.adapters.trading_day_wiring import printer_table, reconciliation_lines
+    from ireti_till.ui.shift.wiring import DayScreen, install_shift_menu, show_virtual_receipts
 
-    def require_open_shift(self) -> object:
-        return (self.reads or self.shifts).require_open_shift()
+    config = till.config
 
-    def status_job(self) -> CheckResult:
-        """Worker thread: ask the printer, then tell the status bar and doctor's panel."""
-        from ireti_till.services.printing_health import printer_check, waiting_jobs
+    def lines() -> tuple[str, ...]:
+        runtime = till.payments.peek()
+        core = runtime.core if runtime is not None else None
+        if core is None:  # card payments are not running: nothing to ask Stripe
+            return ()
+        return reconciliation_lines(till.ledger.read_uow, core.ctx.gateway,
+                                    config.store.till_id, day.shifts)
 
-        check = printer_check(self.queue.status(), waiting_jobs(self.queue.jobs()),
-                              self.configured)
-        self.last_check = check
-        for listener in list(self.on_status):
-            listener(check)
-        return check
-
-    def use_printer(self, settings: TradingDaySettings, training: bool) -> None:
-        """After Admin > Printer saved new settings: the next job goes to the new printer."""
-        printer, virtual = make_printer(settings, training, self.virtual)
-        self.queue.printer = printer
-        self.queue.width = settings.printer.width
-        self.settings, self.virtual = settings, virtual
-        self.configured = training or settings.printer.kind != "none"
+    if day.virtual is not None:
+        printer = day.settings.printer
+        day.virtual.listener = show_virtual_receipts(till.window, printer.width, printer.logo)
+    install_shift_menu(till.window, staff, DayScreen(
+        day.shifts, day.queue, config.staff.overrides.role_for, till.data_dir / "reports",
+        lambda: printer_table(config),
+        lambda table: day.save_printer(config, table, till.training), lines))
 
 
-def read_settings(config: AppConfig) -> TradingDaySettings:
-    """``[shift]``, ``[printer]``, ``[email]`` (raises ``ConfigError`` naming the key)."""
-    from ireti_till.adapters.config_trading_day import read_trading_day
-
-    return read_trading_day(config.path, config.store.currency)
-
-
-def make_printer(settings: TradingDaySettings, training: bool,
-                 virtual: VirtualPrinter | None = None
-                 ) -> tuple[PrinterPort, VirtualPrinter | None]:
-    """The virtual printer in training or for kind ``virtual``/``none``; else ESC/POS."""
-    if training or settings.printer.kind in ("virtual", "none"):
-        from ireti_till.adapters.printers.virtual import VirtualPrinter
-
-        shown = virtual if virtual is not None else VirtualPrinter()
-        return shown, shown
-    from ireti_till.adapters.printers.escpos_printer import EscposPrinter
-
-    return EscposPrinter(settings.printer), None
-
-
-def _mailer(settings: TradingDaySettings, data_dir: Path, training: bool) -> Any:
-    if settings.email is None:
-        return None
-    from ireti_till.adapters.printers.email_smtp import SmtpMailer
-    from ireti_till.adapters.secrets import SecretStore
-
+def start_trading_day(till: Till, day: TradingDay) -> None:
+    """With operations: the print queue and printer status on the worker, the status
+    bar's printer and back-office fields, the back office's sync when enrolled."""
     try:
-        password = SecretStore(data_dir, training=training).get("smtp_password")
-    except Exception:  # noqa: BLE001 - no keyring: mail without a login; logged
-        log.warning("SMTP password not read from the keyring; email receipts go unsigned-in")
-        password = None
-    return SmtpMailer(settings.email, password)
+        _start(till, day)
+    except Exception:  # receipts stay queued (durable); selling goes on
+        log.exception("print queue not started")
 
 
-def build_trading_day(opener: LedgerOpener, data_dir: Path, config: AppConfig,
-                      training: bool, settings: TradingDaySettings,
-                      audit: Deferred[AuditLog] | None) -> TradingDay:
-    from ireti_till.adapters.clock import SystemClock
-    from ireti_till.services.printing import PrintQueue
-    from ireti_till.services.shifts import ShiftService
+def _start(till: Till, day: TradingDay) -> None:
+    from ireti_till.adapters.trading_day_wiring import enrolled_backoffice, jobs
+    from ireti_till.ui.shift.wiring import printer_status
 
-    clock = SystemClock()
-    store = config.store
-    # The registered repositories (``uow.shifts``, ``uow.prints``...) are not in the
-    # ``SqlUnitOfWork`` type: the ports name them.
-    write: Any = opener.uow_factory
-    read: Any = lambda: opener.result().read_uow()  # noqa: E731
-    printer, virtual = make_printer(settings, training)
-    appender = _LaterAudit(audit) if audit is not None else None
-    queue = PrintQueue(write, clock, printer, till_id=store.till_id,
-                       store=store.store_name, address=store.address_lines,
-                       tax_id=store.tax_id, footer=store.receipt_footer,
-                       width=settings.printer.width,
-                       mail=_mailer(settings, data_dir, training), audit=appender,
-                       mark=_LaterMark(data_dir).record)
-    shifts = ShiftService(write, clock, store.till_id, settings.shift,
-                          audit=appender, drawer=queue)
-    reads = ShiftService(read, clock, store.till_id,
-                         settings.shift)
-    return TradingDay(settings, shifts, queue, virtual,
-                      training or settings.printer.kind != "none", reads)
+    ops = till.ops.peek()
+    if ops is None:
+        log.warning("no operations scheduler: receipts stay queued until the next start")
+        return
+    relay, show_printer = printer_status(till.window)
+    day.on_status.append(show_printer)
+    till.cards.then(lambda cards: cards.on_queue_panel.append(
+        lambda panel: relay.follow("backoffice", panel.show_backoffice)))
+    scheduler = ops.jobs.scheduler
+
+    def start_backoffice() -> None:  # worker thread, once
+        ledger = till.ledger
+        found = enrolled_backoffice(ledger, till.data_dir, till.training, relay.note)
+        if found is not None:
+            register_jobs(scheduler, found[1], lane="bo")
+            till.backoffice.resolve(found[0])
+
+    run_now = register_jobs(scheduler, [*jobs(day), ("backoffice-start", start_backoffice, 0)])
+    day.queue.wake = lambda: run_now("print-queue")
 
 
-def jobs(day: TradingDay) -> list[Job]:
-    """The trading day's periodic work for the worker: ``(name, func, every_s)``."""
-    return [("print-queue", day.queue.run_once, PRINT_EVERY_S),
-            ("printer-status", day.status_job, STATUS_EVERY_S)]
-
-
-def register_jobs(ops: OpsJobs, work: list[Job], lane: str = "trading-day",
-                  ) -> Callable[[str], None]:
-    """Put ``work`` on the till's one scheduler (``worker/scheduler.py``), on a lane of its
-    own (so a backup never holds up a receipt); ``every_s`` 0 runs a job once, now. Returns
-    ``run_now(name)`` (a request, coalesced; never blocks)."""
-    scheduler = ops.scheduler
+def register_jobs(scheduler: Scheduler, work: list[Job], lane: str = "trading-day",
+                  first_after_s: float = 0) -> Callable[[str], None]:
+    """Put ``work`` on the till's one scheduler, on a lane of its own (so a backup never
+    holds up a receipt); ``every_s`` 0 runs a job once, now. The scheduler logs a failed
+    round and tries again at the next tick. Returns ``run_now(name)`` (a request,
+    coalesced; never blocks)."""
     scheduler.add_lane(lane)
     for name, func, every in work:
         if every > 0:
-            scheduler.add_periodic(name, _guard(name, func), every, lane=lane, first_after_s=0)
+            scheduler.add_periodic(name, func, every, lane=lane, first_after_s=first_after_s)
         else:
-            scheduler.submit(lane, name, _guard(name, func))
+            scheduler.submit(lane, name, func)
     return scheduler.request
-
-
-def _guard(name: str, func: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            func()
-        except Exception:  # a failed round is logged; the next tick tries again
-            log.exception("trading-day job %s failed", name)
-
-    return run
-
-
-def printer_health(data_dir: Path) -> CheckResult:
-    """``doctor``'s printer line: the configured printer's state (asked now) and the print
-    jobs still waiting in the ledger (read-only). Never raises."""
-    from ireti_till.adapters.config_file import load_config
-    from ireti_till.services.health import CheckResult, Status
-    from ireti_till.services.printing_health import ANCHOR, printer_check, waiting_jobs
-
-    if not (data_dir / "config.toml").exists():  # never written by the doctor
-        return CheckResult("printer", Status.OK, "no config.toml yet: no printer set up")
-    try:
-        config = load_config(data_dir)
-        settings = read_settings(config)
-        # the configured device, also in training (where the till prints on screen)
-        printer, _virtual = make_printer(settings, False)
-        return printer_check(printer.status(), waiting_jobs(_recent_jobs(data_dir)),
-                             settings.printer.kind != "none")
-    except Exception as exc:  # noqa: BLE001 - the doctor reports, it never stops
-        return CheckResult("printer", Status.WARN, f"printer not checked ({exc})",
-                           "see the config check above", ANCHOR)
-
-
-def _recent_jobs(data_dir: Path) -> list[Any]:
-    from sqlalchemy import create_engine
-
-    from ireti_till.adapters.db.print_repo import SqlPrintRepository
-
-    path = data_dir / "ledger.sqlite3"
-    if not path.exists():
-        return []
-    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-    try:
-        with engine.connect() as conn:
-            return SqlPrintRepository(conn).recent(200)
-    finally:
-        engine.dispose()

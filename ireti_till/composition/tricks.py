@@ -5,29 +5,39 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 (2 shared CPUs, 100,000 products, offscreen; medians of 7 cold starts in one run) and
 ``benchmarks/bench_idle_rss.py``; re-measure before removing one.
 
-1. **The stdlib read path** (``composition.fast_start``, ``adapters.db.fast_read*``,
-   ``adapters.db.preflight``, ``services.staff_early``): the first screen reads the
-   catalog and the staff list through ``sqlite3`` while SQLAlchemy, the models and the
-   staff services load behind it. Measured 2026-12-04 in one run: 649 ms to the first
-   screen with it, 998 ms without (the full ledger opened first), bare Qt 161 ms: it saves
-   35 % of start-up (kept: the bar is 25 %). A second run after the rework, at load
-   average 6-8: 978 ms with, 2092 ms without (53 %), bare Qt 258 ms.
-2. The imports at the top of this module (``app.py`` loads it before any helper thread
-   starts): ``importlib.metadata``/``importlib.resources`` import each other circularly;
-   loading them on the main thread first means no helper thread sees a half-initialised
-   one. ``retry_import_on_main`` covers what is left of that CPython race (seen with
-   ``importlib.resources``): the ledger thread's ``ImportError`` is retried once on the
-   main thread instead of refusing to start.
+1. **The stdlib read path** (``adapters.db.opener``, ``adapters.db.fast_read*``,
+   ``adapters.db.preflight``, ``adapters.sign_in_wiring``, ``services.staff_early``): the
+   first screen reads the catalog and the staff list through ``sqlite3`` while
+   SQLAlchemy, the models and the staff services load behind it. Measured 2026-12-04 in
+   one run: 649 ms to the first screen with it, 998 ms without (the full ledger opened
+   first), bare Qt 161 ms: it saves 35 % of start-up (kept: the bar is 25 %). A second
+   run after the rework, at load average 6-8: 978 ms with, 2092 ms without (53 %), bare
+   Qt 258 ms.
+2. ``preload_importlib``: ``importlib.metadata``/``importlib.resources`` import each other
+   circularly; loading them on the main thread before the helper threads that use them
+   (ledger: alembic; keyring: entry points) start means no helper thread sees a
+   half-initialised one. Done once the first screen holds the focus, not at process
+   start: the import costs ~25 ms that Qt does not pay (bench_startup.py's bare window
+   never loads it). ``retry_import_on_main`` covers what is left of that CPython race
+   (seen with ``importlib.resources``): the ledger thread's ``ImportError`` is retried
+   once on the main thread instead of refusing to start.
 3. ``drop_pyside_source_cache``: PySide6's import hook (PYSIDE-2029) keeps the source of
    every module loaded afterwards in ``linecache`` (10-25 MB of idle RSS with SQLAlchemy
    and stripe loaded); answered from the file's bytes instead.
 4. ``import_stripe_sync_only``: ``import stripe`` imports ``aiohttp`` when installed
    (~23 MB of RSS; a development dependency); the till only makes synchronous calls.
 5. ``detect_keyring``: keyring scans its entry points (~0.1 s) the first time; done on a
-   helper thread beside the ledger's imports.
-6. ``when_focused`` + ``LATE_START_MS`` + ``prefetch``: the ledger opens once the first
-   screen holds the focus, and ops/card payments are imported on a helper thread
-   ``LATE_START_MS`` after it, so none of them competes with drawing it for the GIL.
+   helper thread beside the ledger's imports, started with them once the first screen
+   holds the focus (``app._run``), not at process start where its ~90 ms of imports
+   (keyring, secretstorage, jeepney, cryptography) competed with Qt for the GIL.
+6. ``when_focused`` + ``LATE_START_MS`` + ``prefetch`` + ``LATE_MODULES``: the ledger
+   opens once the first screen holds the focus; the trading day, ops and card payments
+   are imported on a helper thread ``LATE_START_MS`` after it and built then, so none of
+   them competes with drawing it for the GIL. Moving the trading day, keyring (5) and
+   importlib (2) behind the first screen, with the late steps on the next turn after the
+   focus: 2026-12-05, one run of 15 (load average 2.5), 466 ms to the first screen
+   against 657 ms for the code before (29 % less), bare Qt 120 ms: 3.89x vs 5.49x; a
+   second run (load 2-3): 502 vs 680 ms, bare Qt 135 ms: 3.71x vs 5.03x.
 7. ``warm_catalog``: one catalog lookup on the ledger thread right after opening, so the
    first real scan finds the SQL compiled and the mappers configured (the first scan
    otherwise pays for both; ``bench_scan.py`` measures scans after it).
@@ -36,8 +46,6 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import importlib.resources
 import linecache
 import logging
 import sys
@@ -49,6 +57,24 @@ log = logging.getLogger("ireti_till.app")
 
 #: ops and card payments are wired this long after the first screen is shown (trick 6)
 LATE_START_MS = 400
+#: what phases 5-6 import, loaded by ``prefetch`` on a helper thread first (trick 6)
+LATE_MODULES = (  # the two phases (their wiring modules come with them) and what they
+    # import on first use
+    "ireti_till.composition.operations", "ireti_till.composition.payments",
+    "ireti_till.ui.card_tender", "ireti_till.ui.ops", "ireti_till.adapters.db.metrics_repo",
+    "ireti_till.adapters.alert_checks", "ireti_till.adapters.health_probes",
+    "ireti_till.ui.ops.alerts_panel", "ireti_till.ui.shift.wiring", "ireti_till.ui.shift.menu",
+    "ireti_till.adapters.trading_day_wiring", "ireti_till.services.printing_health",
+    "ireti_till.ui.printing.status_relay", "ireti_till.ui.printing.virtual_view",
+    "ireti_till.services.shifts", "ireti_till.services.printing",
+    "ireti_till.adapters.printers.virtual",
+)
+
+
+def preload_importlib() -> None:
+    """Trick 2: on the main thread, before the ledger and keyring threads start."""
+    import importlib.metadata
+    import importlib.resources  # noqa: F401
 
 
 def retry_import_on_main(error: BaseException | None, again: Callable[[], None]) -> bool:
@@ -113,8 +139,8 @@ def detect_keyring() -> None:
 
 
 def when_focused(window: Any, step: Callable[[], None], limit_ms: int = 1000) -> None:
-    """Trick 6: run ``step`` once ``window`` holds the keyboard focus, or after
-    ``limit_ms`` whatever happens."""
+    """Trick 6: run ``step`` on the event loop's turn after ``window`` holds the keyboard
+    focus, or after ``limit_ms`` whatever happens."""
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -124,7 +150,7 @@ def when_focused(window: Any, step: Callable[[], None], limit_ms: int = 1000) ->
     def check() -> None:
         focus = QApplication.focusWidget()
         if (focus is not None and window.isAncestorOf(focus)) or clock.elapsed() >= limit_ms:
-            step()
+            QTimer.singleShot(0, step)  # the next turn: the screen takes input first
             return
         QTimer.singleShot(1, check)
 

@@ -32,16 +32,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from ireti_till.domain.errors import InputError, TillError
 from ireti_till.domain.money import Money
 from ireti_till.domain.sale import CompletedSale
-from ireti_till.services.payment_store_port import TenderSaleState
 from ireti_till.services.sale_views import BasketView
 from ireti_till.services.selling import SaleService
-from ireti_till.services.tendering import TenderProgress, TenderService
+
+if TYPE_CHECKING:
+    from ireti_till.services.tendering import TenderProgress, TenderService
 
 log = logging.getLogger("ireti_till.services.checkout")
 
@@ -228,6 +229,8 @@ class CheckoutService:
             progress = tender.progress(sale_id)
         except TillError:
             return None
+        from ireti_till.services.payment_store_port import TenderSaleState  # with cards
+
         if progress.state is not TenderSaleState.OPEN or not progress.remaining.minor:
             return None
         return progress

@@ -72,6 +72,9 @@ class BasketEditKeys:
     #: the trading day records an approved no sale in the shift and kicks the drawer
     record_no_sale: Callable[[Approval], object] | None = None
 
+    def set_no_sale_recorder(self, record: Callable[[Approval], object]) -> None:
+        self.record_no_sale = record
+
     if TYPE_CHECKING:
         @property
         def service(self) -> SaleService: ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog
@@ -23,12 +24,14 @@ from ireti_till.domain.settings import StoreSettings
 from ireti_till.domain.tender import quick_cash
 from ireti_till.services.checkout import CardQueue, CheckoutService
 from ireti_till.services.selling import BasketView, SaleService
-from ireti_till.services.tendering import TenderService
 from ireti_till.ui.basket_edits import ApprovalGate, BasketEditKeys, SaleScreenParts
 from ireti_till.ui.dialogs.base import unexpected
 from ireti_till.ui.dialogs.cash_tender import CashTenderDialog
 from ireti_till.ui.dialogs.confirm import ConfirmDialog
 from ireti_till.ui.receipt_view import ReceiptDialog
+
+if TYPE_CHECKING:
+    from ireti_till.services.tendering import TenderService
 
 __all__ = ["ApprovalGate", "SaleController", "SaleScreenParts"]
 

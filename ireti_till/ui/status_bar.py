@@ -7,12 +7,12 @@ through ``UiBridge``; they already show what they will show, in words.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from ireti_till.services.alerts import ActiveAlert
 from ireti_till.ui.bridge import (
     QUEUED,
     Connectivity,
@@ -22,6 +22,9 @@ from ireti_till.ui.bridge import (
     UiBridge,
 )
 from ireti_till.ui.theme import DANGER, LIVE, MUTED, name, set_role, style
+
+if TYPE_CHECKING:
+    from ireti_till.services.alerts import ActiveAlert
 
 
 def _fmt_age(seconds: float) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ireti_till.adapters.config_file import ConfigFileError, load_config
-from ireti_till.composition.trading_day import read_settings
+from ireti_till.adapters.trading_day_wiring import read_settings
 from ireti_till.domain.errors import ConfigError
 
 

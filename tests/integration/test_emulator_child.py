@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
+from ireti_till.adapters import payments_wiring
 from ireti_till.adapters.emulator_process import EmulatorProcess
 from ireti_till.composition import payments
 
-KEY = payments.TRAINING_API_KEY
+KEY = payments_wiring.TRAINING_API_KEY
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs a pidfd (Linux)")
 
@@ -114,17 +115,18 @@ def test_payments_runtime_uses_the_child_and_close_stops_it(
         payments._build(runtime, ledger, data_dir, load_config(data_dir), True, None, object())
         assert isinstance(runtime.emulator, EmulatorProcess) and runtime.emulator.alive()
         assert runtime.core is not None and runtime.core.readers.current_reader()
-        assert "ireti_till.training.server" not in sys.modules or payments.EMULATOR_IN_CHILD
+        assert ("ireti_till.training.server" not in sys.modules
+                or payments_wiring.EMULATOR_IN_CHILD)
     finally:
         runtime.close()
         ledger.close()
     assert runtime.emulator is not None and not runtime.emulator.alive()
-    assert (data_dir / payments.EMULATOR_STATE).exists()
+    assert (data_dir / payments_wiring.EMULATOR_STATE).exists()
 
 
 def test_in_process_option_is_kept(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(payments, "EMULATOR_IN_CHILD", False)
-    emu = payments._start_emulator(data_dir / payments.EMULATOR_STATE)
+    monkeypatch.setattr(payments_wiring, "EMULATOR_IN_CHILD", False)
+    emu = payments_wiring.start_emulator(data_dir / payments_wiring.EMULATOR_STATE)
     try:
         assert not isinstance(emu, EmulatorProcess)
         assert _get(emu.base_url, "/v1/terminal/locations")["data"] == []

@@ -3,8 +3,9 @@
 A first start takes the full path (no database yet); the next start shows the sign-in
 screen on the stdlib reads before the ledger is opened, a cashier signs in (the PIN waits
 for the staff services), rings a cash sale that is committed, and the audit trail has its
-``start`` entry. A subprocess checks that SQLAlchemy is not imported when the first screen
-is built.
+``start`` entry. A subprocess checks that SQLAlchemy, Stripe, ESC/POS and the parts built
+after the first screen (trading day, operations, payments) are not imported when it takes
+input.
 """
 
 from __future__ import annotations
@@ -104,16 +105,62 @@ def test_sign_in_screen_before_the_ledger_then_a_committed_sale(
     assert len(starts) == 2  # the first start and this one
 
 
-def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> None:
+def test_a_sale_before_the_late_start_waits_for_the_trading_day(
+        qtbot: QtBot, fast_till: Any) -> None:
+    """The trading day is built after the first screen (the late start); a sign-in and a
+    cash sale before that build it on the spot: the training shift opens, the sale is
+    checked against it and its receipt job is queued, nothing fails for want of it."""
+    from PySide6.QtWidgets import QMenu
+
+    from ireti_till.services.checkout import Outcome
+
+    keyboard = Keyboard(qtbot)
+    screen = fast_till.staff.sign_in
+    qtbot.waitUntil(lambda: screen.pad.field.hasFocus())
+    assert not fast_till.trading_day.done and fast_till.lifecycle.starters  # not built yet
+    keyboard.type(CASHIER_PIN)
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: fast_till.staff.current is not None
+                    and fast_till.window.scan.field.hasFocus(), timeout=20_000)
+    keyboard.scan(DEMO_GTIN)
+    state = fast_till.window.controller.checkout.pay_cash(
+        Money(100_000, fast_till.config.store.currency))
+    assert state.outcome is Outcome.PAID and state.completed is not None
+    day = fast_till.trading_day.get()  # built by the sign-in's training shift
+    assert day.shifts.current() is not None
+    assert any(job.kind == "receipt" and job.ref == state.completed.receipt_code
+               for job in day.queue.jobs())
+    assert fast_till.window.findChild(QMenu, "menu_shift") is None  # the menus come later
+    fast_till.start_background()
+    assert fast_till.window.findChild(QMenu, "menu_shift") is not None
+
+
+#: what a fast start must not have imported when the first screen takes input: the ORM,
+#: Stripe, the ESC/POS library, and the parts built after it (the trading day's services
+#: and menus, operations, card payments)
+NOT_BEFORE_THE_FIRST_SCREEN = (
+    "sqlalchemy", "stripe", "escpos", "ireti_till.adapters.db.ledger",
+    "ireti_till.adapters.trading_day_wiring", "ireti_till.services.shifts",
+    "ireti_till.services.printing", "ireti_till.ui.shift.menu", "ireti_till.ui.shift.wiring",
+    "ireti_till.composition.operations", "ireti_till.composition.payments",
+    "ireti_till.adapters.payments_wiring", "ireti_till.adapters.ops_wiring",
+    "ireti_till.ui.ops", "ireti_till.ui.card_tender", "ireti_till.services.payments_core",
+)
+
+
+def test_nothing_heavy_is_imported_until_the_first_screen_takes_input(
+        started_once: Path) -> None:
+    # The moment the first screen holds the focus (``tricks.when_focused`` then calls
+    # ``window_shown``, which starts the ledger and the rest): list the modules loaded.
     driver = (
         "import sys\n"
+        "from ireti_till.adapters.db import opener\n"
+        "shown = opener.LedgerOpener.window_shown\n"
+        "def noted(self):\n"
+        "    print('LOADED_AT_READY', ' '.join(sorted(sys.modules)), flush=True)\n"
+        "    shown(self)\n"
+        "opener.LedgerOpener.window_shown = noted\n"
         "import ireti_till.app as app\n"
-        "build = app.compose\n"
-        "def wrapped(*a, **k):\n"
-        "    till = build(*a, **k)\n"
-        "    print('SQLALCHEMY_AT_SCREEN', 'sqlalchemy' in sys.modules, flush=True)\n"
-        "    return till\n"
-        "app.compose = wrapped\n"
         "sys.exit(app.main(sys.argv[1:]))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IRETI_BENCH_EXIT_ON_READY": "1"}
@@ -122,15 +169,21 @@ def test_no_sqlalchemy_until_the_first_screen_is_built(started_once: Path) -> No
                           "--training"], capture_output=True, text=True, env=env, cwd=REPO,
                          timeout=120, check=False)
     assert out.returncode == 0, out.stderr
-    assert "SQLALCHEMY_AT_SCREEN False" in out.stdout
-    assert "IRETI_READY" in out.stdout
+    [line] = [ln for ln in out.stdout.splitlines() if ln.startswith("LOADED_AT_READY ")]
+    loaded = set(line.split()[1:])
+    assert "ireti_till.ui.main_window" in loaded  # the listing is of a real first screen
+    assert "ireti_till.ui.staff.sign_in" in loaded
+    early = sorted(m for m in loaded
+                   if any(m == bad or m.startswith(bad + ".") for bad in
+                          NOT_BEFORE_THE_FIRST_SCREEN))
+    assert early == []
 
 
 def test_a_late_failure_opens_the_blocking_error_screen(
         qtbot: QtBot, started_once: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QApplication
 
-    import ireti_till.composition.staff as staff_prep
+    import ireti_till.adapters.staff_wiring as staff_prep
     from ireti_till.ui.error_screen import ErrorWindow
 
     def broken(*_args: object, **_kwargs: object) -> None:

@@ -1,4 +1,5 @@
-"""Which Stripe the composition picks (composition/payments.py), without the screen.
+"""Which Stripe the composition picks (composition/payments.py, adapters/payments_wiring.py),
+without the screen.
 
 Training: the in-process emulator with its state file, a training reader registered once
 and found again after a restart. Test mode with a key in the keyring: Stripe's own API
@@ -13,6 +14,7 @@ from typing import Any
 import keyring
 import pytest
 
+from ireti_till.adapters import payments_wiring
 from ireti_till.adapters.config_file import (
     DEFAULT_CONFIG,
     KEYRING_SERVICE,
@@ -57,7 +59,7 @@ def test_training_starts_the_emulator_and_registers_the_reader_once(
         assert reader is not None and reader.startswith("tmr_")
     finally:
         first.close()
-    assert (data_dir / payments.EMULATOR_STATE).exists()
+    assert (data_dir / payments_wiring.EMULATOR_STATE).exists()
     second = _build(data_dir, training=True)  # a restart: the emulator state is kept
     try:
         assert second.core is not None

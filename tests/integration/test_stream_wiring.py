@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ireti_till.adapters.backoffice_stream import NoticeBoard
+from ireti_till.adapters.stream_wiring import refund_hook
 from ireti_till.commands.validation.env import Env, sale
-from ireti_till.composition.stream import refund_hook
 from ireti_till.domain.money import Money
 from ireti_till.domain.outbox import OperationKind, OperationState
 from ireti_till.domain.stream_notices import RefundNotice

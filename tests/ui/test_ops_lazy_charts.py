@@ -11,7 +11,7 @@ import textwrap
 def test_late_wiring_modules_do_not_import_the_chart_library() -> None:
     code = textwrap.dedent("""
         import sys
-        from ireti_till.composition.operations import LATE_MODULES
+        from ireti_till.composition.tricks import LATE_MODULES
         import importlib
         for name in LATE_MODULES:
             importlib.import_module(name)

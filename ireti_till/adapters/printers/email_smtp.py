@@ -4,10 +4,7 @@ message queued (IT-627) for the next round."""
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from ireti_till.domain.print_doc import PrinterError
 
@@ -28,6 +25,10 @@ class SmtpMailer:
         self._password = password  # from the OS keyring, never the config file
 
     def send(self, to: str, subject: str, body: str) -> None:
+        import smtplib  # here: the config reader imports this module before the first screen
+        import ssl
+        from email.message import EmailMessage
+
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = self.config.sender, to, subject
         msg.set_content(body)

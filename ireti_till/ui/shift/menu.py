@@ -3,7 +3,7 @@ and Admin > Printer, on the main window.
 
 Each entry opens its dialog through ``SaleController.open_dialog`` (``open()``, one dialog
 at a time, no nested event loop). The menu takes plain callables (``ShiftActions``), so
-it never sees an adapter; the composition root (``composition.trading_day_ui``) builds
+it never sees an adapter; the composition root (``ui.shift.wiring``) builds
 them. Anything slow (the X/Z with Stripe's side of the day) runs on a pool thread.
 """
 

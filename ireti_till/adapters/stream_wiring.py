@@ -3,7 +3,7 @@
 Only a till enrolled with a back office (``ireti-till backoffice enrol``: the address in the
 ledger, the token in the OS keyring) follows the stream; otherwise nothing starts and card
 payments poll Stripe on the polite ``PollSchedule``. Called from the payments phase on its
-helper thread, once the payments core exists (``composition.payments._build``):
+helper thread, once the payments core exists (``composition.payments``):
 
     stream = start_stream(ledger.engine, data_dir, training, core, signals.queue.emit)
     SyncWorker(core, signals, card_pause=stream.pause if stream else None)
