@@ -84,6 +84,8 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
     jobs = OpsJobs(flush=recorder.flush, prune=lambda: store.prune(int(time.time() // 60)),
                    backup=backup_job)
     alerts = build_alerts(till, staff)  # issue 16: composition/alerts.py
+    # the active alerts go to the back office once it is started (enrolled tills only)
+    till.backoffice.then(lambda bo: bo.alerts.follow(alerts.service.payload))
     menu = install_ops_menu(window, OpsServices(
         metrics_query=MetricsQuery(store),
         run_health=lambda: tools.health(data_dir),

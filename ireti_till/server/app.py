@@ -16,7 +16,18 @@ from starlette.routing import Route
 
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import parse_batch
-from ireti_till.server import auth, catalog, db, ingest, metrics, refunds, stream, web, webhooks
+from ireti_till.server import (
+    alerts,
+    auth,
+    catalog,
+    db,
+    ingest,
+    metrics,
+    refunds,
+    stream,
+    web,
+    webhooks,
+)
 from ireti_till.server.http import db_down, guarded, read_json, till_of
 
 
@@ -85,6 +96,14 @@ async def settle(request: Request) -> Response:
     return JSONResponse(data)
 
 
+@guarded
+async def alerts_put(request: Request) -> Response:
+    till_id, _store = await till_of(request)
+    revision, rows = alerts.parse(await read_json(request, alerts.MAX_BODY))
+    data = await run_in_threadpool(alerts.replace, _engine(request), till_id, revision, rows)
+    return JSONResponse(data)
+
+
 async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -118,6 +137,7 @@ ROUTES: list[Any] = [
     Route("/v1/sales/find", sale_find),
     Route("/v1/refunds/reserve", reserve, methods=["POST"]),
     Route("/v1/refunds/settle", settle, methods=["POST"]),
+    Route("/v1/alerts", alerts_put, methods=["PUT"]),
     Route("/healthz", healthz),
     Route("/readyz", readyz),
     Route("/metrics", metrics_get),
