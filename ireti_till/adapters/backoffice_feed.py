@@ -6,6 +6,7 @@ Every method is one short ``BEGIN IMMEDIATE`` transaction and never spans a netw
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
@@ -85,3 +86,15 @@ class SqlFeedStore:
                 "INSERT INTO bo_state (name, value) VALUES (:n, :v) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
                 {"n": name, "v": value})
+
+
+def stored_tax_rates(engine: Callable[[], Engine | None]) -> Callable[[], str | None]:
+    """``TaxRateBook``'s loader: the rates the catalog pull kept, or None while ``engine()``
+    has no open ledger yet (it must not wait for one: a scan may come first)."""
+    from ireti_till.services.backoffice_tax import TAX_RATES
+
+    def load() -> str | None:
+        eng = engine()
+        return None if eng is None else SqlFeedStore(eng).get_state(TAX_RATES)
+
+    return load

@@ -18,7 +18,7 @@ from ireti_till.adapters.clock import SystemClock
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import SyncStatus
 from ireti_till.services.backoffice_alerts import AlertsOutbox
-from ireti_till.services.backoffice_catalog import BackofficeCatalog
+from ireti_till.services.backoffice_catalog import AuditRecord, BackofficeCatalog
 from ireti_till.services.backoffice_refunds import CrossTillRefunds
 from ireti_till.services.backoffice_sync import BackofficeSync
 from ireti_till.services.ports import Clock, UnitOfWorkFactory
@@ -109,9 +109,10 @@ class Backoffice:
 
 
 def make_backoffice(engine: Engine, secrets: Secrets, uow: UnitOfWorkFactory,
-                    clock: Clock | None = None) -> Backoffice:
+                    clock: Clock | None = None, audit: AuditRecord | None = None) -> Backoffice:
+    """``audit(kind, actor, details)``: the till's audit trail (pulled tax-rate changes)."""
     sync, factory = make_sync(engine, secrets, clock)
-    return Backoffice(sync, BackofficeCatalog(factory, uow, SqlFeedStore(engine)),
+    return Backoffice(sync, BackofficeCatalog(factory, uow, SqlFeedStore(engine), audit),
                       CrossTillRefunds(factory), factory,
                       AlertsOutbox(factory, SqlFeedStore(engine), clock or SystemClock()))
 

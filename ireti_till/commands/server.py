@@ -1,4 +1,4 @@
-"""``ireti-till server run|migrate|enrol|revoke|user add|cert``: the back-office server.
+"""``ireti-till server run|migrate|enrol|revoke|user add|cert|tax-rate``: the back office.
 
 The database URL comes from ``--database-url`` or ``IRETI_SERVER_DATABASE_URL`` (PostgreSQL,
 psycopg 3). ``run`` serves HTTPS with ``--cert/--key``; plain HTTP only on a loopback host.
@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="back-office users")
     user.add_argument("verb", choices=("add",))
     user.add_argument("name")
+    rate = sub.add_parser("tax-rate", help="set a store's tax rate (tills pull it)")
+    rate.add_argument("store")
+    rate.add_argument("code", help="the tax code products carry, e.g. S")
+    rate.add_argument("rate", help='e.g. "20%%" or "5.5%%"')
     cert = sub.add_parser("cert", help="make a self-signed certificate and key")
     cert.add_argument("--out", type=Path, required=True)
     cert.add_argument("--host", action="append", default=[])
@@ -92,6 +96,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"ireti-till server: no till {args.till} (IT-704)", file=sys.stderr)
             return 2
         print(f"till {args.till} revoked: its token is refused from now on")
+    elif args.action == "tax-rate":
+        from ireti_till.server import catalog
+
+        version = catalog.set_tax_rate(engine, args.store, args.code, args.rate, "cli")
+        print(f"store {args.store}: tax {args.code} = {args.rate.strip()} (catalog version "
+              f"{version}); tills use it from their next catalog pull")
     elif args.action == "user":
         password = (getpass.getpass(f"password for {args.name}: ") if sys.stdin.isatty()
                     else sys.stdin.readline().rstrip("\n"))

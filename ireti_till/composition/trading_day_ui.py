@@ -180,9 +180,11 @@ def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
     from ireti_till.adapters.backoffice_wiring import make_backoffice
     from ireti_till.adapters.secrets import SecretStore
 
-    ledger = till.ledger
+    ledger, staff = till.ledger, till.staff
+    audit = (lambda kind, actor, details: staff.services.audit.get().record(
+        kind, actor, details)) if staff is not None else None  # tax-rate changes (issue 14)
     bo = make_backoffice(ledger.engine, SecretStore(till.data_dir, training=till.training),
-                         ledger.uow_factory)
+                         ledger.uow_factory, audit=audit)
     if not bo.factory.enrolled():
         log.info("back office: not enrolled (nothing to sync)")
         return
