@@ -23,6 +23,7 @@ from ireti_till.server import (
     db,
     ingest,
     metrics,
+    metrics_auth,
     refunds,
     stream,
     web,
@@ -117,6 +118,9 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics_get(request: Request) -> Response:
+    refused = await metrics_auth.refusal(request)
+    if refused is not None:
+        return refused
     try:
         text = await run_in_threadpool(metrics.render, _engine(request))
     except Exception:  # noqa: BLE001 - metrics must answer even with the database down
@@ -144,8 +148,11 @@ ROUTES: list[Any] = [
 ]
 
 
-def create_app(engine: Engine, *, secure_cookies: bool = True) -> Starlette:
+def create_app(engine: Engine, *, secure_cookies: bool = True,
+               metrics_loopback_open: bool = False) -> Starlette:
+    """``metrics_loopback_open``: ``/metrics`` answers loopback clients without a token."""
     app = Starlette(routes=ROUTES + webhooks.routes() + stream.routes() + web.routes())
     app.state.engine = engine
     app.state.secure_cookies = secure_cookies
+    app.state.metrics_loopback_open = metrics_loopback_open
     return app

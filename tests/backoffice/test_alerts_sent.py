@@ -15,6 +15,7 @@ from ireti_till.adapters.backoffice_feed import SqlFeedStore
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.server import auth, dashboard
 from ireti_till.services.backoffice_alerts import AlertsOutbox
+from tests.backoffice.helpers import scrape
 from tests.backoffice.pg import free_port
 
 SINCE = datetime(2026, 12, 5, 6, 0, tzinfo=UTC).isoformat()
@@ -35,10 +36,7 @@ def _stored(engine: Engine, till: str) -> dict[str, str | None]:
 
 
 def _metrics(url: str, engine: Engine) -> str:
-    token = auth.make_metrics_token(engine, f"scrape-{free_port()}") \
-        if hasattr(auth, "make_metrics_token") else None
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.get(url + "/metrics", headers=headers).text
+    return scrape(url, engine).text
 
 
 def test_active_alerts_are_stored_shown_and_exported(make_till, server_url,
