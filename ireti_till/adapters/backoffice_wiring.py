@@ -19,6 +19,7 @@ from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import SyncStatus
 from ireti_till.services.backoffice_alerts import AlertsOutbox
 from ireti_till.services.backoffice_catalog import AuditRecord, BackofficeCatalog
+from ireti_till.services.backoffice_prune import DEFAULT_RETENTION_DAYS, FeedPrune
 from ireti_till.services.backoffice_refunds import CrossTillRefunds
 from ireti_till.services.backoffice_sync import BackofficeSync
 from ireti_till.services.ports import Clock, UnitOfWorkFactory
@@ -98,23 +99,29 @@ class Backoffice:
     refunds: CrossTillRefunds
     factory: ClientFactory
     alerts: AlertsOutbox
+    prune: FeedPrune
 
     def jobs(self) -> list[tuple[str, Callable[[], object], float]]:
         return [("backoffice-sync", self.sync.run_once, 5.0),
                 ("backoffice-catalog", self.catalog.run_once, 300.0),
-                ("backoffice-alerts", self.alerts.run_once, 15.0)]
+                ("backoffice-alerts", self.alerts.run_once, 15.0),
+                ("backoffice-prune", self.prune.run_once, 3600.0)]
 
     def status(self) -> SyncStatus:
         return self.sync.status(self.factory.enrolled())
 
 
 def make_backoffice(engine: Engine, secrets: Secrets, uow: UnitOfWorkFactory,
-                    clock: Clock | None = None, audit: AuditRecord | None = None) -> Backoffice:
-    """``audit(kind, actor, details)``: the till's audit trail (pulled tax-rate changes)."""
+                    clock: Clock | None = None, audit: AuditRecord | None = None,
+                    retention_days: int = DEFAULT_RETENTION_DAYS) -> Backoffice:
+    """``audit(kind, actor, details)``: the till's audit trail (pulled tax-rate changes);
+    ``retention_days``: how long acknowledged feed rows are kept (``[backoffice]``)."""
     sync, factory = make_sync(engine, secrets, clock)
+    clock = clock or SystemClock()
     return Backoffice(sync, BackofficeCatalog(factory, uow, SqlFeedStore(engine), audit),
                       CrossTillRefunds(factory), factory,
-                      AlertsOutbox(factory, SqlFeedStore(engine), clock or SystemClock()))
+                      AlertsOutbox(factory, SqlFeedStore(engine), clock),
+                      FeedPrune(SqlFeedStore(engine), clock, retention_days=retention_days))
 
 
 def require(factory: Callable[[], BackofficeClient | None]) -> BackofficeClient:

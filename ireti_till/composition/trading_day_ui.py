@@ -177,6 +177,7 @@ def start_trading_day(till: Till, day: TradingDay) -> None:
 def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
     """Worker thread, once: when this till is enrolled, sync and catalog jobs and the
     status field ("back office: n waiting, oldest ..."); otherwise nothing runs."""
+    from ireti_till.adapters.backoffice_retention import retention_days_or_default
     from ireti_till.adapters.backoffice_wiring import make_backoffice
     from ireti_till.adapters.secrets import SecretStore
 
@@ -184,7 +185,8 @@ def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
     audit = (lambda kind, actor, details: staff.services.audit.get().record(
         kind, actor, details)) if staff is not None else None  # tax-rate changes (issue 14)
     bo = make_backoffice(ledger.engine, SecretStore(till.data_dir, training=till.training),
-                         ledger.uow_factory, audit=audit)
+                         ledger.uow_factory, audit=audit,
+                         retention_days=retention_days_or_default(till.data_dir))
     if not bo.factory.enrolled():
         log.info("back office: not enrolled (nothing to sync)")
         return
@@ -195,4 +197,5 @@ def _start_backoffice(till: Till, ops: Any, relay: Any) -> None:
         relay.note("backoffice", state.text().capitalize(), state.last_error or "", late)
 
     register_jobs(ops, [*bo.jobs(), ("backoffice-status", status, 5.0)], lane="bo")
+    till.lifecycle.on_close(bo.prune.stop)  # a prune under way ends at its next batch
     till.backoffice.resolve(bo)
