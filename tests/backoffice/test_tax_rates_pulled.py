@@ -90,3 +90,27 @@ def test_a_bad_rate_is_refused_by_the_server_and_by_the_till(make_till, server_u
     store = SqlFeedStore(till.ledger.engine)
     assert store.get_state("catalog_tax_rates") is None
     assert store.get_state("catalog_version") is None
+
+
+def test_the_composed_till_prices_with_the_pulled_rates(qtbot, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """compose() gives the sale screen's service the TaxRateBook on the till's ledger."""
+    import json
+
+    from tests.ui.conftest import open_till
+
+    opened = open_till(qtbot, data_dir, cashier="Ada")
+    till = next(opened)
+    try:
+        service = till.window.controller.service
+        config_rates = {r.code: r.rate for r in till.config.store.tax_rates}
+        assert "S" in config_rates
+        SqlFeedStore(till.ledger.engine).set_state("catalog_tax_rates",
+                                                   json.dumps({"S": "50%"}))
+
+        def coffee_rate() -> str:
+            service.add_product("SKU-0003")  # coffee: tax code S
+            return next(t.rate_text for t in service.view().taxes if t.tax_code == "S")
+
+        qtbot.waitUntil(lambda: coffee_rate() == "50%", timeout=10_000)  # read every 2 s
+    finally:
+        next(opened, None)
