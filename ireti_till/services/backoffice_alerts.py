@@ -26,6 +26,16 @@ from ireti_till.services.ports import Clock
 log = logging.getLogger(__name__)
 STATE = "alerts_outbox"  # bo_state: {"revision": n, "alerts": [...], "sent": n}
 Payload = list[dict[str, str]]
+#: the server's limits (server/alerts.py): longer text is cut here, so one long message can
+#: never get the whole set refused (IT-740) on every try
+LIMITS = {"key": 40, "title": 120, "message": 500, "runbook": 200, "acknowledged_by": 64}
+MAX_ALERTS = 50
+
+
+def fit(alerts: Payload) -> Payload:
+    """``alerts`` within the server's limits (critical ones first when over the count)."""
+    ordered = sorted(alerts, key=lambda a: a.get("severity") != "critical")[:MAX_ALERTS]
+    return [{k: (v[:LIMITS[k]] if k in LIMITS else v) for k, v in a.items()} for a in ordered]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +84,7 @@ class AlertsOutbox:
     def _run(self) -> AlertsRun:
         revision, sent, kept = self.pending()
         if self._source is not None:
-            current = self._source()
+            current = fit(self._source())
             if current != kept or revision == 0:
                 now_ms = int(self._clock.now().timestamp() * 1000)
                 revision, kept = max(revision + 1, now_ms), current

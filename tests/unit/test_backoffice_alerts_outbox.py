@@ -105,3 +105,14 @@ def test_nothing_to_send_without_a_source_or_a_server() -> None:
     box.follow(lambda: [_alert("a")])
     run = box.run_once()
     assert run.skipped == "not enrolled" and box.pending()[0] == run.revision
+
+
+def test_what_is_sent_fits_the_servers_limits() -> None:
+    api, state, clock = Api(), State(), FakeClock()
+    long = {**_alert("disk_low"), "message": "x" * 2000, "title": "t" * 500}
+    many = [long] + [_alert(f"rule{n}") for n in range(80)]
+    many.append({**_alert("queue_stuck"), "severity": "critical"})
+    assert _box(api, state, clock, many).run_once().sent
+    (_rev, sent), = api.calls
+    assert len(sent) == 50 and sent[0]["key"] == "queue_stuck"  # critical ones kept first
+    assert len(sent[1]["message"]) == 500 and len(sent[1]["title"]) == 120
