@@ -92,14 +92,16 @@ def test_sales_are_written_while_the_prune_runs(tmp_path: Path) -> None:
         worker = threading.Thread(target=run)
         worker.start()
         started.wait(5)
-        waits = []
+        waits, left = [], []
         for _ in range(20):  # a sale each time: never waits for the whole prune
             t0 = time.perf_counter()
             ring(ledger, "T01", 1)
             waits.append(time.perf_counter() - t0)
+            left.append(_count(ledger.engine, "acked_at IS NOT NULL"))
         worker.join(60)
         assert result and result[0].deleted == 19_999 and result[0].batches >= 50
-        assert max(waits) < 2.0, waits  # batches with pauses: a sale never waits for them all
+        assert any(1 < n < 20_000 for n in left), left  # sales committed between batches
+        assert max(waits) < 4.0, waits  # below the 5 s busy timeout: never "locked"
         assert _count(ledger.engine, "kind = 'sale' AND acked_at IS NULL") == 20
     finally:
         ledger.close()
