@@ -60,11 +60,27 @@ def main(argv: list[str]) -> int:
                     return fail(f"{run.error} ({run.error_code})", 1)
                 print(f"sent {run.sent}, acknowledged {run.acked}")
             print(sync.status(factory.enrolled()).text())
+            print(_alerts_line(ledger.engine))
             return 0
         finally:
             ledger.close()
     except TillError as exc:
         return fail(exc)
+
+
+def _alerts_line(engine: Engine) -> str:
+    """What the till last noted of its active alerts and whether the server has them."""
+    from ireti_till.adapters.backoffice_feed import SqlFeedStore
+    from ireti_till.adapters.clock import SystemClock
+    from ireti_till.services.backoffice_alerts import AlertsOutbox
+
+    revision, sent, kept = AlertsOutbox(lambda: None, SqlFeedStore(engine),
+                                        SystemClock()).pending()
+    if not revision:
+        return "alerts: none noted for the back office yet"
+    keys = ", ".join(str(a.get("key", "?")) for a in kept) or "none active"
+    return (f"alerts: {keys} ({'sent' if sent == revision else 'waiting to be sent'}, "
+            f"revision {revision})")
 
 
 def _retention(engine: Engine, data_dir: Path, days: int | None, prune: bool) -> int:

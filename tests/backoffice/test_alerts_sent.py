@@ -152,3 +152,25 @@ def test_the_fleet_page_lists_the_alerts(make_till, server_url, server_engine: E
         page = web.get("/").text
     section = page.split('id="till-alerts"', 1)[1].split("</section>", 1)[0]
     assert "T01" in section and "queue_stuck" in section and "critical" in section
+
+
+def test_backoffice_status_says_whether_the_alerts_reached_the_server(
+        make_till, server_url, capsys) -> None:  # type: ignore[no-untyped-def]
+    from ireti_till.commands import backoffice as backoffice_command
+
+    till = make_till("T01", server_url)
+    data_dir = str(till.ledger.path.parent)
+    assert backoffice_command.main(["--data-dir", data_dir, "status"]) == 0
+    assert "alerts: none noted for the back office yet" in capsys.readouterr().out
+    dead = BackofficeClient(f"http://127.0.0.1:{free_port()}", "T01.x")
+    box = AlertsOutbox(lambda: dead, SqlFeedStore(till.ledger.engine), SystemClock())
+    box.follow(lambda: [_alert("disk_low")])
+    box.run_once()
+    assert backoffice_command.main(["--data-dir", data_dir, "status"]) == 0
+    assert "alerts: disk_low (waiting to be sent" in capsys.readouterr().out
+    box = AlertsOutbox(till.factory, SqlFeedStore(till.ledger.engine), SystemClock())
+    box.follow(lambda: [_alert("disk_low")])
+    box.run_once()
+    assert backoffice_command.main(["--data-dir", data_dir, "status"]) == 0
+    assert "alerts: disk_low (sent, revision" in capsys.readouterr().out
+    dead.close()
