@@ -145,6 +145,10 @@ class BackofficeClient:
         return dict(self._call("POST", "/v1/refunds/settle",
                                json={"refund_ref": refund_ref, "outcome": outcome}))
 
+    def put_alerts(self, revision: int, alerts: list[dict[str, str]]) -> dict[str, Any]:
+        return dict(self._call("PUT", "/v1/alerts",
+                               json={"revision": revision, "alerts": alerts}))
+
     def enrol(self, till_id: str, code: str) -> str:
         return str(self._call("POST", "/v1/enrol", json={"till_id": till_id,
                                                           "code": code})["token"])

@@ -6,6 +6,7 @@ Every method is one short ``BEGIN IMMEDIATE`` transaction and never spans a netw
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
@@ -72,6 +73,29 @@ class SqlFeedStore:
             conn.rollback()
         return int(n), (parse_ts(oldest) if oldest else None)
 
+    # --- retention (issue 14): only rows the server acknowledged, in small transactions --
+    def prune_batch(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` rows acknowledged before ``before``, oldest first, in one
+        short transaction. The row with the highest number is kept (new numbers continue
+        above it); an unacknowledged row is never touched (the ledger's trigger refuses it)."""
+        with self._engine.begin() as conn:
+            res = conn.execute(text(
+                "DELETE FROM bo_feed WHERE id IN (SELECT id FROM bo_feed "
+                "WHERE acked_at IS NOT NULL AND acked_at < :before "
+                "AND wire_seq < (SELECT max(wire_seq) FROM bo_feed) "
+                "ORDER BY acked_at LIMIT :n)"), {"before": _ts(before), "n": limit})
+            return int(res.rowcount or 0)
+
+    def prunable(self, before: datetime) -> tuple[int, int]:
+        """(acknowledged rows older than ``before``, rows not acknowledged yet)."""
+        with self._engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+            old, unacked = conn.execute(text(
+                "SELECT count(*) FILTER (WHERE acked_at IS NOT NULL AND acked_at < :b), "
+                "count(*) FILTER (WHERE acked_at IS NULL) FROM bo_feed"),
+                {"b": _ts(before)}).one()
+            conn.rollback()
+        return int(old), int(unacked)
+
     def get_state(self, name: str) -> str | None:
         with self._engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
             value = conn.execute(text("SELECT value FROM bo_state WHERE name = :n"),
@@ -85,3 +109,15 @@ class SqlFeedStore:
                 "INSERT INTO bo_state (name, value) VALUES (:n, :v) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
                 {"n": name, "v": value})
+
+
+def stored_tax_rates(engine: Callable[[], Engine | None]) -> Callable[[], str | None]:
+    """``TaxRateBook``'s loader: the rates the catalog pull kept, or None while ``engine()``
+    has no open ledger yet (it must not wait for one: a scan may come first)."""
+    from ireti_till.services.backoffice_tax import TAX_RATES
+
+    def load() -> str | None:
+        eng = engine()
+        return None if eng is None else SqlFeedStore(eng).get_state(TAX_RATES)
+
+    return load

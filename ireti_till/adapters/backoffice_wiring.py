@@ -17,7 +17,9 @@ from ireti_till.adapters.backoffice_feed import SqlFeedStore
 from ireti_till.adapters.clock import SystemClock
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import SyncStatus
-from ireti_till.services.backoffice_catalog import BackofficeCatalog
+from ireti_till.services.backoffice_alerts import AlertsOutbox
+from ireti_till.services.backoffice_catalog import AuditRecord, BackofficeCatalog
+from ireti_till.services.backoffice_prune import DEFAULT_RETENTION_DAYS, FeedPrune
 from ireti_till.services.backoffice_refunds import CrossTillRefunds
 from ireti_till.services.backoffice_sync import BackofficeSync
 from ireti_till.services.ports import Clock, UnitOfWorkFactory
@@ -89,26 +91,37 @@ class Backoffice:
 
     Register ``jobs()`` with the worker (``scheduler.add_periodic(name, func, every_s)``);
     show ``status()`` in the status bar and the queue panel; give ``refunds`` to the refund
-    screen for sales of other tills."""
+    screen for sales of other tills; ``alerts.follow(AlertService.payload)`` sends the
+    till's active alerts (checked every 15 s, sent when they change and every 5 min)."""
 
     sync: BackofficeSync
     catalog: BackofficeCatalog
     refunds: CrossTillRefunds
     factory: ClientFactory
+    alerts: AlertsOutbox
+    prune: FeedPrune
 
     def jobs(self) -> list[tuple[str, Callable[[], object], float]]:
         return [("backoffice-sync", self.sync.run_once, 5.0),
-                ("backoffice-catalog", self.catalog.run_once, 300.0)]
+                ("backoffice-catalog", self.catalog.run_once, 300.0),
+                ("backoffice-alerts", self.alerts.run_once, 15.0),
+                ("backoffice-prune", self.prune.run_once, 3600.0)]
 
     def status(self) -> SyncStatus:
         return self.sync.status(self.factory.enrolled())
 
 
 def make_backoffice(engine: Engine, secrets: Secrets, uow: UnitOfWorkFactory,
-                    clock: Clock | None = None) -> Backoffice:
+                    clock: Clock | None = None, audit: AuditRecord | None = None,
+                    retention_days: int = DEFAULT_RETENTION_DAYS) -> Backoffice:
+    """``audit(kind, actor, details)``: the till's audit trail (pulled tax-rate changes);
+    ``retention_days``: how long acknowledged feed rows are kept (``[backoffice]``)."""
     sync, factory = make_sync(engine, secrets, clock)
-    return Backoffice(sync, BackofficeCatalog(factory, uow, SqlFeedStore(engine)),
-                      CrossTillRefunds(factory), factory)
+    clock = clock or SystemClock()
+    return Backoffice(sync, BackofficeCatalog(factory, uow, SqlFeedStore(engine), audit),
+                      CrossTillRefunds(factory), factory,
+                      AlertsOutbox(factory, SqlFeedStore(engine), clock),
+                      FeedPrune(SqlFeedStore(engine), clock, retention_days=retention_days))
 
 
 def require(factory: Callable[[], BackofficeClient | None]) -> BackofficeClient:

@@ -23,6 +23,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Final
 
+from ireti_till.adapters.backoffice_retention import BACKOFFICE_KEYS
 from ireti_till.adapters.config_alerts import ALERT_KEYS
 from ireti_till.adapters.config_sections import (
     REFUND_KEYS,
@@ -227,6 +228,7 @@ _SCHEMA: Final[dict[str, dict[str, type]]] = {
     "staff": STAFF_KEYS,
     "refunds": REFUND_KEYS, "alerts": ALERT_KEYS,  # [alerts]: config_alerts.py
     "shift": SHIFT_KEYS, "printer": PRINTER_KEYS, "email": EMAIL_KEYS,  # config_trading_day
+    "backoffice": BACKOFFICE_KEYS,  # backoffice_retention.py
 }
 _REQUIRED: Final = {"store": ("currency", "till_id"), "tax_rates": ("code", "rate")}
 # Always fullmatch: "$" would also match before a final newline ("T01\n" is no till id).

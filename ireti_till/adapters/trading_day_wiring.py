@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ireti_till.adapters.db.opener import LedgerOpener
     from ireti_till.adapters.printers.virtual import VirtualPrinter
     from ireti_till.services.audit import AuditLog
+    from ireti_till.services.backoffice_catalog import AuditRecord
     from ireti_till.services.health import CheckResult
     from ireti_till.services.printing import PrintQueue
     from ireti_till.services.printing_ports import PrinterPort
@@ -234,15 +235,17 @@ def build_trading_day(opener: LedgerOpener, data_dir: Path, config: AppConfig,
 
 def enrolled_backoffice(ledger: Ledger, data_dir: Path, training: bool,
                         note: Callable[[str, str, str, bool], None],
-                        ) -> tuple[Backoffice, list[Job]] | None:
+                        audit: AuditRecord | None = None) -> tuple[Backoffice, list[Job]] | None:
     """Worker thread: when this till is enrolled, the back office with its sync and
     catalog jobs and a status job ("back office: n waiting, oldest ...", told to ``note``);
-    otherwise None (nothing runs)."""
+    otherwise None (nothing runs). ``audit`` records pulled tax-rate changes (issue 14)."""
+    from ireti_till.adapters.backoffice_retention import retention_days_or_default
     from ireti_till.adapters.backoffice_wiring import make_backoffice
     from ireti_till.adapters.secrets import SecretStore
 
     bo = make_backoffice(ledger.engine, SecretStore(data_dir, training=training),
-                         ledger.uow_factory)
+                         ledger.uow_factory, audit=audit,
+                         retention_days=retention_days_or_default(data_dir))
     if not bo.factory.enrolled():
         log.info("back office: not enrolled (nothing to sync)")
         return None

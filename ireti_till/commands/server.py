@@ -1,4 +1,4 @@
-"""``ireti-till server run|migrate|enrol|revoke|user add|cert``: the back-office server.
+"""``ireti-till server run|migrate|enrol|revoke|user add|cert|tax-rate|metrics-token``.
 
 The database URL comes from ``--database-url`` or ``IRETI_SERVER_DATABASE_URL`` (PostgreSQL,
 psycopg 3). ``run`` serves HTTPS with ``--cert/--key``; plain HTTP only on a loopback host.
@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cert", type=Path)
     run.add_argument("--key", type=Path)
     run.add_argument("--migrate", action="store_true", help="migrate the database first")
+    run.add_argument("--metrics-loopback-open", action="store_true",
+                     help="let loopback clients scrape /metrics without a token (not behind "
+                          "a reverse proxy on this machine: its requests come from loopback)")
     sub.add_parser("migrate", help="bring the database schema to head")
     enrol = sub.add_parser("enrol", help="make a one-time enrolment code for a till")
     enrol.add_argument("till")
@@ -45,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="back-office users")
     user.add_argument("verb", choices=("add",))
     user.add_argument("name")
+    rate = sub.add_parser("tax-rate", help="set a store's tax rate (tills pull it)")
+    rate.add_argument("store")
+    rate.add_argument("code", help="the tax code products carry, e.g. S")
+    rate.add_argument("rate", help='e.g. "20%%" or "5.5%%"')
+    scrape = sub.add_parser("metrics-token", help="make (or replace) a /metrics scrape token; "
+                            "printed once, stored hashed")
+    scrape.add_argument("name", help="who scrapes, e.g. prometheus")
+    scrape.add_argument("--revoke", action="store_true", help="delete the named token")
     cert = sub.add_parser("cert", help="make a self-signed certificate and key")
     cert.add_argument("--out", type=Path, required=True)
     cert.add_argument("--host", action="append", default=[])
@@ -92,6 +103,23 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"ireti-till server: no till {args.till} (IT-704)", file=sys.stderr)
             return 2
         print(f"till {args.till} revoked: its token is refused from now on")
+    elif args.action == "tax-rate":
+        from ireti_till.server import catalog
+
+        version = catalog.set_tax_rate(engine, args.store, args.code, args.rate, "cli")
+        print(f"store {args.store}: tax {args.code} = {args.rate.strip()} (catalog version "
+              f"{version}); tills use it from their next catalog pull")
+    elif args.action == "metrics-token":
+        if args.revoke:
+            if not auth.revoke_metrics_token(engine, args.name):
+                print(f"ireti-till server: no scrape token {args.name} (IT-704)",
+                      file=sys.stderr)
+                return 2
+            print(f"scrape token {args.name} revoked (refused within a minute)")
+            return 0
+        token = auth.make_metrics_token(engine, args.name)
+        print(f"scrape token {args.name} (shown once; put it in Prometheus' "
+              f"authorization.credentials):\n{token}")
     elif args.action == "user":
         password = (getpass.getpass(f"password for {args.name}: ") if sys.stdin.isatty()
                     else sys.stdin.readline().rstrip("\n"))
@@ -129,7 +157,11 @@ def _run(args: argparse.Namespace, engine: object) -> int:
         return 2
     if args.migrate:
         db.migrate(engine)  # type: ignore[arg-type]
-    app = create_app(engine, secure_cookies=tls_on)  # type: ignore[arg-type]
+    app = create_app(engine, secure_cookies=tls_on,  # type: ignore[arg-type]
+                     metrics_loopback_open=args.metrics_loopback_open)
+    if args.metrics_loopback_open:
+        print("ireti-till server: /metrics is open to loopback clients without a token",
+              file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info",
                 ssl_certfile=str(args.cert) if tls_on else None,
                 ssl_keyfile=str(args.key) if tls_on else None, server_header=False)

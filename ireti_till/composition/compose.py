@@ -65,6 +65,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     from ireti_till.adapters.catalog_wiring import importer
     from ireti_till.adapters.clock import SystemClock
     from ireti_till.adapters.config_trading_day import read_trading_day
+    from ireti_till.adapters.tax_rates_wiring import tax_book_for
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
 
@@ -79,6 +80,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     reads = opener.fast_reads()  # phase 1's verdict: None starts the full open now
     clock = SystemClock()
     staff_ui: StaffUi | None = None
+    tax_book = tax_book_for(opener)  # the back office's tax rates (issue 14), else config's
 
     def sale_service(who: object) -> SaleService:
         """A cashier's sale service; with staff sign-in, approvals are enforced and voids
@@ -87,7 +89,8 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
         return SaleService(opener.uow_factory, config.store, clock,
                            str(getattr(who, "name", who)), training, read_uow_factory=reads,
                            rules=config.staff.overrides if with_staff else None,
-                           audit=audit, actor_id=str(getattr(who, "user_id", "system")))
+                           audit=audit, actor_id=str(getattr(who, "user_id", "system")),
+                           tax_book=tax_book)
 
     # phase 2: the first screen, built while the ledger opens (or before it does)
     who = cashier or ("Not signed in" if with_staff else _os_user())

@@ -51,6 +51,8 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
     register_jobs(jobs.scheduler, alert_jobs(alerts, probe, ops.recorder, lambda: _core(till),
                                              config.stripe.reader_id),
                   lane="alerts", first_after_s=FIRST_EVALUATION_S)
+    # the active alerts go to the back office once it is started (enrolled tills only)
+    till.backoffice.then(lambda bo: bo.alerts.follow(alerts.payload))
     till.lifecycle.on_start(jobs.start)
     till.lifecycle.on_close(jobs.stop)
     return OpsWiring(ops.recorder, ops.store, ops.backups, jobs, menu)

@@ -135,10 +135,13 @@ def _start(till: Till, day: TradingDay) -> None:
     scheduler = ops.jobs.scheduler
 
     def start_backoffice() -> None:  # worker thread, once
-        ledger = till.ledger
-        found = enrolled_backoffice(ledger, till.data_dir, till.training, relay.note)
+        ledger, staff = till.ledger, till.staff
+        audit = (lambda kind, actor, details: staff.services.audit.get().record(
+            kind, actor, details)) if staff is not None else None  # tax-rate changes
+        found = enrolled_backoffice(ledger, till.data_dir, till.training, relay.note, audit)
         if found is not None:
             register_jobs(scheduler, found[1], lane="bo")
+            till.lifecycle.on_close(found[0].prune.stop)  # a prune ends at its next batch
             till.backoffice.resolve(found[0])
 
     run_now = register_jobs(scheduler, [*jobs(day), ("backoffice-start", start_backoffice, 0)])

@@ -16,7 +16,19 @@ from starlette.routing import Route
 
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import parse_batch
-from ireti_till.server import auth, catalog, db, ingest, metrics, refunds, stream, web, webhooks
+from ireti_till.server import (
+    alerts,
+    auth,
+    catalog,
+    db,
+    ingest,
+    metrics,
+    metrics_auth,
+    refunds,
+    stream,
+    web,
+    webhooks,
+)
 from ireti_till.server.http import db_down, guarded, read_json, till_of
 
 
@@ -85,6 +97,14 @@ async def settle(request: Request) -> Response:
     return JSONResponse(data)
 
 
+@guarded
+async def alerts_put(request: Request) -> Response:
+    till_id, _store = await till_of(request)
+    revision, rows = alerts.parse(await read_json(request, alerts.MAX_BODY))
+    data = await run_in_threadpool(alerts.replace, _engine(request), till_id, revision, rows)
+    return JSONResponse(data)
+
+
 async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -98,6 +118,9 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics_get(request: Request) -> Response:
+    refused = await metrics_auth.refusal(request)
+    if refused is not None:
+        return refused
     try:
         text = await run_in_threadpool(metrics.render, _engine(request))
     except Exception:  # noqa: BLE001 - metrics must answer even with the database down
@@ -118,14 +141,18 @@ ROUTES: list[Any] = [
     Route("/v1/sales/find", sale_find),
     Route("/v1/refunds/reserve", reserve, methods=["POST"]),
     Route("/v1/refunds/settle", settle, methods=["POST"]),
+    Route("/v1/alerts", alerts_put, methods=["PUT"]),
     Route("/healthz", healthz),
     Route("/readyz", readyz),
     Route("/metrics", metrics_get),
 ]
 
 
-def create_app(engine: Engine, *, secure_cookies: bool = True) -> Starlette:
+def create_app(engine: Engine, *, secure_cookies: bool = True,
+               metrics_loopback_open: bool = False) -> Starlette:
+    """``metrics_loopback_open``: ``/metrics`` answers loopback clients without a token."""
     app = Starlette(routes=ROUTES + webhooks.routes() + stream.routes() + web.routes())
     app.state.engine = engine
     app.state.secure_cookies = secure_cookies
+    app.state.metrics_loopback_open = metrics_loopback_open
     return app

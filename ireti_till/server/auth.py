@@ -10,12 +10,12 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.domain.feed import check_store_id, check_till_id
-from ireti_till.server.schema import audit, stores, tills, users
+from ireti_till.server.schema import audit, metrics_tokens, stores, tills, users
 
 ENROL_TTL = timedelta(hours=24)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -114,3 +114,33 @@ def add_user(engine: Engine, name: str, password: str) -> None:
                                             set_={"password_hash": hash_password(password)}))
         conn.execute(insert(audit).values(actor="cli", action="user.set",
                                           details={"user": name}))
+
+
+def make_metrics_token(engine: Engine, name: str, actor: str = "cli") -> str:
+    """A new Prometheus scrape token named ``name`` (returned once, stored hashed); a token
+    made again under the same name replaces the old one (rotation)."""
+    if not 1 <= len(name) <= 64 or not all(c.isalnum() or c in "-_." for c in name):
+        raise BackofficeError("A scrape token's name is 1 to 64 letters, digits, '-', '_' or "
+                              "'.'.", code="IT-704")
+    token = f"m.{secrets.token_urlsafe(32)}"
+    with engine.begin() as conn:
+        conn.execute(pg_insert(metrics_tokens).values(name=name, token_hash=sha256(token))
+                     .on_conflict_do_update(index_elements=["name"],
+                                            set_={"token_hash": sha256(token)}))
+        conn.execute(insert(audit).values(actor=actor, action="metrics_token.set",
+                                          details={"name": name}))
+    return token
+
+
+def revoke_metrics_token(engine: Engine, name: str, actor: str = "cli") -> bool:
+    with engine.begin() as conn:
+        gone = conn.execute(delete(metrics_tokens).where(metrics_tokens.c.name == name))
+        conn.execute(insert(audit).values(actor=actor, action="metrics_token.revoked",
+                                          details={"name": name}))
+        return bool(gone.rowcount)
+
+
+def metrics_token_ok(engine: Engine, token: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(metrics_tokens.c.name).where(
+            metrics_tokens.c.token_hash == sha256(token))).first() is not None

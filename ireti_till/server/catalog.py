@@ -8,7 +8,8 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ireti_till.domain.errors import BackofficeError
-from ireti_till.server.schema import audit, catalog_version, products, tax_rates
+from ireti_till.server.schema import audit, catalog_version, products, stores, tax_rates
+from ireti_till.services.backoffice_tax import parse_rate_text
 
 FIELDS = ("sku", "gtin", "name", "unit_price_minor", "currency", "tax_code", "active")
 
@@ -58,7 +59,14 @@ def upsert_product(engine: Engine, store_id: str, product: dict[str, Any], actor
 
 def set_tax_rate(engine: Engine, store_id: str, tax_code: str, rate_text: str,
                  actor: str) -> int:
+    """Set a store's rate for ``tax_code`` ("20%", "5.5%"; IT-741 otherwise); tills pull it
+    with the catalog and price their next sales with it."""
+    rate_text = rate_text.strip()
+    parse_rate_text(tax_code, rate_text)
     with engine.begin() as conn:
+        if conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first() is None:
+            raise BackofficeError(f"No store {store_id[:32]!r}: enrol a till in it first.",
+                                  code="IT-741")
         version = int(conn.execute(select(catalog_version.next_value())).scalar_one())
         conn.execute(pg_insert(tax_rates).values(store_id=store_id, tax_code=tax_code,
                                                  rate_text=rate_text, version=version)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Engine, func, select, text
 
 from ireti_till.domain.money import Money
+from ireti_till.server.alerts import active as alerts_of_tills
 from ireti_till.server.schema import feed_flags, feed_items, refund_reservations, stores, tills
 
 ONLINE_WITHIN = timedelta(minutes=2)
@@ -33,6 +34,7 @@ class Board:
     z_reports: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    till_alerts: list[dict[str, str]] = field(default_factory=list)
 
 
 def _money(totals: dict[str, int]) -> str:
@@ -111,6 +113,14 @@ def board(engine: Engine, now: datetime | None = None) -> Board:
         flagged = conn.execute(select(func.count()).select_from(feed_flags)).scalar_one()
         flagged += conn.execute(select(func.count()).select_from(feed_items).where(
             feed_items.c.status == "flagged")).scalar_one()
+    for a in alerts_of_tills(engine):
+        acked = a["acknowledged_at"]
+        out.till_alerts.append({
+            "till": a["till_id"], "store": a["store_id"], "rule": a["rule"],
+            "title": a["title"], "message": a["message"], "severity": a["severity"],
+            "since": _ago(a["since"], now),
+            "acknowledged": f"{a['acknowledged_by'] or '?'}, {_ago(acked, now)}" if acked
+            else "no"})
     if flagged:
         out.alerts.append(f"{flagged} feed item(s) arrived twice with different contents and "
                           "were flagged, not overwritten: see docs/back-office.md#flagged.")

@@ -24,7 +24,7 @@ from ireti_till.server import auth
 log = logging.getLogger("ireti_till.server")
 RETRY_AFTER_S = 5
 STATUS = {"IT-701": 401, "IT-703": 403, "IT-704": 422, "IT-705": 413, "IT-706": 503,
-          "IT-710": 404, "IT-711": 409, "IT-721": 403,
+          "IT-710": 404, "IT-711": 409, "IT-721": 403, "IT-740": 422,
           "IT-760": 400, "IT-761": 400, "IT-762": 413, "IT-763": 503, "IT-764": 400,
           "IT-765": 403}
 

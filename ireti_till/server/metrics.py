@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_late
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine, func, select, text
 
-from ireti_till.server.schema import feed_flags, feed_items, refund_reservations, tills
+from ireti_till.server.schema import feed_flags, feed_items, refund_reservations, till_alerts, tills
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -28,6 +28,8 @@ def render(engine: Engine) -> str:
     flags = Gauge("ireti_feed_flagged_total", "Feed items flagged (payload mismatch)",
                   registry=reg)
     up = Gauge("ireti_backoffice_database_up", "1 if the database answered", registry=reg)
+    alerts = Gauge("ireti_backoffice_alerts_active", "1 per alert active on a till (as the "
+                   "till last sent them)", ["store", "till", "rule", "severity"], registry=reg)
     card = Histogram("ireti_store_card_latency_seconds", "Card attempt created -> decided on "
                      "the reader, from the tills' feeds (last 24 h)", ["store"], registry=reg,
                      buckets=(1, 2, 3, 5, 8, 13, 20, 30, 60, 120))
@@ -63,6 +65,10 @@ def render(engine: Engine) -> str:
                 refund_reservations.c.state == "reserved").group_by(
                 refund_reservations.c.store_id)):
             pending.labels(store).set(n)
+        for a in conn.execute(select(tills.c.store_id, till_alerts.c.till_id, till_alerts.c.rule,
+                                     till_alerts.c.severity).join(
+                tills, tills.c.id == till_alerts.c.till_id).where(tills.c.revoked_at.is_(None))):
+            alerts.labels(a.store_id, a.till_id, a.rule, a.severity).set(1)
         flags.set(conn.execute(select(func.count()).select_from(feed_flags)).scalar_one()
                   + conn.execute(select(func.count()).select_from(feed_items).where(
                       feed_items.c.status == "flagged")).scalar_one())

@@ -33,6 +33,7 @@ tills = sa.Table(
     sa.Column("queue_depth", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_lag_s", sa.Float, nullable=False, server_default="0"),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("alerts_revision", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 feed_items = sa.Table(
@@ -172,4 +173,28 @@ till_readers = sa.Table(
     sa.Column("reader_id", sa.String(255), primary_key=True),
     sa.Column("till_id", sa.String(16), sa.ForeignKey("tills.id"), nullable=False),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+)
+
+# The tills' active alerts (issue 16), as each till last sent them: a till's set is replaced
+# whole by a newer revision (``tills.alerts_revision``), never merged.
+till_alerts = sa.Table(
+    "till_alerts", metadata,
+    sa.Column("till_id", sa.String(16), sa.ForeignKey("tills.id"), primary_key=True),
+    sa.Column("rule", sa.String(40), primary_key=True),
+    sa.Column("severity", sa.String(12), nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("message", sa.String(500), nullable=False),
+    sa.Column("runbook", sa.String(200), nullable=False),
+    sa.Column("since", TS, nullable=False),
+    sa.Column("acknowledged_by", sa.String(64), nullable=True),
+    sa.Column("acknowledged_at", TS, nullable=True),
+    sa.Column("received_at", TS, nullable=False, server_default=sa.func.now()),
+)
+
+# Prometheus scrape tokens (``ireti-till server metrics-token NAME``): only the hash is kept.
+metrics_tokens = sa.Table(
+    "metrics_tokens", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
 )

@@ -3,24 +3,30 @@
 Online only when it runs; the till always sells from its local copy. Changes since the last
 version the till applied are written through the catalog repository in one unit of work,
 then the new version is remembered (a crash in between re-applies the same rows: upserts by
-SKU are idempotent)."""
+SKU are idempotent).
+
+Tax rates (issue 14) are checked before anything is written (IT-741 refuses the whole pull),
+kept in ``bo_state`` for ``TaxRateBook`` (the sale's pricing reads them), and every rate that
+changed is recorded in the till's audit trail (``tax_rate_pulled``: code, old, new, version)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ireti_till.domain.catalog import Product
 from ireti_till.domain.errors import BackofficeError, TillError
 from ireti_till.domain.money import Money
 from ireti_till.services.backoffice_ports import BackofficeApi, FeedStore
+from ireti_till.services.backoffice_tax import TAX_RATES, parse_rate_text
 from ireti_till.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 VERSION = "catalog_version"
-TAX_RATES = "catalog_tax_rates"
+AuditRecord = Callable[[str, str, Mapping[str, Any]], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +38,9 @@ class CatalogPull:
 
 class BackofficeCatalog:
     def __init__(self, api: Callable[[], BackofficeApi | None], uow: UnitOfWorkFactory,
-                 state: FeedStore) -> None:
+                 state: FeedStore, audit: AuditRecord | None = None) -> None:
         self._api, self._uow, self._state = api, uow, state
+        self._audit = audit
 
     def run_once(self) -> CatalogPull | None:
         """The periodic job: ``pull_once`` that logs instead of raising when offline."""
@@ -58,15 +65,32 @@ class BackofficeCatalog:
         except (KeyError, TypeError, ValueError, TillError) as exc:
             raise BackofficeError(f"The back office sent a catalog row the till cannot use "
                                   f"({exc}); nothing was changed.", code="IT-730") from exc
+        rates = data.get("tax_rates") or []
+        try:
+            pulled = {str(r["tax_code"]): str(r["rate_text"]) for r in rates}
+        except (KeyError, TypeError) as exc:
+            raise BackofficeError("The back office sent a tax rate without a code or rate; "
+                                  "nothing was changed.", code="IT-741") from exc
+        for code, text in pulled.items():
+            parse_rate_text(code, text)  # IT-741 before anything is written
         if products:
             with self._uow() as uow:
                 uow.catalog.upsert_many(products)
                 uow.commit()
-        rates = data.get("tax_rates") or []
-        if rates:
-            known = json.loads(self._state.get_state(TAX_RATES) or "{}")
-            known.update({r["tax_code"]: r["rate_text"] for r in rates})
-            self._state.set_state(TAX_RATES, json.dumps(known, sort_keys=True))
+        if pulled:
+            self._keep_rates(pulled, int(data["version"]))
         self._state.set_state(VERSION, str(int(data["version"])))
         log.info("catalog pulled: version %s, %d products", data["version"], len(products))
         return CatalogPull(int(data["version"]), len(products), len(rates))
+
+    def _keep_rates(self, pulled: dict[str, str], version: int) -> None:
+        known = json.loads(self._state.get_state(TAX_RATES) or "{}")
+        changed = {c: (known.get(c), t) for c, t in sorted(pulled.items()) if known.get(c) != t}
+        known.update(pulled)
+        self._state.set_state(TAX_RATES, json.dumps(known, sort_keys=True))
+        for code, (old, new) in changed.items():
+            log.info("tax rate %s from the back office: %s -> %s", code, old or "config", new)
+            if self._audit is not None:
+                self._audit("tax_rate_pulled", "system", {
+                    "tax_code": code, "old": old or "config", "new": new,
+                    "catalog_version": version})

@@ -48,6 +48,7 @@ from ireti_till.domain.settings import StoreSettings
 from ireti_till.domain.tender import cash_tender
 from ireti_till.domain.tender import quick_cash as quick_cash_amounts
 from ireti_till.services import product_lookup
+from ireti_till.services.backoffice_tax import TaxRateBook
 from ireti_till.services.ports import Clock, UnitOfWorkFactory
 from ireti_till.services.sale_views import BasketView, LineView, ScanResult, to_view
 
@@ -76,6 +77,7 @@ class SaleService:
         rules: OverrideRules | None = None,
         audit: Callable[[], AuditRecorder] | None = None,
         actor_id: str = "system",
+        tax_book: TaxRateBook | None = None,
     ) -> None:
         """``read_uow_factory`` (optional) serves catalog lookups and search: pass the
         ledger's read-only unit of work (deferred ``BEGIN``) so a scan never waits for
@@ -85,11 +87,12 @@ class SaleService:
         self._uow_factory = uow_factory
         self._read_uow_factory = read_uow_factory or uow_factory
         self._settings = settings
+        self._tax_book = tax_book  # the back office's rates, else the config's (issue 14)
         self._clock = clock
         self.cashier = cashier
         self.training = training
         self._basket = Basket(settings.currency, max_lines=settings.max_basket_lines)
-        self._priced = price_basket(self._basket, settings)
+        self._priced = price_basket(self._basket, self._pricing())
         self._started_at = clock.now()
         self._sale_id = uuid4()
         self.last_sale: CompletedSale | None = None
@@ -97,6 +100,9 @@ class SaleService:
         self._audit = audit
         self._actor = actor_id
         self._spent: set[UUID] = set()  # approvals used on this sale (one change each)
+
+    def _pricing(self) -> StoreSettings:
+        return self._tax_book.settings_for(self._settings) if self._tax_book else self._settings
 
     @property
     def settings(self) -> StoreSettings:
@@ -351,7 +357,7 @@ class SaleService:
         self._spent.clear()
         self._basket = Basket(self._settings.currency,
                               max_lines=self._settings.max_basket_lines)
-        self._priced = price_basket(self._basket, self._settings)
+        self._priced = price_basket(self._basket, self._pricing())
         self._started_at = self._clock.now()
         self._sale_id = uuid4()
 
@@ -368,7 +374,7 @@ class SaleService:
         approval); only then swap it in, so a failure at either step changes nothing."""
         def attempt() -> tuple[Basket, PricedBasket]:
             basket = change(self._basket)
-            return basket, price_basket(basket, self._settings)
+            return basket, price_basket(basket, self._pricing())
 
         basket, priced = self._guard(action, attempt)
         if commit is not None:

@@ -111,6 +111,14 @@ def thread_server(engine: Engine, tls: tuple[Path, Path] | None = None,
         thread.join(10)
 
 
+def scrape(url: str, engine: Engine, token: str | None = None) -> httpx.Response:
+    """``GET /metrics`` as Prometheus does, with a scrape token (a new one unless given)."""
+    from ireti_till.server import auth
+
+    token = token or auth.make_metrics_token(engine, "prometheus")
+    return httpx.get(url + "/metrics", headers={"Authorization": f"Bearer {token}"})
+
+
 class ServerProcess:
     """``ireti-till server run`` as a real subprocess (so a test can SIGKILL it)."""
 

@@ -14,7 +14,7 @@ from ireti_till.adapters.db.ledger import open_ledger
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.server import auth, tls
 from tests.backoffice.conftest import Secrets
-from tests.backoffice.helpers import ServerProcess, ring, server_counts
+from tests.backoffice.helpers import ServerProcess, ring, scrape, server_counts
 
 
 def _auth(till) -> dict[str, str]:
@@ -78,13 +78,13 @@ def test_plain_http_only_on_loopback() -> None:
     assert e.value.code == "IT-708"
 
 
-def test_health_ready_and_metrics(make_till, server_url) -> None:
+def test_health_ready_and_metrics(make_till, server_url, server_engine: Engine) -> None:
     till = make_till("T01", server_url)
     ring(till.ledger, "T01", 2)
     till.sync.run_once()
     assert httpx.get(server_url + "/healthz").json() == {"status": "ok"}
     assert httpx.get(server_url + "/readyz").json() == {"status": "ready"}
-    body = httpx.get(server_url + "/metrics").text
+    body = scrape(server_url, server_engine).text
     assert 'ireti_till_feed_high_water{store="S1",till="T01"} 10.0' in body
     assert "ireti_till_last_seen_timestamp_seconds" in body
     assert "ireti_backoffice_database_up 1.0" in body
@@ -138,7 +138,8 @@ def test_tls_with_a_pinned_certificate(db_url, server_engine: Engine, tmp_path: 
         server.stop()
 
 
-def test_metrics_forward_card_latency_and_decline_rate(make_till, server_url) -> None:
+def test_metrics_forward_card_latency_and_decline_rate(make_till, server_url,
+                                                       server_engine: Engine) -> None:
     till = make_till("T01", server_url)
     with till.ledger.engine.begin() as conn:
         conn.execute(text(
@@ -156,7 +157,7 @@ def test_metrics_forward_card_latency_and_decline_rate(make_till, server_url) ->
                               "attempt_id = :a"),
                          {"s": outcome, "a": f"a{n}", "t": f"2026-12-04T10:00:0{n}.000000Z"})
     till.sync.run_once()
-    body = httpx.get(server_url + "/metrics").text
+    body = scrape(server_url, server_engine).text
     assert 'ireti_store_card_decline_ratio{store="S1"} 0.25' in body
     assert 'ireti_store_card_latency_seconds_count{store="S1"} 4.0' in body
     assert 'ireti_store_card_latency_seconds_bucket{le="2.0",store="S1"} 2.0' in body
@@ -208,7 +209,7 @@ def test_a_known_record_with_other_contents_is_flagged_never_overwritten(
         rows = conn.execute(text("SELECT status, payload->>'total_minor' FROM feed_items "
                                  "WHERE item_key = :k ORDER BY seq"), {"k": key}).all()
     assert rows == [("ok", str(sale.total.minor)), ("flagged", "1")]
-    assert "ireti_feed_flagged_total 1.0" in httpx.get(server_url + "/metrics").text
+    assert "ireti_feed_flagged_total 1.0" in scrape(server_url, server_engine).text
 
 
 def test_sign_in_locks_a_name_after_five_wrong_passwords(server_url,

@@ -51,3 +51,33 @@ def test_a_till_that_is_not_enrolled_starts_no_stream(qtbot: QtBot, data_dir: Pa
         assert runtime.worker.poll_every is None
     finally:
         next(opened, None)
+
+
+def test_an_enrolled_till_sends_its_active_alerts(qtbot: QtBot, server_engine: Engine,
+                                                  data_dir: Path) -> None:
+    """The running till's AlertService is what the back office's alerts job sends: the first
+    run sends the till's set (possibly empty) under a revision."""
+    from sqlalchemy import text
+
+    token = enrol(server_engine, "T1")
+
+    def revision() -> int:
+        with server_engine.connect() as conn:
+            return int(conn.execute(text("SELECT alerts_revision FROM tills WHERE id = 'T1'"))
+                       .scalar_one())
+
+    with server_on(server_engine, free_port()) as url:
+        opened = open_till(qtbot, data_dir, products=False)
+        till = next(opened)
+        try:
+            SqlFeedStore(till.ledger.engine).set_state("url", url)
+            SecretStore(data_dir, training=True).set(TOKEN_NAME, token)
+            till.start_background()
+            qtbot.waitUntil(lambda: revision() > 0, timeout=30_000)
+            bo = till.backoffice.get()
+            # the till notes the answer just after the server committed it
+            qtbot.waitUntil(lambda: bo.alerts.pending()[1] == revision(), timeout=10_000)
+            assert bo.alerts.pending()[0] >= bo.alerts.pending()[1] > 0
+            assert [j[0] for j in bo.jobs()][-2:] == ["backoffice-alerts", "backoffice-prune"]
+        finally:
+            next(opened, None)

@@ -75,6 +75,13 @@ def _fleet(make_till, server_url: str) -> None:
     t1.sync.run_once()
     t2.sync.run_once()
     CrossTillRefunds(t2.factory).reserve(uuid.uuid4(), str(sale.sale_id), {1: 1})
+    client = t2.factory()
+    assert client is not None
+    client.put_alerts(1, [{  # an alert the till raised (issue 16)
+        "key": "queue_stuck", "severity": "critical", "title": "Payment queue stuck",
+        "message": "The oldest payment operation has waited 22 minutes.",
+        "runbook": "docs/runbook.md#stuck-queue", "since": "2026-12-05T06:40:00+00:00",
+        "acknowledged_by": "", "acknowledged_at": ""}])
 
 
 def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tls_url,
@@ -103,6 +110,8 @@ def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tl
     assert "S1 2 of 2 5 €21.00" in stores and "S2 0 of 1 0" in stores
     assert "pending" in d.find_element(By.ID, "refunds").text
     assert "T03" in d.find_element(By.ID, "alerts").text
+    till_alerts = d.find_element(By.ID, "till-alerts").text
+    assert "T02 S1 Payment queue stuck queue_stuck critical" in till_alerts, till_alerts
     d.save_screenshot(str(images / "back-office.png"))
     cookie = d.get_cookie("bo_session")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"

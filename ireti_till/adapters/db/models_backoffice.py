@@ -1,7 +1,8 @@
 """Ledger tables of the back-office feed (migration ``0009_backoffice_feed``).
 
-``bo_feed`` is filled only by triggers (``adapters/backoffice_feed_triggers.py``): rows are
-never deleted and their content never changes; the sync client sets ``wire_seq`` (the number
+``bo_feed`` is filled only by triggers (``adapters/backoffice_feed_triggers.py``): their
+content never changes, and only rows the server acknowledged may be deleted (the retention
+prune, migration ``0011_backoffice_prune``); the sync client sets ``wire_seq`` (the number
 sent) and ``acked_at`` (committed on the server). ``bo_state`` holds the server's address, the
 till id, the pinned certificate (public) and the catalog version: never a secret."""
 
@@ -20,6 +21,7 @@ class FeedRow(Base):
     __table_args__ = (
         Index("uq_bo_feed_wire_seq", "wire_seq", unique=True),
         Index("ix_bo_feed_pending", "id", sqlite_where=text("acked_at IS NULL")),
+        Index("ix_bo_feed_acked", "acked_at", sqlite_where=text("acked_at IS NOT NULL")),
         {"sqlite_autoincrement": True},
     )
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_loose_ends"
-down_revision: str | None = "0010_cross_till_refunds"
+down_revision: str | None = "0011_backoffice_prune"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
