@@ -292,7 +292,7 @@ def require_schema(path: Path, data_dir: Path) -> None:
             missing = missing_tables(conn)
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):  # a wrecked page's bytes as a name
         return  # unreadable: the integrity check names it (IT-201)
     if missing:
         raise LedgerError(

@@ -27,6 +27,7 @@ from ireti_till.adapters.db.preflight import (
 )
 from ireti_till.adapters.staff_wiring import build_staff_context
 from ireti_till.domain.catalog import Product
+from ireti_till.domain.errors import LedgerError
 from ireti_till.domain.money import Money
 
 
@@ -104,6 +105,9 @@ def test_a_damaged_file_is_not_ready_and_the_full_path_says_why(data_dir: Path) 
     verdict = preflight(data_dir)
     assert not verdict.ready
     assert verdict.reason == "quick_check failed" or verdict.reason.startswith("cannot read")
+    with pytest.raises(LedgerError) as refused:  # the full path names the damage, no crash
+        open_ledger(data_dir)
+    assert refused.value.code == "IT-201"
     path.write_bytes(b"not a database" * 400)
     assert not preflight(data_dir).ready
 

@@ -113,6 +113,9 @@ def _quick_check(path: Path, backups: Path) -> set[str]:
             raise custody.disk_full_error(path.parent, "checking the ledger") from exc
         log.error("cannot read %s: %s", path, exc)
         raise damaged from exc
+    except UnicodeDecodeError as exc:  # a wrecked page's bytes inside SQLite's report
+        log.error("cannot read %s: %s", path, exc)
+        raise damaged from exc
 
 
 def open_ledger(

@@ -113,7 +113,7 @@ def preflight(data_dir: Path, *, need_catalog: bool = False,
             return no("catalog empty")
         if need_catalog and _staff_count(conn) == 0:
             return no("staff list empty")
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # a wrecked page's bytes in a report
         return no(f"cannot read: {exc}")
     finally:
         conn.close()
