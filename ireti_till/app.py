@@ -24,15 +24,11 @@ from typing import TYPE_CHECKING, Any
 from ireti_till import __version__
 from ireti_till.adapters.config_file import load_config
 from ireti_till.adapters.instance_lock import hold_instance_lock
+from ireti_till.adapters.logging_setup import log_to_data_dir
 from ireti_till.adapters.paths import resolve_data_dir
 from ireti_till.commands.ops_tools import ops_tools
 from ireti_till.composition import tricks
-from ireti_till.composition.compose import (
-    compose,
-    fast_opener,
-    qt_app,
-    setup_logging,
-)
+from ireti_till.composition.compose import compose, fast_opener, qt_app
 from ireti_till.composition.till import Till
 from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
 
@@ -64,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # phase 1, pre-flight: cheap checks, then the ledger check runs while Qt starts
         data_dir = resolve_data_dir(args.data_dir)
         lock = hold_instance_lock(data_dir)  # held until this process ends
-        log_file = setup_logging(data_dir)
+        log_file = log_to_data_dir(data_dir)
         log.info("Ireti Till %s starting, data in %s", __version__, data_dir)
         config = load_config(data_dir)
         opener, prep = fast_opener(data_dir, config, config.training or args.training)

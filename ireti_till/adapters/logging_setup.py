@@ -215,3 +215,10 @@ def configure_logging(
 def installed_handlers() -> list[logging.Handler]:
     """The handlers ``configure_logging`` installed (for the health check and tests)."""
     return [h for h in logging.getLogger().handlers if getattr(h, _MARK, False)]
+
+
+def log_to_data_dir(data_dir: Path) -> Path | None:
+    """``configure_logging`` into the data directory's log folder (``adapters.paths``)."""
+    from ireti_till.adapters.paths import log_dir
+
+    return configure_logging(log_dir(data_dir))

@@ -78,3 +78,14 @@ def log_dir(data_dir: Path) -> Path:
 def backups_dir(data_dir: Path) -> Path:
     """``<data_dir>/backups`` (not created here)."""
     return data_dir / "backups"
+
+
+def os_user() -> str:
+    """The OS user's name (shown as the cashier when a till runs without staff sign-in:
+    benchmarks, screen tests), or "cashier"."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cashier"

@@ -86,11 +86,12 @@ def run(data_dir: Path, step: Callable[[str], None]) -> str:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from ireti_till.composition.compose import compose, qt_app, setup_logging
+    from ireti_till.adapters.logging_setup import log_to_data_dir
+    from ireti_till.composition.compose import compose, qt_app
 
     app = qt_app()
     step(f"Qt started on the '{app.platformName()}' platform")
-    setup_logging(data_dir)
+    log_to_data_dir(data_dir)
     till = compose(data_dir, force_training=True)
     try:
         with till.ledger.read_uow() as uow:

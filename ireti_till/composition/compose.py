@@ -19,14 +19,13 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_alerts import load_alert_rules
 from ireti_till.adapters.config_file import AppConfig, load_config
-from ireti_till.adapters.paths import log_dir
+from ireti_till.adapters.paths import os_user
 from ireti_till.adapters.sign_in_wiring import StaffPrep
 from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
 from ireti_till.composition.till import OpsTools, Till
@@ -37,12 +36,6 @@ if TYPE_CHECKING:
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
-
-
-def setup_logging(data_dir: Path) -> Path | None:
-    from ireti_till.adapters.logging_setup import configure_logging
-
-    return configure_logging(log_dir(data_dir))
 
 
 def qt_app() -> QApplication:
@@ -93,7 +86,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
                            tax_book=tax_book)
 
     # phase 2: the first screen, built while the ledger opens (or before it does)
-    who = cashier or ("Not signed in" if with_staff else _os_user())
+    who = cashier or ("Not signed in" if with_staff else os_user())
     ctx = ScreenContext(store=config.store, training=training, cashier=who,
                         receipts_dir=data_dir / "receipts", beep=config.ui.beep,
                         import_catalog=importer(opener.uow_factory, config))
@@ -159,11 +152,3 @@ def fast_opener(data_dir: Path, config: AppConfig, training: bool) -> tuple[Ledg
                           need_catalog=training)
     opener.begin()
     return opener, prep
-
-
-def _os_user() -> str:
-    # Without staff sign-in (benchmarks, screen tests) the till shows the OS user.
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cashier"

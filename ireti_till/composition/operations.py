@@ -17,7 +17,7 @@ from ireti_till.adapters.ops_wiring import alert_jobs, backup_job, build_alert_s
 from ireti_till.adapters.refund_remote_wiring import SETTLE_EVERY_S, RemoteSlot
 from ireti_till.adapters.refund_wiring import refund_service_on_first_use
 from ireti_till.composition.till import OpsTools, OpsWiring
-from ireti_till.composition.trading_day import register_jobs, start_trading_day
+from ireti_till.composition.trading_day import start_trading_day
 from ireti_till.services.metrics_query import MetricsQuery
 from ireti_till.ui.ops.wiring import install_ops
 from ireti_till.ui.refunds.wiring import install_refunds
@@ -48,9 +48,9 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
                        lambda: tools.health(data_dir), lambda: tools.panel(data_dir).checks,
                        lambda target, progress: tools.bundle(data_dir, target, progress),
                        alerts)
-    register_jobs(jobs.scheduler, alert_jobs(alerts, probe, ops.recorder, lambda: _core(till),
-                                             config.stripe.reader_id),
-                  lane="alerts", first_after_s=FIRST_EVALUATION_S)
+    jobs.scheduler.register(alert_jobs(alerts, probe, ops.recorder, lambda: _core(till),
+                                       config.stripe.reader_id),
+                            lane="alerts", first_after_s=FIRST_EVALUATION_S)
     # the active alerts go to the back office once it is started (enrolled tills only)
     till.backoffice.then(lambda bo: bo.alerts.follow(alerts.payload))
     till.lifecycle.on_start(jobs.start)
@@ -81,8 +81,8 @@ def wire_refunds(till: Till, staff: StaffUi) -> None:
     remote = RemoteSlot(lambda: till.ledger.engine, service, till.backoffice.peek)
 
     def settle_job(ops: OpsWiring) -> None:  # enrolled tills only, on the back office's lane
-        register_jobs(ops.jobs.scheduler, [("refunds-remote-settle", remote.settle,
-                                            SETTLE_EVERY_S)], lane="bo")
+        ops.jobs.scheduler.register([("refunds-remote-settle", remote.settle, SETTLE_EVERY_S)],
+                                    lane="bo")
     till.backoffice.then(lambda _bo: till.ops.then(settle_job))
     till.refund_screen.resolve(install_refunds(till.window, staff, service, till.config.store,
                                                till.data_dir / "receipts", remote))

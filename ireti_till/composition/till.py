@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_file import AppConfig
 from ireti_till.services.deferred import Deferred
+from ireti_till.services.lifecycle import Lifecycle
 
 if TYPE_CHECKING:
     from ireti_till.adapters.backoffice_wiring import Backoffice
@@ -89,21 +90,6 @@ class PaymentsRuntime:
             self.emulator.stop()
 
 
-@dataclass
-class Lifecycle:
-    """Steps to run once the sale screen is shown, and at shutdown (newest first)."""
-
-    starters: list[Callable[[], None]] = field(default_factory=list)
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    closed: bool = False
-
-    def on_start(self, step: Callable[[], None]) -> None:
-        self.starters.append(step)
-
-    def on_close(self, step: Callable[[], None]) -> None:
-        self.closers.append(step)
-
-
 @dataclass(frozen=True)  # no __slots__: Qt connects to its methods through a weak reference
 class Till:
     data_dir: Path
@@ -131,21 +117,13 @@ class Till:
 
     def start_background(self) -> None:
         """Run the start steps (ops, card payments...); a step may add more steps."""
-        life = self.lifecycle
-        while life.starters and not life.closed:
-            life.starters.pop(0)()
+        self.lifecycle.start()
 
     def close(self) -> None:
-        life = self.lifecycle
-        if life.closed:
+        if self.lifecycle.closed:
             return
-        life.closed = True
         self.window.import_task.stop()
-        for close in reversed(life.closers):
-            try:
-                close()
-            except Exception:
-                log.exception("shutdown step failed")
+        self.lifecycle.close()
         if self.staff is not None:
             try:
                 self.staff.close({"till_id": self.config.store.till_id})

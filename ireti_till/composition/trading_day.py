@@ -8,39 +8,20 @@ worker jobs, the printer and back-office status start with operations
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ireti_till.domain.errors import TillError
+from ireti_till.services.checkout import LaterReceipts
 
 if TYPE_CHECKING:
     from ireti_till.adapters.config_trading_day import TradingDaySettings
-    from ireti_till.adapters.trading_day_wiring import Job, TradingDay
+    from ireti_till.adapters.trading_day_wiring import TradingDay
     from ireti_till.composition.till import Till
     from ireti_till.domain.overrides import Approval
-    from ireti_till.domain.sale import CompletedSale
     from ireti_till.ui.staff.attach import StaffUi
-    from ireti_till.worker.scheduler import Scheduler
 
 log = logging.getLogger("ireti_till.app")
 
-
-class _LaterReceipts:
-    """The checkout's ``ReceiptPort`` before the trading day is built: each call waits for
-    (or builds) it, so a sale paid in the first moments is gated and printed as later."""
-
-    def __init__(self, day: Callable[[], TradingDay]) -> None:
-        self._day = day
-
-    def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> Any:
-        return self._day().queue.receipt_job(sale, kick=kick)
-
-    def receipt(self, sale: CompletedSale, *, kick: bool = False) -> Any:
-        return self._day().queue.receipt(sale, kick=kick)
-
-    def wake(self) -> None:
-        self._day().queue.wake()
 
 
 def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, *,
@@ -49,20 +30,12 @@ def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, 
     queue, printer: ``build_trading_day``) and its menus are built in the first
     ``lifecycle`` start step (after the first screen takes input), or ``now``, or by the
     first sale or shift action that needs it before then (it waits for the build)."""
-    lock = threading.Lock()
-
     def day() -> TradingDay:
         from ireti_till.adapters.trading_day_wiring import build_trading_day
 
-        with lock:
-            if not till.trading_day.done:
-                try:
-                    till.trading_day.resolve(build_trading_day(
-                        till.opener, till.data_dir, till.config, till.training, settings,
-                        staff.services.audit))
-                except Exception as exc:  # noqa: BLE001 - every later use raises it
-                    till.trading_day.fail(exc)
-        return till.trading_day.get()
+        return till.trading_day.build_once(lambda: build_trading_day(
+            till.opener, till.data_dir, till.config, till.training, settings,
+            staff.services.audit))
 
     def no_sale(approval: Approval) -> object:
         member = staff.current
@@ -71,7 +44,7 @@ def defer_trading_day(till: Till, staff: StaffUi, settings: TradingDaySettings, 
 
     controller = till.window.controller
     controller.checkout.attach_trading_day(lambda: day().require_open_shift(),
-                                           _LaterReceipts(day))
+                                           LaterReceipts(lambda: day().queue))
     controller.set_no_sale_recorder(no_sale)
     if till.training:  # a shift opens at sign-in (the day is built then if not yet)
         def training_shift(member: Any, _service: object) -> None:
@@ -140,24 +113,10 @@ def _start(till: Till, day: TradingDay) -> None:
             kind, actor, details)) if staff is not None else None  # tax-rate changes
         found = enrolled_backoffice(ledger, till.data_dir, till.training, relay.note, audit)
         if found is not None:
-            register_jobs(scheduler, found[1], lane="bo")
+            scheduler.register(found[1], lane="bo")
             till.lifecycle.on_close(found[0].prune.stop)  # a prune ends at its next batch
             till.backoffice.resolve(found[0])
 
-    run_now = register_jobs(scheduler, [*jobs(day), ("backoffice-start", start_backoffice, 0)])
+    run_now = scheduler.register([*jobs(day), ("backoffice-start", start_backoffice, 0)],
+                                 lane="trading-day")
     day.queue.wake = lambda: run_now("print-queue")
-
-
-def register_jobs(scheduler: Scheduler, work: list[Job], lane: str = "trading-day",
-                  first_after_s: float = 0) -> Callable[[str], None]:
-    """Put ``work`` on the till's one scheduler, on a lane of its own (so a backup never
-    holds up a receipt); ``every_s`` 0 runs a job once, now. The scheduler logs a failed
-    round and tries again at the next tick. Returns ``run_now(name)`` (a request,
-    coalesced; never blocks)."""
-    scheduler.add_lane(lane)
-    for name, func, every in work:
-        if every > 0:
-            scheduler.add_periodic(name, func, every, lane=lane, first_after_s=first_after_s)
-        else:
-            scheduler.submit(lane, name, func)
-    return scheduler.request

@@ -7,40 +7,27 @@ trick is not here, it is not played. Figures are from ``benchmarks/bench_startup
 
 1. **The stdlib read path** (``adapters.db.opener``, ``adapters.db.fast_read*``,
    ``adapters.db.preflight``, ``adapters.sign_in_wiring``, ``services.staff_early``): the
-   first screen reads the catalog and the staff list through ``sqlite3`` while
-   SQLAlchemy, the models and the staff services load behind it. Measured 2026-12-04 in
-   one run: 649 ms to the first screen with it, 998 ms without (the full ledger opened
-   first), bare Qt 161 ms: it saves 35 % of start-up (kept: the bar is 25 %). A second
-   run after the rework, at load average 6-8: 978 ms with, 2092 ms without (53 %), bare
-   Qt 258 ms.
-2. ``preload_importlib``: ``importlib.metadata``/``importlib.resources`` import each other
-   circularly; loading them on the main thread before the helper threads that use them
-   (ledger: alembic; keyring: entry points) start means no helper thread sees a
-   half-initialised one. Done once the first screen holds the focus, not at process
-   start: the import costs ~25 ms that Qt does not pay (bench_startup.py's bare window
-   never loads it). ``retry_import_on_main`` covers what is left of that CPython race
-   (seen with ``importlib.resources``): the ledger thread's ``ImportError`` is retried
-   once on the main thread instead of refusing to start.
+   first screen reads the catalog and the staff list through ``sqlite3`` while SQLAlchemy,
+   the models and the staff services load behind it: 649 ms to the first screen with it,
+   998 ms without, bare Qt 161 ms (2026-12-04): 35 % of start-up (the bar is 25 %).
+2. ``preload_importlib``: ``importlib.metadata``/``resources`` import each other
+   circularly; loaded on the main thread once the first screen holds the focus, before
+   the helper threads that use them (alembic, keyring's entry points), so none sees a
+   half-initialised one (~25 ms the bare window never pays). ``retry_import_on_main``
+   retries once on the main thread what is left of that CPython race.
 3. ``drop_pyside_source_cache``: PySide6's import hook (PYSIDE-2029) keeps the source of
-   every module loaded afterwards in ``linecache`` (10-25 MB of idle RSS with SQLAlchemy
-   and stripe loaded); answered from the file's bytes instead.
+   every later module in ``linecache``: 10-25 MB of idle RSS with SQLAlchemy and stripe.
 4. ``import_stripe_sync_only``: ``import stripe`` imports ``aiohttp`` when installed
    (~23 MB of RSS; a development dependency); the till only makes synchronous calls.
-5. ``detect_keyring``: keyring scans its entry points (~0.1 s) the first time; done on a
-   helper thread beside the ledger's imports, started with them once the first screen
-   holds the focus (``app._run``), not at process start where its ~90 ms of imports
-   (keyring, secretstorage, jeepney, cryptography) competed with Qt for the GIL.
-6. ``when_focused`` + ``LATE_START_MS`` + ``prefetch`` + ``LATE_MODULES``: the ledger
-   opens once the first screen holds the focus; the trading day, ops and card payments
-   are imported on a helper thread ``LATE_START_MS`` after it and built then, so none of
-   them competes with drawing it for the GIL. Moving the trading day, keyring (5) and
-   importlib (2) behind the first screen, with the late steps on the next turn after the
-   focus: 2026-12-05, one run of 15 (load average 2.5), 466 ms to the first screen
-   against 657 ms for the code before (29 % less), bare Qt 120 ms: 3.89x vs 5.49x; a
-   second run (load 2-3): 502 vs 680 ms, bare Qt 135 ms: 3.71x vs 5.03x.
+5. ``detect_keyring``: keyring's entry-point scan (~0.1 s, ~90 ms of imports) on a helper
+   thread once the first screen holds the focus, not competing with Qt for the GIL.
+6. ``when_focused`` + ``LATE_START_MS`` + ``prefetch`` + ``LATE_MODULES``: the ledger opens
+   once the first screen holds the focus; the trading day, ops and card payments are
+   imported on a helper thread ``LATE_START_MS`` after it and built then. With 2 and 5:
+   466 ms to the first screen vs 657 ms for the code before, bare Qt 120 ms (3.89x vs
+   5.49x, one run of 15 at load 2.5, 2026-12-05; ``docs/architecture.md`` has the others).
 7. ``warm_catalog``: one catalog lookup on the ledger thread right after opening, so the
-   first real scan finds the SQL compiled and the mappers configured (the first scan
-   otherwise pays for both; ``bench_scan.py`` measures scans after it).
+   first real scan finds the SQL compiled and the mappers configured.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ cards and the trading day are attached; recovery's receipts never open the drawe
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -67,6 +68,23 @@ class ReceiptPort(Protocol):
     def receipt(self, sale: CompletedSale, *, kick: bool = False) -> Any: ...
 
     def wake(self) -> None: ...
+
+
+class LaterReceipts:
+    """A ``ReceiptPort`` for before the print queue exists: each call waits for (or builds)
+    it through ``queue()``, so a sale paid in the first moments is printed all the same."""
+
+    def __init__(self, queue: Callable[[], ReceiptPort]) -> None:
+        self._queue = queue
+
+    def receipt_job(self, sale: CompletedSale, *, kick: bool = False) -> Any:
+        return self._queue().receipt_job(sale, kick=kick)
+
+    def receipt(self, sale: CompletedSale, *, kick: bool = False) -> Any:
+        return self._queue().receipt(sale, kick=kick)
+
+    def wake(self) -> None:
+        self._queue().wake()
 
 
 class Outcome(StrEnum):

@@ -33,6 +33,7 @@ class Deferred(Generic[T]):
         self._wait = wait_seconds
         self._ready = threading.Event()
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
         self._value: T | None = None
         self._error: BaseException | None = None
         self._then: list[Callable[[T], None]] = []
@@ -79,6 +80,17 @@ class Deferred(Generic[T]):
                 return
         if self._value is not None:
             step(self._value)
+
+    def build_once(self, build: Callable[[], T]) -> T:
+        """The value, built by ``build()`` now (once, under a lock) unless a phase has
+        already resolved it; a failed build is kept and raised to every later user."""
+        with self._build_lock:
+            if not self._ready.is_set():
+                try:
+                    self.resolve(build())
+                except Exception as exc:  # noqa: BLE001 - every later use raises it
+                    self.fail(exc)
+        return self.get()
 
     def get(self) -> T:
         if not self._ready.is_set() and self._on_wait is not None:

@@ -126,6 +126,19 @@ class Scheduler:
         """Run periodic job ``name`` now (coalesced with a run already queued)."""
         self._enqueue(name)
 
+    def register(self, work: list[tuple[str, Job, float]], lane: str,
+                 first_after_s: float = 0) -> Callable[[str], None]:
+        """Put ``work`` (``(name, func, every_s)``) on ``lane`` (so a backup never holds up
+        a receipt); ``every_s`` 0 runs a job once, now. A failed round is logged and tried
+        again at the next tick. Returns ``request`` (run a job now; never blocks)."""
+        self.add_lane(lane)
+        for name, func, every in work:
+            if every > 0:
+                self.add_periodic(name, func, every, lane=lane, first_after_s=first_after_s)
+            else:
+                self.submit(lane, name, func)
+        return self.request
+
     def submit(self, lane: str, what: str, func: Job) -> None:
         """Run ``func`` once on ``lane`` (after what is queued there); errors are logged."""
         with self._lock:
