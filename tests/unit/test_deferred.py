@@ -59,3 +59,43 @@ def test_then_runs_once_resolved_or_at_once_if_it_already_is() -> None:
     with pytest.raises(RuntimeError):
         later.resolve(2)  # a phase resolves its value once
     assert Deferred.of("done", 3).get() == 3
+
+
+def test_build_once_builds_one_value_for_racing_users_and_keeps_a_failure() -> None:
+    built: list[int] = []
+    gate = threading.Event()
+
+    def build() -> int:
+        gate.wait(5)  # both users are inside build_once before the first build returns
+        built.append(1)
+        return len(built)
+
+    day: Deferred[int] = Deferred("trading day")
+    got: list[int] = []
+    users = [threading.Thread(target=lambda: got.append(day.build_once(build)))
+             for _ in range(2)]
+    for user in users:
+        user.start()
+    gate.set()
+    for user in users:
+        user.join(5)
+    assert got == [1, 1] and built == [1]
+    assert day.build_once(build) == 1 and built == [1]  # resolved: never built again
+
+    broken: Deferred[int] = Deferred("trading day")
+    calls: list[int] = []
+
+    def fail() -> int:
+        calls.append(1)
+        raise LedgerError("printer table unreadable", code="IT-201")
+
+    for _ in range(2):
+        with pytest.raises(LedgerError):
+            broken.build_once(fail)
+    assert calls == [1]  # the failure is kept and raised again, not retried
+
+
+def test_build_once_leaves_a_value_a_phase_resolved_alone() -> None:
+    day: Deferred[str] = Deferred("trading day")
+    day.resolve("built by the late start")
+    assert day.build_once(lambda: "built again") == "built by the late start"
