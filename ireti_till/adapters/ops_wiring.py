@@ -71,14 +71,28 @@ def build_alert_service(data_dir: Path, mode: str, reader_id: str,
 
     probe = LocalHealthProbe(data_dir, mode=mode, reader_id=reader_id)
 
-    def check() -> tuple[bool, str]:
-        result = audit.get().verify()
-        return result.ok, "" if result.ok else result.describe()
-
     def record(kind: str, actor: str, details: Mapping[str, Any]) -> object:
         return audit.get().record(kind, actor, details)
 
-    return build(data_dir, probe, audit_check=check, audit_record=record), probe
+    return build(data_dir, probe, audit_check=audit_check(data_dir, audit.get),
+                 audit_record=record), probe
+
+
+def audit_check(data_dir: Path, audit: Callable[[], AuditLog]) -> Callable[[], tuple[bool, str]]:
+    """The ``audit verify failing`` alert's check: the chain, then every backup's recorded
+    head (``audit_anchors``: a chain cut or rewritten below one is IT-255)."""
+    from ireti_till.adapters.backup_anchors import sidecar_anchors
+    from ireti_till.adapters.paths import backups_dir
+
+    def check() -> tuple[bool, str]:
+        trail = audit()
+        result = trail.verify()
+        if not result.ok:
+            return False, result.describe()
+        backups = trail.verify_backups(sidecar_anchors(backups_dir(data_dir)))
+        return backups.ok, "" if backups.ok else backups.describe()
+
+    return check
 
 
 def alert_jobs(service: AlertService, probe: LocalHealthProbe, recorder: MetricsRecorder,

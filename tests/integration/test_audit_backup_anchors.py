@@ -157,3 +157,20 @@ def test_a_tampered_sidecar_head_is_reported(till: Path,
 def test_no_backups_says_none_were_found(till: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert audit_verify.main(["--data-dir", str(till)]) == 0
     assert "backup anchors: none found" in capsys.readouterr().out
+
+
+def test_the_running_tills_audit_alert_reads_the_backup_anchors_too(till: Path) -> None:
+    from ireti_till.adapters.ops_wiring import audit_check
+
+    engine = make_ledger(till)
+    try:
+        trail = build_audit_log(engine, SecretStore(till, training=True), SystemClock())
+        check = audit_check(till, lambda: trail)
+        backup = _backup(till)
+        assert check() == (True, "")
+        _record(till, 2)
+        _truncate_and_rewind(till, keep=4)  # the live anchors are fooled; the backup's not
+        ok, why = check()
+    finally:
+        engine.dispose()
+    assert not ok and backup.name in why and "IT-255" in why
