@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,7 @@ class PaymentMachine(RuleBasedStateMachine):
         for name in ("over_refunds", "duplicate_refunds", "refunds_unknown", "refunds_missing"):
             TOTALS[name] += getattr(r, name)
         self.rig.close()
+        shutil.rmtree(self.dir, ignore_errors=True)  # one folder per example: none left behind
         assert books.clean, books
         assert r.refunds_queued_left == 0, r
         assert r.refunds == r.refund_legs, r  # every committed card leg at Stripe, once

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -356,6 +357,7 @@ class TransitionRace(RuleBasedStateMachine):
             self.rig.close()
             self.paper.dispose()
             self.emu.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)  # one folder per example: none kept
 
 
 TransitionRace.TestCase.settings = settings(
