@@ -57,9 +57,11 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QTableView
 
-    from ireti_till.app import build_till, qt_app
+    from ireti_till.app import build_till
+    from ireti_till.composition.tricks import drop_pyside_source_cache
+    from ireti_till.ui.application import qt_app
 
-    app = qt_app()
+    app = qt_app(before=drop_pyside_source_cache)
     till = build_till(data, force_training=True, cashier="bench")
     window = till.window
     window.show()

@@ -28,7 +28,7 @@ from ireti_till.adapters.logging_setup import log_to_data_dir
 from ireti_till.adapters.paths import resolve_data_dir
 from ireti_till.commands.ops_tools import ops_tools
 from ireti_till.composition import tricks
-from ireti_till.composition.compose import compose, fast_opener, qt_app
+from ireti_till.composition.compose import compose, fast_opener
 from ireti_till.composition.till import Till
 from ireti_till.domain.errors import ConfigError, LedgerError, OperationsError
 
@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     except (LedgerError, ConfigError, OperationsError) as exc:
         early = exc
     try:
-        app = qt_app()
+        from ireti_till.ui.application import qt_app
         from ireti_till.ui.error_wiring import show_problem
 
+        # tricks 3: before the ledger thread loads SQLAlchemy
+        app = qt_app(before=tricks.drop_pyside_source_cache)
         if early is not None or data_dir is None:
             return show_problem(app, early or LedgerError("no data folder"), data_dir,
                                 log_file)

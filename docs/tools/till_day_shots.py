@@ -28,7 +28,8 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from ireti_till.app import build_till  # noqa: E402
-from ireti_till.composition.compose import qt_app  # noqa: E402
+from ireti_till.composition.tricks import drop_pyside_source_cache  # noqa: E402
+from ireti_till.ui.application import qt_app  # noqa: E402
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "images"
 
@@ -70,7 +71,7 @@ def key(widget: QWidget | None, k: Qt.Key, mod: Qt.KeyboardModifier = Qt.Keyboar
 
 
 def main() -> int:
-    app = qt_app()
+    app = qt_app(before=drop_pyside_source_cache)
     with tempfile.TemporaryDirectory() as tmp:
         till = build_till(Path(tmp), force_training=True)
         window = till.window

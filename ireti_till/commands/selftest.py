@@ -87,9 +87,11 @@ def run(data_dir: Path, step: Callable[[str], None]) -> str:
     from PySide6.QtWidgets import QApplication
 
     from ireti_till.adapters.logging_setup import log_to_data_dir
-    from ireti_till.composition.compose import compose, qt_app
+    from ireti_till.composition.compose import compose
+    from ireti_till.composition.tricks import drop_pyside_source_cache
+    from ireti_till.ui.application import qt_app
 
-    app = qt_app()
+    app = qt_app(before=drop_pyside_source_cache)
     step(f"Qt started on the '{app.platformName()}' platform")
     log_to_data_dir(data_dir)
     till = compose(data_dir, force_training=True)

@@ -31,20 +31,9 @@ from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
 from ireti_till.composition.till import OpsTools, Till
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
-
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
-
-
-def qt_app() -> QApplication:
-    """The QApplication with the shipped fonts and theme (``ui.application``)."""
-    from ireti_till.composition.tricks import drop_pyside_source_cache
-    from ireti_till.ui.application import qt_app as make
-
-    drop_pyside_source_cache()  # tricks 3: before the ledger thread loads SQLAlchemy
-    return make()
 
 
 def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None = None,

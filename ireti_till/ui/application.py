@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -46,7 +47,11 @@ def load_fonts(resources: Path) -> list[str]:
     return families
 
 
-def qt_app() -> QApplication:
+def qt_app(before: Callable[[], None] | None = None) -> QApplication:
+    """The QApplication (made once) with the shipped fonts, icon and theme. ``before`` runs
+    first, PySide6 being imported (``app.main`` passes ``tricks.drop_pyside_source_cache``)."""
+    if before is not None:
+        before()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
