@@ -25,7 +25,6 @@ from ireti_till.worker.ops_jobs import OpsJobs
 
 if TYPE_CHECKING:
     from ireti_till.composition.till import Till
-    from ireti_till.services.payments_core import PaymentsCore
     from ireti_till.services.refund_ports import RefundRecord
     from ireti_till.ui.staff.attach import StaffUi
 
@@ -48,7 +47,7 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
                        lambda: tools.health(data_dir), lambda: tools.panel(data_dir).checks,
                        lambda target, progress: tools.bundle(data_dir, target, progress),
                        alerts)
-    jobs.scheduler.register(alert_jobs(alerts, probe, ops.recorder, lambda: _core(till),
+    jobs.scheduler.register(alert_jobs(alerts, probe, ops.recorder, till.payments_core,
                                        config.stripe.reader_id),
                             lane="alerts", first_after_s=FIRST_EVALUATION_S)
     # the active alerts go to the back office once it is started (enrolled tills only)
@@ -56,11 +55,6 @@ def wire_ops(till: Till, staff: StaffUi, tools: OpsTools) -> OpsWiring:
     till.lifecycle.on_start(jobs.start)
     till.lifecycle.on_close(jobs.stop)
     return OpsWiring(ops.recorder, ops.store, ops.backups, jobs, menu)
-
-
-def _core(till: Till) -> PaymentsCore | None:
-    runtime = till.payments.peek()
-    return runtime.core if runtime is not None else None
 
 
 def wire_refunds(till: Till, staff: StaffUi) -> None:

@@ -115,6 +115,11 @@ class Till:
         """The open ledger (on a fast start, the first use waits for it to open)."""
         return self.opener.result()
 
+    def payments_core(self) -> PaymentsCore | None:
+        """The card payments' core once that phase has built it, else None."""
+        runtime = self.payments.peek()
+        return runtime.core if runtime is not None else None
+
     def start_background(self) -> None:
         """Run the start steps (ops, card payments...); a step may add more steps."""
         self.lifecycle.start()

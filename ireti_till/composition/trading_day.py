@@ -68,8 +68,7 @@ def attach_trading_day(till: Till, staff: StaffUi, day: TradingDay) -> None:
     config = till.config
 
     def lines() -> tuple[str, ...]:
-        runtime = till.payments.peek()
-        core = runtime.core if runtime is not None else None
+        core = till.payments_core()
         if core is None:  # card payments are not running: nothing to ask Stripe
             return ()
         return reconciliation_lines(till.ledger.read_uow, core.ctx.gateway,
