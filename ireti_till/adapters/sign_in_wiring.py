@@ -1,4 +1,4 @@
-"""The staff services behind the sign-in screen (``composition.compose.wire_staff``).
+"""The staff services behind the sign-in screen (``ui.staff.wiring.wire_staff``).
 
 On a fast start the screen is built at once on ``EarlyStaffService`` (the stdlib staff
 list, ``FastStaffReads``); once the window is shown (or the first call that has to wait)

@@ -8,9 +8,9 @@
    catalog through ``FastReads`` (``tricks`` 1), no SQLAlchemy needed.
 3. **ledger**: on a fast start it opens once the window holds the focus
    (``LedgerOpener.window_shown``); otherwise it is open before ``compose`` returns.
-4. **staff**: the sign-in screen, overrides and the audit trail (``wire_staff``);
-   the checkout is gated on the trading day (``composition.trading_day``), which is built
-   after the first screen.
+4. **staff**: the sign-in screen, overrides and the audit trail (``ui.staff.wiring``, on
+   ``sign_in_services``); the checkout is gated on the trading day
+   (``composition.trading_day``), which is built after the first screen.
 5. **operations** and 6. **payments**: start steps run once the window is shown
    (``Till.start_background``): the trading day's menus, then
    ``operations.attach_operations`` (ops, the trading day's jobs, card payments through
@@ -19,20 +19,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ireti_till.adapters.config_alerts import load_alert_rules
 from ireti_till.adapters.config_file import AppConfig, load_config
 from ireti_till.adapters.paths import os_user
-from ireti_till.adapters.sign_in_wiring import StaffPrep
+from ireti_till.adapters.sign_in_wiring import StaffPrep, sign_in_services
 from ireti_till.composition.ledger import LedgerOpener, prepare_ledger
 from ireti_till.composition.till import OpsTools, Till
 
 if TYPE_CHECKING:
     from ireti_till.services.selling import SaleService
-    from ireti_till.ui.main_window import MainWindow
     from ireti_till.ui.staff.attach import StaffUi
 
 
@@ -50,6 +48,7 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     from ireti_till.adapters.tax_rates_wiring import tax_book_for
     from ireti_till.services.selling import SaleService
     from ireti_till.ui.main_window import MainWindow, ScreenContext
+    from ireti_till.ui.staff.wiring import wire_staff
 
     config = config if config is not None else load_config(data_dir)
     load_alert_rules(data_dir)  # IT-571: a bad [alerts] rule stops the start (issue 16)
@@ -85,9 +84,11 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
             opener.result()  # phase 3 now: the ledger is open before anything is shown
         else:
             opener.when_shown(opener.start_now)  # phase 3 once the screen takes input
-        staff_ui = (wire_staff(window, opener, data_dir, config, training, sale_service,
-                               staff_prep, fast=reads is not None)  # phase 4
-                    if with_staff else None)
+        if with_staff:  # phase 4
+            staff_ui = wire_staff(window, data_dir, lambda failed: sign_in_services(
+                opener, data_dir, config, training, staff_prep, fast=reads is not None,
+                failed=failed), config.staff.overrides, sale_service,
+                config.staff.idle_lock_minutes)
     except BaseException:
         opener.discard()
         window.deleteLater()
@@ -106,23 +107,6 @@ def compose(data_dir: Path, *, force_training: bool = False, cashier: str | None
     for warning in config.warnings:
         window.messages.warn(warning)
     return till
-
-
-def wire_staff(window: MainWindow, opener: LedgerOpener, data_dir: Path, config: AppConfig,
-               training: bool, make_sale_service: Callable[[object], SaleService],
-               prep: StaffPrep | None, *, fast: bool) -> StaffUi:
-    """Phase 4: the sign-in screen on ``sign_in_services`` (on a fast start the stdlib staff
-    list first); if the real services fail, the blocking error screen replaces the till
-    window (``FailureRelay``, queued onto the GUI thread)."""
-    from ireti_till.adapters.sign_in_wiring import sign_in_services
-    from ireti_till.ui.application import FailureRelay
-    from ireti_till.ui.staff.attach import StaffServices, attach_staff
-
-    relay = FailureRelay(window, data_dir)
-    staff, audit, overrides = sign_in_services(opener, data_dir, config, training, prep,
-                                               fast=fast, failed=lambda exc: relay.failed.emit(exc))
-    return attach_staff(window, StaffServices(staff, audit, overrides, config.staff.overrides),
-                        make_sale_service, config.staff.idle_lock_minutes)
 
 
 def _operations(till: Till, tools: OpsTools | None) -> None:
