@@ -100,6 +100,7 @@ def test_f8_refunds_a_sale_of_another_till_through_the_back_office(
     keyboard.press(Qt.Key.Key_Return)  # refused by the server: nothing paid out
     qtbot.waitUntil(lambda: "IT-711" in dialog.error.text())
     assert dialog.record is None and server.reserved == []
+    assert dialog.quote_label.text().startswith("Refund €1.50")  # not still "Reserving..."
     with till.ledger.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM refunds").scalar_one() == 0
     server.refuse = False

@@ -79,6 +79,8 @@ class RemoteBranch(QObject):
         d.confirm_button.setEnabled(True)
         if self.sale is None:
             d.summary.setText("No sale chosen yet")
+        elif d.view is not None:
+            d.update_quote()  # not "Reserving...": what Enter would refund now
         d.show_error(error)
         log.info("cross-till refund refused: %s", error.code)
         if self.sale is None:
