@@ -228,14 +228,8 @@ class CheckoutService:
     def _completed(self, sale: CompletedSale) -> CheckoutState:
         self._card_sale = None
         self._sales.completed_elsewhere(sale)
-        if self._receipts is not None and self._tender is not None \
-                and self._tender.ctx.on_completed is not None:
-            self._receipts.wake()  # its receipt job was committed with it: print it now
-        elif self._receipts is not None:  # the sale is committed; its receipt follows it
-            try:
-                self._receipts.receipt(sale, kick=any(t.kind == "cash" for t in sale.tenders))
-            except TillError as exc:  # the sale stands; Reprint receipt gives the paper
-                log.error("receipt of %s not queued (%s)", sale.receipt_code, exc.code)
+        if self._receipts is not None:  # its receipt job was committed with it
+            self._receipts.wake()  # (``_wire_receipts``): print it now
         return self.state(Outcome.PAID, sale)
 
     def _open_progress(self) -> TenderProgress | None:

@@ -51,12 +51,12 @@ class PaymentContext:
     #: metrics hook: (name, value, labels) — e.g. MetricsRecorder adapters; optional
     observe: Callable[[str, float, dict[str, str]], None] | None = None
 
-    def __post_init__(self) -> None:
-        #: called inside the transaction that completes a sale (card, split or recovery)
-        #: with that unit of work, the sale and ``live`` (False: completed by recovery,
-        #: nobody at the till): the checkout stores the receipt's print job there, so a
-        #: crash just after the commit cannot lose the receipt (``CheckoutService``)
-        self.on_completed: Callable[[Any, CompletedSale, bool], None] | None = None
+    #: called inside the transaction that completes a sale (card, split or recovery) with
+    #: that unit of work, the sale and ``live`` (False: completed by recovery, nobody at the
+    #: till): the checkout stores the receipt's print job there, so a crash just after the
+    #: commit cannot lose the receipt (``CheckoutService``)
+    on_completed: Callable[[Any, CompletedSale, bool], None] | None = field(
+        default=None, init=False)
 
     def completed_in(self, u: Any, sale: CompletedSale, live: bool = True) -> None:
         """Run ``on_completed`` in the completing unit of work ``u`` (before its commit)."""
