@@ -115,33 +115,54 @@ class RemoteRefunds:
         cross = self._cross()
         if cross is None or request.sale_id is None or not request.lines:
             return self.service.refund(request, reason, requester, approval)
-        quote = self.service.quote(request, requester)
-        check_refund_approval(quote.decision, requester, quote.amount, quote.sale_id,
-                              approval if quote.needs_approval else None)
         view = self.service.view(request.sale_id)
         seqs = {p.payment_ref: n for n, p in enumerate(view.payments, start=1)}
-        legs: dict[int, int] = {}
-        for leg in quote.legs:
-            n = seqs.get(leg.payment_ref or "")
-            if n is not None:
-                legs[n] = legs.get(n, 0) + leg.amount.minor
-        sale, now = view.sale, self.clock.now()
-        entry = RemoteRefundEntry(
-            uuid4(), str(sale.sale_id), sale.till_id, sale.receipt_no, sale.currency,
-            quote.amount.minor, "{}", request.lines, tuple(sorted(legs.items())),
-            RemoteState.RESERVING, now, now)
-        self.store.add(entry)
-        rid = entry.refund_id
+        sale = view.sale
+        entry = self.record(self.service, request, requester, approval, str(sale.sale_id),
+                            sale.till_id, sale.receipt_no, "{}", lambda ref: seqs.get(ref or ""))
         try:
-            cross.reserve(rid, str(sale.sale_id), dict(request.lines), legs)
+            self.reserve(cross, entry)
         except BackofficeError as exc:
             if exc.code == "IT-711":
-                self.store.move(rid, (RemoteState.RESERVING,), RemoteState.REFUSED, now,
-                                exc.message)
                 raise
             log.info("refund of own sale %s not reserved (%s): goes ahead offline",
                      sale.receipt_code, exc.code)
-        return self.commit_reserved(self.service, rid, request, reason, requester, approval)
+        return self.commit_reserved(self.service, entry.refund_id, request, reason, requester,
+                                    approval)
+
+    def record(self, service: RefundService, request: RefundRequest, requester: StaffMember,
+               approval: Approval | None, sale_id: str, till: str, receipt_no: int,
+               sale_json: str, seq_of: Callable[[str | None], int | None],
+               ) -> RemoteRefundEntry:
+        """The matrix (as for a local refund: checked before anything is recorded or
+        reserved), then the durable ``remote_refunds`` row: the refund id, the lines and the
+        amount per original payment (``seq_of(payment_ref)``)."""
+        quote = service.quote(request, requester)
+        check_refund_approval(quote.decision, requester, quote.amount, quote.sale_id,
+                              approval if quote.needs_approval else None)
+        legs: dict[int, int] = {}
+        for leg in quote.legs:
+            seq = seq_of(leg.payment_ref)
+            if seq is not None:
+                legs[seq] = legs.get(seq, 0) + leg.amount.minor
+        now = self.clock.now()
+        entry = RemoteRefundEntry(
+            uuid4(), sale_id, till, receipt_no, quote.amount.currency,
+            quote.amount.minor, sale_json, request.lines, tuple(sorted(legs.items())),
+            RemoteState.RESERVING, now, now)
+        self.store.add(entry)
+        return entry
+
+    def reserve(self, cross: CrossTillRefunds, entry: RemoteRefundEntry) -> None:
+        """Reserve ``entry`` on the server; a refusal (IT-711) marks it ``refused``."""
+        try:
+            cross.reserve(entry.refund_id, entry.sale_id, dict(entry.lines), dict(entry.legs))
+        except BackofficeError as exc:
+            if exc.code == "IT-711":
+                self.store.move(entry.refund_id, (RemoteState.RESERVING,),
+                                RemoteState.REFUSED, self.clock.now(), exc.message)
+                log.info("refund %s refused by the back office (IT-711)", entry.refund_id)
+            raise
 
     def commit_reserved(self, service: RefundService, rid: UUID, request: RefundRequest,
                         reason: str, requester: StaffMember,
@@ -233,30 +254,18 @@ class RemoteSaleRefunds:
         if not request.lines or request.amount is not None:
             raise InputError("A sale from another till is refunded by item: choose the items "
                              "with + and -", code="IT-715")
-        quote = self.service.quote(request, requester)
-        # the matrix, as for a local refund: checked before anything is recorded or reserved
-        check_refund_approval(quote.decision, requester, quote.amount, quote.sale_id,
-                              approval if quote.needs_approval else None)
-        legs: dict[int, int] = {}
-        for leg in quote.legs:
-            seq = tender_seq(self.remote, leg.payment_ref)
-            if seq is not None:
-                legs[seq] = legs.get(seq, 0) + leg.amount.minor
-        now = self.owner.clock.now()
-        entry = RemoteRefundEntry(
-            uuid4(), self.remote.sale_id, self.remote.till_id, self.remote.receipt_no,
-            self.remote.currency, quote.amount.minor, json.dumps(asdict(self.remote)),
-            request.lines, tuple(sorted(legs.items())), RemoteState.RESERVING, now, now)
-        store, rid = self.owner.store, entry.refund_id
-        store.add(entry)
+        owner, remote = self.owner, self.remote
+        entry = owner.record(self.service, request, requester, approval, remote.sale_id,
+                             remote.till_id, remote.receipt_no, json.dumps(asdict(remote)),
+                             lambda ref: tender_seq(remote, ref))
+        rid = entry.refund_id
         try:
-            self.owner.api().reserve(rid, self.remote.sale_id, dict(request.lines), legs)
+            owner.reserve(owner.api(), entry)
         except BackofficeError as exc:
             if exc.code == "IT-711":
-                store.move(rid, (RemoteState.RESERVING,), RemoteState.REFUSED, now, exc.message)
-                log.info("cross-till refund %s refused by the back office (IT-711)", rid)
                 raise
-            store.move(rid, (RemoteState.RESERVING,), RemoteState.RELEASE, now, exc.message)
+            owner.store.move(rid, (RemoteState.RESERVING,), RemoteState.RELEASE,
+                             owner.clock.now(), exc.message)
             log.warning("cross-till refund %s not reserved (%s): released later", rid, exc.code)
             if exc.code != "IT-712":  # the server answered: its own message says why
                 raise
