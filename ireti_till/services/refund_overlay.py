@@ -108,8 +108,8 @@ class _Sales:
     def get(self, sale_id: UUID) -> CompletedSale | None:
         return self._sale if sale_id == self._sale.sale_id else self._inner.get(sale_id)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+    def by_receipt(self, till_id: str, receipt_no: int) -> CompletedSale | None:
+        return self._inner.by_receipt(till_id, receipt_no)
 
 
 class _Payments:
@@ -130,8 +130,17 @@ class _Payments:
             op = replace(op, attempt_id=None)
         self._inner.enqueue(op)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+    # the rest of what the refund service asks, from this till's ledger as it is
+    def get_operation(self, op_id: UUID) -> Operation | None:
+        return self._inner.get_operation(op_id)
+
+    def operations_for_attempt(self, attempt_id: UUID) -> list[Operation]:
+        return list(self._inner.operations_for_attempt(attempt_id))
+
+    def transition(self, attempt_id: UUID, expected: AttemptState, target: AttemptState, *,
+                   now: datetime, expected_try: int | None = None, **changes: Any) -> Attempt:
+        return self._inner.transition(
+            attempt_id, expected, target, now=now, expected_try=expected_try, **changes)
 
 
 class _OverlayUow:
