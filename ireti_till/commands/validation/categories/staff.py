@@ -9,7 +9,7 @@ from ireti_till.commands.validation.case import Case, Category
 from ireti_till.commands.validation.env import Env
 from ireti_till.domain.errors import TillError
 from ireti_till.domain.overrides import OverrideKind
-from ireti_till.domain.staff import Role, StaffMember
+from ireti_till.domain.staff import Role, StaffMember, trivial_reason
 
 CATEGORY = Category("staff", "Staff, PINs, lockout and overrides", 60,
                     "Signing in by PIN, the PIN policy, lockout after wrong PINs and unlock by "
@@ -25,10 +25,16 @@ def _code(fn: Callable[[], object]) -> str:
 
 
 def _pin() -> str:
-    while True:  # a random 8-digit PIN that is not a run or a repeat
+    """A random 8-digit PIN the policy accepts (not a run, a repeat, a date, a common PIN)."""
+    while True:
         pin = f"{_random.randbelow(10**8):08d}"
-        if len(set(pin)) > 4:
+        if len(set(pin)) > 4 and trivial_reason(pin) is None:
             return pin
+
+
+def _wrong(pin: str) -> str:
+    """``pin`` with its first digit changed: a wrong PIN for the same user."""
+    return ("9" if pin[0] != "9" else "8") + pin[1:]
 
 
 def _new_user(env: Env, role: Role = Role.CASHIER) -> tuple[StaffMember, str]:
@@ -47,14 +53,13 @@ def sign_in_ok(env: Env) -> str:
 
 def wrong_pin(env: Env) -> str:
     user, pin = _new_user(env)
-    code = _code(lambda: env.staff.staff.sign_in("1" + pin[1:] if pin[0] != "1" else
-                                                 "2" + pin[1:], user.user_id))
+    code = _code(lambda: env.staff.staff.sign_in(_wrong(pin), user.user_id))
     return f"wrong PIN refused ({code})"
 
 
 def lockout(env: Env) -> str:
     user, pin = _new_user(env)
-    wrong = "9" + pin[1:] if pin[0] != "9" else "8" + pin[1:]
+    wrong = _wrong(pin)
     codes = [_code(lambda: env.staff.staff.sign_in(wrong, user.user_id)) for _ in range(5)]
     locked = _code(lambda: env.staff.staff.sign_in(pin, user.user_id))
     assert env.staff.staff.lock_state(user.user_id).locked_until is not None or locked, codes
@@ -63,7 +68,7 @@ def lockout(env: Env) -> str:
 
 def unlock(env: Env) -> str:
     user, pin = _new_user(env)
-    wrong = "9" + pin[1:] if pin[0] != "9" else "8" + pin[1:]
+    wrong = _wrong(pin)
     for _ in range(5):
         _code(lambda: env.staff.staff.sign_in(wrong, user.user_id))
     env.staff.staff.unlock(env.member(Role.ADMIN), user.user_id)
