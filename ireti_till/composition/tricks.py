@@ -48,7 +48,7 @@ LATE_START_MS = 400
 LATE_MODULES = (  # the two phases (their wiring modules come with them) and what they
     # import on first use
     "ireti_till.composition.operations", "ireti_till.composition.payments",
-    "ireti_till.ui.card_tender", "ireti_till.ui.ops", "ireti_till.adapters.db.metrics_repo",
+    "ireti_till.ui.card_tender", "ireti_till.adapters.db.metrics_repo",
     "ireti_till.adapters.alert_checks", "ireti_till.adapters.health_probes",
     "ireti_till.ui.ops.alerts_panel", "ireti_till.ui.shift.wiring", "ireti_till.ui.shift.menu",
     "ireti_till.adapters.trading_day_wiring", "ireti_till.services.printing_health",
