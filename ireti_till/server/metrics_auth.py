@@ -2,9 +2,11 @@
 (``ireti-till server metrics-token NAME``, stored hashed), or anyone on a loopback address
 when the server was started with ``--metrics-loopback-open``.
 
-A token found valid is remembered for ``CACHE_S`` so a scrape still answers (with
-``ireti_backoffice_database_up 0``) while PostgreSQL is down; a revoked token therefore stops
-working within that time. Tokens are never logged."""
+Every scrape asks the database, so a replaced or revoked token is refused from the next
+scrape on. Only when PostgreSQL cannot be asked is a token that was found valid within
+``OUTAGE_GRACE_S`` let in (the scrape then says ``ireti_backoffice_database_up 0``, which is
+what the monitoring needs to see); a token never seen valid gets 503 IT-706. Tokens are
+never logged."""
 
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ from starlette.responses import JSONResponse
 from ireti_till.server import auth
 
 log = logging.getLogger("ireti_till.server")
-CACHE_S = 60.0
-# (the app's engine, sha256 of a valid token) -> monotonic time it was found valid
+OUTAGE_GRACE_S = 3600.0
+# (the app's engine, sha256 of a valid token) -> monotonic time it was last found valid
 _known: dict[tuple[int, str], float] = {}
 _lock = threading.Lock()
 
@@ -35,21 +37,20 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-def _cached(digest: tuple[int, str]) -> bool:
+def _seen_lately(digest: tuple[int, str]) -> bool:
     with _lock:
         at = _known.get(digest)
-        return at is not None and time.monotonic() - at < CACHE_S
+        return at is not None and time.monotonic() - at < OUTAGE_GRACE_S
 
 
 def _check(engine: Engine, token: str) -> bool | None:
-    """True/False from the database; None when it cannot be asked."""
+    """True/False from the database; while it cannot be asked, True for a token it said was
+    valid within ``OUTAGE_GRACE_S``, else None."""
     digest = (id(engine), auth.sha256(token))
-    if _cached(digest):
-        return True
     try:
         ok = auth.metrics_token_ok(engine, token)
     except SQLAlchemyError:
-        return None
+        return True if _seen_lately(digest) else None
     with _lock:
         if ok:
             _known[digest] = time.monotonic()
@@ -59,7 +60,7 @@ def _check(engine: Engine, token: str) -> bool | None:
 
 
 def forget() -> None:
-    """Drop the remembered tokens (after a revocation in this process; tests)."""
+    """Drop the tokens remembered for an outage (tests)."""
     with _lock:
         _known.clear()
 
@@ -94,4 +95,4 @@ async def refusal(request: Request) -> JSONResponse | None:
     return None
 
 
-__all__ = ["CACHE_S", "forget", "refusal"]
+__all__ = ["OUTAGE_GRACE_S", "forget", "refusal"]
