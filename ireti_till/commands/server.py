@@ -1,4 +1,5 @@
-"""``ireti-till server run|migrate|enrol|revoke|user add|cert|tax-rate|metrics-token``.
+"""``ireti-till server run|migrate|enrol|revoke|user add|cert|tax-rate|metrics-token|
+refund-release``.
 
 The database URL comes from ``--database-url`` or ``IRETI_SERVER_DATABASE_URL`` (PostgreSQL,
 psycopg 3). ``run`` serves HTTPS with ``--cert/--key``; plain HTTP only on a loopback host.
@@ -56,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                             "printed once, stored hashed")
     scrape.add_argument("name", help="who scrapes, e.g. prometheus")
     scrape.add_argument("--revoke", action="store_true", help="delete the named token")
+    stuck = sub.add_parser("refund-release", help="settle a cross-till refund reservation "
+                           "its till will never settle (a till that is gone)")
+    stuck.add_argument("refund_ref", help="the refund id, as on the fleet page")
     cert = sub.add_parser("cert", help="make a self-signed certificate and key")
     cert.add_argument("--out", type=Path, required=True)
     cert.add_argument("--host", action="append", default=[])
@@ -115,11 +119,19 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(f"ireti-till server: no scrape token {args.name} (IT-704)",
                       file=sys.stderr)
                 return 2
-            print(f"scrape token {args.name} revoked (refused within a minute)")
+            print(f"scrape token {args.name} revoked (refused from the next scrape on)")
             return 0
         token = auth.make_metrics_token(engine, args.name)
         print(f"scrape token {args.name} (shown once; put it in Prometheus' "
               f"authorization.credentials):\n{token}")
+    elif args.action == "refund-release":
+        from ireti_till.server import refunds
+
+        done = refunds.release_stuck(engine, args.refund_ref, "cli")
+        what = ("confirmed: its refund reached the back office" if done["outcome"] ==
+                "confirmed" else "released: its units can be refunded again")
+        print(f"reservation {done['refund_ref']} of till {done['till_id']} (sale "
+              f"{done['sale_id']}) {what}")
     elif args.action == "user":
         password = (getpass.getpass(f"password for {args.name}: ") if sys.stdin.isatty()
                     else sys.stdin.readline().rstrip("\n"))

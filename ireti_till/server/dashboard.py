@@ -99,7 +99,7 @@ def board(engine: Engine, now: datetime | None = None) -> Board:
                 refund_reservations.c.state == "reserved").order_by(
                 refund_reservations.c.created_at.desc()).limit(50)).mappings():
             out.refunds.append({"till": r["till_id"], "sale": r["sale_id"][:8],
-                                "line": r["line_no"], "qty": r["quantity"],
+                                "ref": r["refund_ref"], "line": r["line_no"], "qty": r["quantity"],
                                 "state": "pending", "since": _ago(r["created_at"], now)})
         for till, payload in conn.execute(select(feed_items.c.till_id, feed_items.c.payload)
                                           .where(feed_items.c.kind == "payment_op",
@@ -108,7 +108,7 @@ def board(engine: Engine, now: datetime | None = None) -> Board:
                                                  feed_items.c.payload["state"].astext.in_(
                                                      ["failed", "reconcile"])).limit(50)):
             out.refunds.append({"till": till, "sale": str(payload.get("sale_id") or "")[:8],
-                                "line": "—", "qty": "—", "state": payload["state"],
+                                "ref": "—", "line": "—", "qty": "—", "state": payload["state"],
                                 "since": str(payload.get("updated_at", ""))[:16]})
         flagged = conn.execute(select(func.count()).select_from(feed_flags)).scalar_one()
         flagged += conn.execute(select(func.count()).select_from(feed_items).where(

@@ -3,7 +3,11 @@
 A reservation is taken under an advisory lock per sale inside one transaction, so two tills
 asking at once are serialised: the second sees the first's reservation and is refused if the
 line would be refunded beyond what was sold. ``refund_ref`` (the refunding till's own refund
-id) makes a retried reservation idempotent."""
+id) makes a retried reservation idempotent.
+
+What is taken of a sale is its live (reserved or confirmed) reservations plus every refund in
+the feed that has no live reservation: a refund that reached the feed counts even if its
+reservation was released (by the till, or by an admin with ``release_stuck``)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.server.schema import (
+    audit,
     feed_items,
     refund_leg_reservations,
     refund_reservations,
@@ -57,7 +62,8 @@ def _taken(conn: Connection, sale_id: str) -> dict[int, int]:
     """Quantity per line already reserved, or refunded on a till without a reservation."""
     taken: dict[int, int] = {}
     refs = set(conn.execute(select(refund_reservations.c.refund_ref).where(
-        refund_reservations.c.sale_id == sale_id)).scalars())
+        refund_reservations.c.sale_id == sale_id,
+        refund_reservations.c.state.in_(LIVE))).scalars())
     for line_no, qty in conn.execute(select(
             refund_reservations.c.line_no, func.sum(refund_reservations.c.quantity)).where(
             refund_reservations.c.sale_id == sale_id, refund_reservations.c.state.in_(LIVE))
@@ -77,7 +83,8 @@ def _legs_taken(conn: Connection, sale_id: str, tenders: list[dict[str, Any]]) -
     (card legs name the tender's payment reference)."""
     taken: dict[int, int] = {}
     refs = set(conn.execute(select(refund_leg_reservations.c.refund_ref).where(
-        refund_leg_reservations.c.sale_id == sale_id)).scalars())
+        refund_leg_reservations.c.sale_id == sale_id,
+        refund_leg_reservations.c.state.in_(LIVE))).scalars())
     for seq, amount in conn.execute(select(
             refund_leg_reservations.c.tender_seq,
             func.sum(refund_leg_reservations.c.amount_minor)).where(
@@ -201,3 +208,30 @@ def settle(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, 
             t.refund_ref == ref, t.till_id == till_id, t.store_id == store_id,
             t.state == "reserved")).values(state=outcome))
     return {"refund_ref": ref, "outcome": outcome, "changed": int(res.rowcount or 0)}
+
+
+def release_stuck(engine: Engine, ref: str, actor: str) -> dict[str, Any]:
+    """An admin settles a reservation its till will never settle (a till lost with its disk):
+    confirmed if the refund reached the feed, else released. Audited; IT-704 when ``ref``
+    has nothing reserved."""
+    with engine.begin() as conn:
+        rows = conn.execute(select(refund_reservations).where(
+            refund_reservations.c.refund_ref == ref,
+            refund_reservations.c.state == "reserved")).mappings().all()
+        if not rows:
+            raise BackofficeError(f"No reservation {ref!r} is waiting (settled already, or "
+                                  "never made).", code="IT-704")
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"),
+                     {"s": rows[0]["sale_id"]})
+        refunded = bool(_items(conn, "refund", "id", ref))
+        outcome = "confirmed" if refunded else "released"
+        for table in (refund_reservations, refund_leg_reservations):
+            conn.execute(update(table).where(and_(
+                table.c.refund_ref == ref, table.c.state == "reserved")).values(state=outcome))
+        conn.execute(insert(audit).values(actor=actor, action="refund.reservation_settled",
+                                          details={"refund_ref": ref, "outcome": outcome,
+                                                   "till_id": rows[0]["till_id"],
+                                                   "sale_id": rows[0]["sale_id"]}))
+    return {"refund_ref": ref, "outcome": outcome, "till_id": rows[0]["till_id"],
+            "sale_id": rows[0]["sale_id"],
+            "lines": {int(r["line_no"]): int(r["quantity"]) for r in rows}}

@@ -67,14 +67,17 @@ def _text(d, element_id: str, expected: str) -> str:  # type: ignore[no-untyped-
     return str(WebDriverWait(d, 15).until(look))
 
 
-def _fleet(make_till, server_url: str) -> None:
+def _fleet(make_till, server_url: str) -> str:
+    """Three tills, sales, a pending cross-till reservation (its refund id returned), an
+    alert."""
     t1, t2 = make_till("T01", server_url), make_till("T02", server_url)
     make_till("T03", server_url, store="S2")
     sale = ring(t1.ledger, "T01", 3)[0]
     ring(t2.ledger, "T02", 2, lines=1, qty=1)
     t1.sync.run_once()
     t2.sync.run_once()
-    CrossTillRefunds(t2.factory).reserve(uuid.uuid4(), str(sale.sale_id), {1: 1})
+    ref = uuid.uuid4()
+    CrossTillRefunds(t2.factory).reserve(ref, str(sale.sale_id), {1: 1})
     client = t2.factory()
     assert client is not None
     client.put_alerts(1, [{  # an alert the till raised (issue 16)
@@ -82,6 +85,7 @@ def _fleet(make_till, server_url: str) -> None:
         "message": "The oldest payment operation has waited 22 minutes.",
         "runbook": "docs/runbook.md#stuck-queue", "since": "2026-12-05T06:40:00+00:00",
         "acknowledged_by": "", "acknowledged_at": ""}])
+    return str(ref)
 
 
 def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tls_url,
@@ -92,7 +96,7 @@ def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tl
 
     d = browser
     auth.add_user(server_engine, "ngozi", "correct horse battery")
-    _fleet(make_till, server_url)
+    ref = _fleet(make_till, server_url)
     d.get(tls_url + "/")
     assert d.current_url.endswith("/login")
     d.save_screenshot(str(images / "back-office-sign-in.png"))
@@ -108,7 +112,8 @@ def test_sign_in_fleet_board_and_product_edit(browser, make_till, server_url, tl
     assert "T03 S2 offline never" in tills
     stores = d.find_element(By.ID, "stores").text
     assert "S1 2 of 2 5 €21.00" in stores and "S2 0 of 1 0" in stores
-    assert "pending" in d.find_element(By.ID, "refunds").text
+    pending = d.find_element(By.ID, "refunds").text  # the id refund-release needs
+    assert re.search(rf"T02 [0-9a-f]{{8}} {ref} 1 1 pending", pending), pending
     assert "T03" in d.find_element(By.ID, "alerts").text
     till_alerts = d.find_element(By.ID, "till-alerts").text
     assert "T02 S1 Payment queue stuck queue_stuck critical" in till_alerts, till_alerts
