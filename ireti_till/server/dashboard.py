@@ -10,7 +10,14 @@ from sqlalchemy import BigInteger, Engine, func, select, text
 
 from ireti_till.domain.money import Money
 from ireti_till.server.alerts import active as alerts_of_tills
-from ireti_till.server.schema import feed_flags, feed_items, refund_reservations, stores, tills
+from ireti_till.server.schema import (
+    feed_flags,
+    feed_items,
+    refund_leg_reservations,
+    refund_reservations,
+    stores,
+    tills,
+)
 
 ONLINE_WITHIN = timedelta(minutes=2)
 OFFLINE_ALERT = timedelta(hours=1)
@@ -101,6 +108,17 @@ def board(engine: Engine, now: datetime | None = None) -> Board:
             out.refunds.append({"till": r["till_id"], "sale": r["sale_id"][:8],
                                 "ref": r["refund_ref"], "line": r["line_no"], "qty": r["quantity"],
                                 "state": "pending", "since": _ago(r["created_at"], now)})
+        legs = refund_leg_reservations.c  # refunds by amount reserve their payments only
+        by_items = select(refund_reservations.c.refund_ref).where(
+            refund_reservations.c.state == "reserved")
+        at = func.min(legs.created_at).label("at")
+        by_amount = select(legs.till_id, legs.sale_id, legs.refund_ref, at).where(
+            legs.state == "reserved", legs.refund_ref.not_in(by_items)).group_by(
+            legs.till_id, legs.sale_id, legs.refund_ref).order_by(at.desc()).limit(50)
+        for r in conn.execute(by_amount).mappings():
+            out.refunds.append({"till": r["till_id"], "sale": r["sale_id"][:8],
+                                "ref": r["refund_ref"], "line": "by amount", "qty": "—",
+                                "state": "pending", "since": _ago(r["at"], now)})
         for till, payload in conn.execute(select(feed_items.c.till_id, feed_items.c.payload)
                                           .where(feed_items.c.kind == "payment_op",
                                                  feed_items.c.status == "ok",

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, union
 
-from ireti_till.server.schema import feed_flags, feed_items, refund_reservations, till_alerts, tills
+from ireti_till.server.schema import (
+    feed_flags,
+    feed_items,
+    refund_leg_reservations,
+    refund_reservations,
+    till_alerts,
+    tills,
+)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -23,7 +30,7 @@ def render(engine: Engine) -> str:
     hw = Gauge("ireti_till_feed_high_water", "Highest feed seq stored", labels, registry=reg)
     decl = Gauge("ireti_store_card_decline_ratio", "Declined / decided card attempts",
                  ["store"], registry=reg)
-    pending = Gauge("ireti_refunds_reserved", "Cross-till refund reservations not settled",
+    pending = Gauge("ireti_refunds_reserved", "Refunds reserved on the back office, not settled",
                     ["store"], registry=reg)
     flags = Gauge("ireti_feed_flagged_total", "Feed items flagged (payload mismatch)",
                   registry=reg)
@@ -61,10 +68,11 @@ def render(engine: Engine) -> str:
         for store, counts in per.items():
             total = sum(counts.values())
             decl.labels(store).set(counts.get("declined", 0) / total if total else 0.0)
-        for store, n in conn.execute(select(refund_reservations.c.store_id, func.count()).where(
-                refund_reservations.c.state == "reserved").group_by(
-                refund_reservations.c.store_id)):
-            pending.labels(store).set(n)
+        waiting = union(*(select(t.c.store_id, t.c.refund_ref).where(t.c.state == "reserved")
+                          for t in (refund_reservations, refund_leg_reservations))).subquery()
+        for store, n in conn.execute(select(waiting.c.store_id, func.count()).group_by(
+                waiting.c.store_id)):
+            pending.labels(store).set(n)  # refunds (by items or by amount) still reserved
         for a in conn.execute(select(tills.c.store_id, till_alerts.c.till_id, till_alerts.c.rule,
                                      till_alerts.c.severity).join(
                 tills, tills.c.id == till_alerts.c.till_id).where(tills.c.revoked_at.is_(None))):

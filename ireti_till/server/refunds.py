@@ -125,7 +125,7 @@ def find_sale(engine: Engine, store_id: str, sale_id: str | None, till: str | No
 def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, Any]:
     if not (isinstance(body, dict) and isinstance(body.get("refund_ref"), str)
             and isinstance(body.get("sale_id"), str) and isinstance(body.get("lines"), list)
-            and 0 < len(body["lines"]) <= 500 and len(body["refund_ref"]) <= 64):
+            and len(body["lines"]) <= 500 and len(body["refund_ref"]) <= 64):
         raise BackofficeError("A reservation needs refund_ref, sale_id and lines.",
                               code="IT-704")
     wanted: dict[int, int] = {}
@@ -147,6 +147,8 @@ def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str,
             raise BackofficeError("Each leg needs a tender_seq and a positive amount_minor.",
                                   code="IT-704")
         legs[n] = legs.get(n, 0) + a
+    if not wanted and not legs:  # a refund by amount reserves its payments' money only
+        raise BackofficeError("A reservation needs lines or payment amounts.", code="IT-704")
     ref, sale_id = body["refund_ref"], body["sale_id"]
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": sale_id})
@@ -185,10 +187,11 @@ def reserve(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str,
                 {"store_id": store_id, "sale_id": sale_id, "tender_seq": n, "amount_minor": a,
                  "refund_ref": ref, "till_id": till_id, "state": "reserved"}
                 for n, a in legs.items()])
-        conn.execute(insert(refund_reservations), [
-            {"store_id": store_id, "sale_id": sale_id, "line_no": n, "quantity": q,
-             "refund_ref": ref, "till_id": till_id, "state": "reserved"}
-            for n, q in wanted.items()])
+        if wanted:
+            conn.execute(insert(refund_reservations), [
+                {"store_id": store_id, "sale_id": sale_id, "line_no": n, "quantity": q,
+                 "refund_ref": ref, "till_id": till_id, "state": "reserved"}
+                for n, q in wanted.items()])
     return {"refund_ref": ref, "reserved": wanted, "legs": legs, "replayed": False}
 
 
@@ -218,11 +221,14 @@ def release_stuck(engine: Engine, ref: str, actor: str) -> dict[str, Any]:
         rows = conn.execute(select(refund_reservations).where(
             refund_reservations.c.refund_ref == ref,
             refund_reservations.c.state == "reserved")).mappings().all()
-        if not rows:
+        held = rows or conn.execute(select(refund_leg_reservations).where(
+            refund_leg_reservations.c.refund_ref == ref,
+            refund_leg_reservations.c.state == "reserved")).mappings().all()
+        if not held:
             raise BackofficeError(f"No reservation {ref!r} is waiting (settled already, or "
                                   "never made).", code="IT-704")
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"),
-                     {"s": rows[0]["sale_id"]})
+        till_id, sale_id = held[0]["till_id"], held[0]["sale_id"]
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": sale_id})
         refunded = bool(_items(conn, "refund", "id", ref))
         outcome = "confirmed" if refunded else "released"
         for table in (refund_reservations, refund_leg_reservations):
@@ -230,8 +236,6 @@ def release_stuck(engine: Engine, ref: str, actor: str) -> dict[str, Any]:
                 table.c.refund_ref == ref, table.c.state == "reserved")).values(state=outcome))
         conn.execute(insert(audit).values(actor=actor, action="refund.reservation_settled",
                                           details={"refund_ref": ref, "outcome": outcome,
-                                                   "till_id": rows[0]["till_id"],
-                                                   "sale_id": rows[0]["sale_id"]}))
-    return {"refund_ref": ref, "outcome": outcome, "till_id": rows[0]["till_id"],
-            "sale_id": rows[0]["sale_id"],
+                                                   "till_id": till_id, "sale_id": sale_id}))
+    return {"refund_ref": ref, "outcome": outcome, "till_id": till_id, "sale_id": sale_id,
             "lines": {int(r["line_no"]): int(r["quantity"]) for r in rows}}

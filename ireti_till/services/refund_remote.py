@@ -108,12 +108,13 @@ class RemoteRefunds:
     # ---- this till's own sales -------------------------------------------------------
     def own(self, request: RefundRequest, reason: str, requester: StaffMember,
             approval: Approval | None = None) -> RefundRecord:
-        """A refund of this till's own sale by items, reserved on the back office first so
-        another till cannot have refunded the same units (IT-711). Offline-first: when the
-        server cannot say (away, or the sale has not reached it yet) the refund goes ahead
-        and the server counts it from the feed; the settle job confirms it later."""
+        """A refund of this till's own sale, by items or by a typed amount, reserved on the
+        back office first (its units and the money per payment; an amount reserves only the
+        money) so another till cannot have refunded the same (IT-711). Offline-first: when
+        the server cannot say (away, or the sale has not reached it yet) the refund goes
+        ahead and the server counts it from the feed; the settle job confirms it later."""
         cross = self._cross()
-        if cross is None or request.sale_id is None or not request.lines:
+        if cross is None or request.sale_id is None or not (request.lines or request.amount):
             return self.service.refund(request, reason, requester, approval)
         view = self.service.view(request.sale_id)
         seqs = {p.payment_ref: n for n, p in enumerate(view.payments, start=1)}

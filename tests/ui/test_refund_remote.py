@@ -23,8 +23,9 @@ from ireti_till.domain.errors import BackofficeError
 from ireti_till.services.backoffice_refunds import RemoteLine, RemoteSale, RemoteTender
 from ireti_till.services.refund_remote import RemoteRefunds
 from ireti_till.services.refund_remote_ports import RemoteState
-from tests.ui.conftest import Keyboard, open_till, wait_closed, wait_dialog
+from tests.ui.conftest import Keyboard, gtin, open_till, wait_closed, wait_dialog
 from tests.ui.test_app_wiring import CASHIER_PIN, sign_in
+from tests.ui.test_refund_screen import cash_sale
 
 
 class Server:
@@ -152,3 +153,39 @@ def test_an_enrolled_till_wires_the_remote_branch_and_its_settle_job(
         wait_closed(qtbot, till.window)
     finally:
         next(gen, None)
+
+
+def test_an_amount_refund_of_an_own_sale_is_reserved_on_the_back_office(
+        qtbot: QtBot, till: Any) -> None:
+    keyboard = Keyboard(qtbot)
+    server = Server()
+    server.online, server.refuse = True, False
+    sign_in(qtbot, till, CASHIER_PIN)
+    qtbot.waitUntil(lambda: till.refund_screen.peek() is not None)
+    screen = till.refund_screen.peek()
+    log = SqlRemoteRefundLog(till.ledger.engine)
+    remote = RemoteRefunds(screen.service(), SqlRefundUnitOfWorkFactory(till.ledger.engine),
+                           lambda: server, log, SystemClock())  # type: ignore[arg-type,return-value]
+    screen.remote = lambda: remote
+    code = cash_sale(qtbot, till, keyboard, "2*" + gtin(3))
+    keyboard.press(Qt.Key.Key_F8)
+    dialog = wait_dialog(qtbot, "refund_dialog")
+    keyboard.type(code)
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    dialog.amount.setFocus()
+    keyboard.type("5")
+    assert dialog.quote_label.text().startswith("Refund €5.00: €5.00 cash from the drawer")
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.reason.hasFocus())
+    keyboard.type("goodwill")
+    keyboard.press(Qt.Key.Key_Return)  # on a worker thread: record, reserve, refund, confirm
+    qtbot.waitUntil(lambda: dialog.record is not None)
+    record = dialog.record
+    assert record.amount.minor == 500
+    assert server.reserved == [(record.refund_id, {}, {1: 500})]  # the money, no units
+    assert server.confirmed == [record.refund_id]
+    assert log.get(record.refund_id).state is RemoteState.CONFIRMED  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: dialog.ready_to_close)
+    keyboard.press(Qt.Key.Key_Return)
+    wait_closed(qtbot, till.window)

@@ -95,13 +95,15 @@ class RemoteBranch(QObject):
     # ---- committing -------------------------------------------------------------------
     def commit(self, request: RefundRequest, reason: str, approval: Approval | None) -> bool:
         """True when the refund is under way here: a sale of another till, or one of this
-        till's by items (reserved on the back office too); False: the dialog refunds it."""
+        till's by items or amount (reserved on the back office too); False: the dialog
+        refunds it (no receipt)."""
         sale, d, member = self.sale, self.dialog, self.dialog.requester
         if request.sale_id is None or d.view is None:
             return False
         if sale is not None:
             work = partial(sale.refund, request, reason, member, approval)
-        elif request.lines:  # this till's sale: reserved too, so no other till refunds it
+        elif request.lines or request.amount:  # this till's sale: reserved too, so no
+            # other till refunds the same units or money
             work = partial(self.remote.own, request, reason, member, approval)
         else:
             return False
