@@ -15,9 +15,17 @@ os.environ.setdefault("QT_OPENGL", "software")
 os.environ.pop("IRETI_DATA_DIR", None)
 
 import keyring
+from hypothesis import HealthCheck, settings
 
 from tests.fixtures.emulator import *  # noqa: F403  (emulator, gateway and contract fixtures)
 from tests.fixtures.memory_keyring import MemoryKeyring
+
+# Property tests check behaviour, not speed (speed lives in benchmarks/): on a loaded CI machine
+# a slow example must not fail as "DeadlineExceeded" or "too slow", a flake that says nothing
+# about the code. Tests that set their own settings keep them.
+settings.register_profile("suite", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)
