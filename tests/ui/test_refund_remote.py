@@ -1,6 +1,7 @@
 """F8 on a receipt of another till (issue 14), on the real composition: the sale is asked of
-the back office on a worker thread (here a stand-in for the server's answers: the server
-side is tested against PostgreSQL in tests/backoffice/test_cross_till_refunds.py); offline
+the back office on a worker thread (here a switchable stand-in for the server's answers, to
+drive each branch of the screen; the same path against the real server on PostgreSQL is
+tests/backoffice/test_refund_screen_server.py); offline
 the screen says so; a reservation refused (IT-711) pays nothing; then the refund goes through
 the same picker, is reserved, committed and confirmed."""
 
