@@ -231,9 +231,13 @@ def release_stuck(engine: Engine, ref: str, actor: str) -> dict[str, Any]:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": sale_id})
         refunded = bool(_items(conn, "refund", "id", ref))
         outcome = "confirmed" if refunded else "released"
-        for table in (refund_reservations, refund_leg_reservations):
-            conn.execute(update(table).where(and_(
-                table.c.refund_ref == ref, table.c.state == "reserved")).values(state=outcome))
+        changed = sum(int(conn.execute(update(table).where(and_(
+            table.c.refund_ref == ref, table.c.state == "reserved")).values(
+            state=outcome)).rowcount or 0) for table in (refund_reservations,
+                                                         refund_leg_reservations))
+        if not changed:  # its till settled it while we looked
+            raise BackofficeError(f"Reservation {ref!r} was settled by its till just now.",
+                                  code="IT-704")
         conn.execute(insert(audit).values(actor=actor, action="refund.reservation_settled",
                                           details={"refund_ref": ref, "outcome": outcome,
                                                    "till_id": till_id, "sale_id": sale_id}))
