@@ -59,12 +59,6 @@ def _check(engine: Engine, token: str) -> bool | None:
     return ok
 
 
-def forget() -> None:
-    """Drop the tokens remembered for an outage (tests)."""
-    with _lock:
-        _known.clear()
-
-
 def _refused(message: str, status: int = 401) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="metrics"'} if status == 401 else \
         {"Retry-After": "5"}
@@ -95,4 +89,4 @@ async def refusal(request: Request) -> JSONResponse | None:
     return None
 
 
-__all__ = ["OUTAGE_GRACE_S", "forget", "refusal"]
+__all__ = ["OUTAGE_GRACE_S", "refusal"]

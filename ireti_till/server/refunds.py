@@ -202,15 +202,20 @@ def settle(engine: Engine, store_id: str, till_id: str, body: Any) -> dict[str, 
         raise BackofficeError("settle needs refund_ref and outcome confirmed|released.",
                               code="IT-704")
     with engine.begin() as conn:
-        res = conn.execute(update(refund_reservations).where(and_(
-            refund_reservations.c.refund_ref == ref, refund_reservations.c.till_id == till_id,
-            refund_reservations.c.store_id == store_id,
-            refund_reservations.c.state == "reserved")).values(state=outcome))
-        t = refund_leg_reservations.c
-        conn.execute(update(refund_leg_reservations).where(and_(
-            t.refund_ref == ref, t.till_id == till_id, t.store_id == store_id,
-            t.state == "reserved")).values(state=outcome))
-    return {"refund_ref": ref, "outcome": outcome, "changed": int(res.rowcount or 0)}
+        changed = _settle_rows(conn, ref, outcome, till_id=till_id, store_id=store_id)
+    return {"refund_ref": ref, "outcome": outcome, "changed": changed}
+
+
+def _settle_rows(conn: Connection, ref: str, outcome: str, **scope: str) -> int:
+    """Move the units and the money reserved under ``ref`` (and ``scope``: till, store)
+    from reserved to ``outcome``; the number of rows moved."""
+    changed = 0
+    for table in (refund_reservations, refund_leg_reservations):
+        where = [table.c.refund_ref == ref, table.c.state == "reserved",
+                 *(table.c[name] == value for name, value in scope.items())]
+        changed += conn.execute(update(table).where(and_(*where)).values(
+            state=outcome)).rowcount or 0
+    return changed
 
 
 def release_stuck(engine: Engine, ref: str, actor: str) -> dict[str, Any]:
@@ -231,11 +236,7 @@ def release_stuck(engine: Engine, ref: str, actor: str) -> dict[str, Any]:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": sale_id})
         refunded = bool(_items(conn, "refund", "id", ref))
         outcome = "confirmed" if refunded else "released"
-        changed = sum(int(conn.execute(update(table).where(and_(
-            table.c.refund_ref == ref, table.c.state == "reserved")).values(
-            state=outcome)).rowcount or 0) for table in (refund_reservations,
-                                                         refund_leg_reservations))
-        if not changed:  # its till settled it while we looked
+        if not _settle_rows(conn, ref, outcome):  # its till settled it while we looked
             raise BackofficeError(f"Reservation {ref!r} was settled by its till just now.",
                                   code="IT-704")
         conn.execute(insert(audit).values(actor=actor, action="refund.reservation_settled",
