@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -150,3 +151,24 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
             self.proc = None
+
+
+@contextlib.contextmanager
+def enrolled_composed_till(qtbot: Any, data_dir: Path, url: str, token: str) -> Iterator[Any]:
+    """The real till (training, ``tests.ui.conftest.open_till``, no demo products) enrolled
+    with the back office at ``url`` under ``token``, its background phases started; closed
+    afterwards."""
+    from ireti_till.adapters.backoffice_feed import SqlFeedStore
+    from ireti_till.adapters.backoffice_wiring import TOKEN_NAME
+    from ireti_till.adapters.secrets import SecretStore
+    from tests.ui.conftest import open_till
+
+    opened = open_till(qtbot, data_dir, products=False)
+    till = next(opened)
+    try:
+        SqlFeedStore(till.ledger.engine).set_state("url", url)
+        SecretStore(data_dir, training=True).set(TOKEN_NAME, token)
+        till.start_background()
+        yield till
+    finally:
+        next(opened, None)  # closes the window and the till

@@ -12,14 +12,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
-from ireti_till.adapters.backoffice_feed import SqlFeedStore
-from ireti_till.adapters.backoffice_wiring import TOKEN_NAME
-from ireti_till.adapters.secrets import SecretStore
 from ireti_till.server.schema import refund_reservations
 from ireti_till.services.backoffice_refunds import CrossTillRefunds
-from tests.backoffice.helpers import ring
+from tests.backoffice.helpers import enrolled_composed_till, ring
 from tests.backoffice.test_stream import enrol
-from tests.ui.conftest import Keyboard, open_till, wait_closed, wait_dialog
+from tests.ui.conftest import Keyboard, wait_closed, wait_dialog
 from tests.ui.test_app_wiring import CASHIER_PIN, sign_in
 
 
@@ -40,12 +37,7 @@ def test_f8_refunds_another_tills_sale_through_the_real_back_office(
     sale = ring(t09.ledger, "T09", 1, lines=2, qty=2)[0]  # 2 x 1.50 on each line, cash
     assert t09.sync.run_once() is not None
     token = enrol(server_engine, "T01")  # the composed till is T01 of store S1
-    opened = open_till(qtbot, data_dir, products=False)
-    till = next(opened)
-    try:
-        SqlFeedStore(till.ledger.engine).set_state("url", server_url)
-        SecretStore(data_dir, training=True).set(TOKEN_NAME, token)
-        till.start_background()
+    with enrolled_composed_till(qtbot, data_dir, server_url, token) as till:
         qtbot.waitUntil(lambda: till.backoffice.peek() is not None, timeout=30_000)
         keyboard = Keyboard(qtbot)
         sign_in(qtbot, till, CASHIER_PIN)
@@ -85,5 +77,3 @@ def test_f8_refunds_another_tills_sale_through_the_real_back_office(
         qtbot.waitUntil(lambda: dialog.ready_to_close)
         keyboard.press(Qt.Key.Key_Return)
         wait_closed(qtbot, till.window)
-    finally:
-        next(opened, None)

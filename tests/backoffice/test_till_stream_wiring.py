@@ -9,9 +9,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from ireti_till.adapters.backoffice_feed import SqlFeedStore
-from ireti_till.adapters.backoffice_wiring import TOKEN_NAME
-from ireti_till.adapters.secrets import SecretStore
+from tests.backoffice.helpers import enrolled_composed_till
 from tests.backoffice.pg import free_port
 from tests.backoffice.test_stream import enrol, server_on
 from tests.ui.conftest import open_till
@@ -21,12 +19,7 @@ def test_an_enrolled_till_follows_the_stream_and_stops_it_at_close(
         qtbot: QtBot, server_engine: Engine, data_dir: Path) -> None:
     token = enrol(server_engine, "T1")
     with server_on(server_engine, free_port()) as url:
-        opened = open_till(qtbot, data_dir, products=False)
-        till = next(opened)
-        try:
-            SqlFeedStore(till.ledger.engine).set_state("url", url)
-            SecretStore(data_dir, training=True).set(TOKEN_NAME, token)
-            till.start_background()
+        with enrolled_composed_till(qtbot, data_dir, url, token) as till:
             runtime = till.payments.get()
             qtbot.waitUntil(lambda: runtime.worker is not None, timeout=30_000)
             wiring = runtime.stream
@@ -34,8 +27,6 @@ def test_an_enrolled_till_follows_the_stream_and_stops_it_at_close(
             assert runtime.worker.card_pause is wiring.pause
             qtbot.waitUntil(lambda: wiring.board.connected, timeout=15_000)
             assert wiring.board.refund_hooks  # failed refunds reach the refund leg
-        finally:
-            next(opened, None)  # closes the window and the till
         assert not wiring.board.connected
         assert runtime.worker.scheduler.running is False
 
@@ -66,18 +57,11 @@ def test_an_enrolled_till_sends_its_active_alerts(qtbot: QtBot, server_engine: E
             return int(conn.execute(text("SELECT alerts_revision FROM tills WHERE id = 'T1'"))
                        .scalar_one())
 
-    with server_on(server_engine, free_port()) as url:
-        opened = open_till(qtbot, data_dir, products=False)
-        till = next(opened)
-        try:
-            SqlFeedStore(till.ledger.engine).set_state("url", url)
-            SecretStore(data_dir, training=True).set(TOKEN_NAME, token)
-            till.start_background()
-            qtbot.waitUntil(lambda: revision() > 0, timeout=30_000)
-            bo = till.backoffice.get()
-            # the till notes the answer just after the server committed it
-            qtbot.waitUntil(lambda: bo.alerts.pending()[1] == revision(), timeout=10_000)
-            assert bo.alerts.pending()[0] >= bo.alerts.pending()[1] > 0
-            assert [j[0] for j in bo.jobs()][-2:] == ["backoffice-alerts", "backoffice-prune"]
-        finally:
-            next(opened, None)
+    with server_on(server_engine, free_port()) as url, \
+            enrolled_composed_till(qtbot, data_dir, url, token) as till:
+        qtbot.waitUntil(lambda: revision() > 0, timeout=30_000)
+        bo = till.backoffice.get()
+        # the till notes the answer just after the server committed it
+        qtbot.waitUntil(lambda: bo.alerts.pending()[1] == revision(), timeout=10_000)
+        assert bo.alerts.pending()[0] >= bo.alerts.pending()[1] > 0
+        assert [j[0] for j in bo.jobs()][-2:] == ["backoffice-alerts", "backoffice-prune"]

@@ -115,3 +115,27 @@ def open_till(qtbot: QtBot, data_dir: Path, *, products: bool = True,
 @pytest.fixture
 def real_till(qtbot: QtBot, data_dir: Path) -> Iterator[object]:
     yield from open_till(qtbot, data_dir, cashier="Ada")
+
+
+def cash_sale(qtbot: QtBot, till: Any, keyboard: Keyboard, *codes: str) -> str:
+    """Scan ``codes``, pay cash (F4, Enter) and close the receipt: the sale's receipt code."""
+    for code in codes:
+        keyboard.scan(code)
+    keyboard.press(Qt.Key.Key_F4)
+    wait_dialog(qtbot, "cash_tender_dialog")
+    keyboard.press(Qt.Key.Key_Return)
+    receipt = wait_dialog(qtbot, "receipt_dialog")
+    code = str(receipt.sale.receipt_code)
+    keyboard.press(Qt.Key.Key_Return)
+    wait_closed(qtbot, till.window)
+    return code
+
+
+def open_refund(qtbot: QtBot, keyboard: Keyboard, code: str) -> Any:
+    """F8, the receipt ``code`` typed and Enter: the refund dialog, its lines shown."""
+    keyboard.press(Qt.Key.Key_F8)
+    dialog = wait_dialog(qtbot, "refund_dialog")
+    keyboard.type(code)
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    return dialog

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from ireti_till.domain.shift import MovementKind, ShiftState
-from tests.ui.conftest import Keyboard, gtin, open_till, wait_closed, wait_dialog
+from tests.ui.conftest import Keyboard, gtin, open_refund, open_till, wait_closed, wait_dialog
 from tests.ui.test_app_wiring import CASHIER_PIN, SUPERVISOR_PIN, answer_override, sign_in
 
 
@@ -253,11 +253,7 @@ def test_a_cash_refund_prints_its_slip_and_opens_the_drawer(
         qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
     sign_in(qtbot, till, CASHIER_PIN)
     sale = cash_sale(qtbot, till, keyboard, 1)
-    keyboard.press(Qt.Key.Key_F8)
-    dialog = wait_dialog(qtbot, "refund_dialog")
-    keyboard.type(sale.receipt_code)
-    keyboard.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    dialog = open_refund(qtbot, keyboard, sale.receipt_code)
     keyboard.press(Qt.Key.Key_Plus)
     keyboard.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.reason.hasFocus())

@@ -24,9 +24,16 @@ from ireti_till.domain.errors import BackofficeError
 from ireti_till.services.backoffice_refunds import RemoteLine, RemoteSale, RemoteTender
 from ireti_till.services.refund_remote import RemoteRefunds
 from ireti_till.services.refund_remote_ports import RemoteState
-from tests.ui.conftest import Keyboard, gtin, open_till, wait_closed, wait_dialog
+from tests.ui.conftest import (
+    Keyboard,
+    cash_sale,
+    gtin,
+    open_refund,
+    open_till,
+    wait_closed,
+    wait_dialog,
+)
 from tests.ui.test_app_wiring import CASHIER_PIN, sign_in
-from tests.ui.test_refund_screen import cash_sale
 
 
 class Server:
@@ -70,10 +77,9 @@ def till(qtbot: QtBot, data_dir: Path) -> Iterator[Any]:
     yield from open_till(qtbot, data_dir, background=True)
 
 
-def test_f8_refunds_a_sale_of_another_till_through_the_back_office(
-        qtbot: QtBot, till: Any) -> None:
-    keyboard = Keyboard(qtbot)
-    server = Server()
+def _signed_in_with(qtbot: QtBot, till: Any, server: Server) -> SqlRemoteRefundLog:
+    """A cashier signed in; the refund screen's back office is ``server``. The till's
+    ``remote_refunds`` log is returned."""
     sign_in(qtbot, till, CASHIER_PIN)
     qtbot.waitUntil(lambda: till.refund_screen.peek() is not None)
     screen = till.refund_screen.peek()
@@ -81,6 +87,14 @@ def test_f8_refunds_a_sale_of_another_till_through_the_back_office(
     remote = RemoteRefunds(screen.service(), SqlRefundUnitOfWorkFactory(till.ledger.engine),
                            lambda: server, log, SystemClock())  # type: ignore[arg-type,return-value]
     screen.remote = lambda: remote
+    return log
+
+
+def test_f8_refunds_a_sale_of_another_till_through_the_back_office(
+        qtbot: QtBot, till: Any) -> None:
+    keyboard = Keyboard(qtbot)
+    server = Server()
+    log = _signed_in_with(qtbot, till, server)
     keyboard.press(Qt.Key.Key_F8)
     dialog = wait_dialog(qtbot, "refund_dialog")
     keyboard.type("t09-000007")
@@ -161,19 +175,8 @@ def test_an_amount_refund_of_an_own_sale_is_reserved_on_the_back_office(
     keyboard = Keyboard(qtbot)
     server = Server()
     server.online, server.refuse = True, False
-    sign_in(qtbot, till, CASHIER_PIN)
-    qtbot.waitUntil(lambda: till.refund_screen.peek() is not None)
-    screen = till.refund_screen.peek()
-    log = SqlRemoteRefundLog(till.ledger.engine)
-    remote = RemoteRefunds(screen.service(), SqlRefundUnitOfWorkFactory(till.ledger.engine),
-                           lambda: server, log, SystemClock())  # type: ignore[arg-type,return-value]
-    screen.remote = lambda: remote
-    code = cash_sale(qtbot, till, keyboard, "2*" + gtin(3))
-    keyboard.press(Qt.Key.Key_F8)
-    dialog = wait_dialog(qtbot, "refund_dialog")
-    keyboard.type(code)
-    keyboard.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    log = _signed_in_with(qtbot, till, server)
+    dialog = open_refund(qtbot, keyboard, cash_sale(qtbot, till, keyboard, "2*" + gtin(3)))
     dialog.amount.setFocus()
     keyboard.type("5")
     assert dialog.quote_label.text().startswith("Refund €5.00: €5.00 cash from the drawer")

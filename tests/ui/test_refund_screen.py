@@ -16,7 +16,15 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ireti_till.services.staff_ports import AuditFilter
-from tests.ui.conftest import Keyboard, gtin, open_till, wait_closed, wait_dialog
+from tests.ui.conftest import (
+    Keyboard,
+    cash_sale,
+    gtin,
+    open_refund,
+    open_till,
+    wait_closed,
+    wait_dialog,
+)
 from tests.ui.test_app_wiring import CASHIER_PIN, SUPERVISOR_PIN, answer_override, sign_in
 
 
@@ -28,19 +36,6 @@ def till(qtbot: QtBot, data_dir: Path) -> Iterator[Any]:
 @pytest.fixture
 def keyboard(qtbot: QtBot) -> Keyboard:
     return Keyboard(qtbot)
-
-
-def cash_sale(qtbot: QtBot, till: Any, keyboard: Keyboard, *codes: str) -> str:
-    for code in codes:
-        keyboard.scan(code)
-    keyboard.press(Qt.Key.Key_F4)
-    wait_dialog(qtbot, "cash_tender_dialog")
-    keyboard.press(Qt.Key.Key_Return)
-    receipt = wait_dialog(qtbot, "receipt_dialog")
-    code = str(receipt.sale.receipt_code)
-    keyboard.press(Qt.Key.Key_Return)
-    wait_closed(qtbot, till.window)
-    return code
 
 
 def test_f8_keyboard_path_refunds_chosen_lines_in_cash(
@@ -81,12 +76,7 @@ def test_f8_keyboard_path_refunds_chosen_lines_in_cash(
     wait_closed(qtbot, till.window)
     entries = till.staff.services.audit.get().search(AuditFilter(kind="refund"))
     assert [e.actor for e in entries] == [till.staff.current.user_id]
-    # again: only the second coffee is left
-    keyboard.press(Qt.Key.Key_F8)
-    dialog = wait_dialog(qtbot, "refund_dialog")
-    keyboard.type(code)
-    keyboard.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    dialog = open_refund(qtbot, keyboard, code)  # again: only the second coffee is left
     keyboard.press(Qt.Key.Key_Plus)
     assert dialog.chosen == {1: 0}
     keyboard.press(Qt.Key.Key_Escape)
@@ -97,11 +87,7 @@ def test_refund_above_the_cashier_limit_asks_a_supervisor_there(
         qtbot: QtBot, till: Any, keyboard: Keyboard) -> None:
     sign_in(qtbot, till, CASHIER_PIN)
     code = cash_sale(qtbot, till, keyboard, "8*" + gtin(6))  # 8 x 12.99
-    keyboard.press(Qt.Key.Key_F8)
-    dialog = wait_dialog(qtbot, "refund_dialog")
-    keyboard.type(code)
-    keyboard.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.lines.hasFocus())
+    dialog = open_refund(qtbot, keyboard, code)
     dialog.amount.setFocus()
     keyboard.type("60")
     assert "Needs a supervisor's PIN" in dialog.quote_label.text()
