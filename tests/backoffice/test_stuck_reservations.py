@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, update
 
 from ireti_till.domain.errors import BackofficeError
 from ireti_till.server import refunds
@@ -26,6 +26,14 @@ def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ireti_till", "server", "--database-url",
                            db_url, "refund-release", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=60, check=False)
+
+
+def _force_state(engine: Engine, ref: str, state: str) -> None:
+    """Put every row reserved under ``ref`` (units and money) in ``state``, as a test's
+    premise."""
+    with engine.begin() as conn:
+        for table in (refund_reservations, refund_leg_reservations):
+            conn.execute(update(table).where(table.c.refund_ref == ref).values(state=state))
 
 
 def test_an_admin_releases_the_reservation_of_a_till_that_is_gone(
@@ -74,18 +82,11 @@ def test_a_refund_that_reached_the_feed_counts_even_with_its_reservation_release
         RefundRequest.for_lines(sale.sale_id, {1: 1}), "wrong size", at2.ada)
     assert t2.sync.run_once() is not None  # the refund reaches the feed
     ref = str(record.refund_id)
-    with server_engine.begin() as conn:  # as if an admin had released it by mistake
-        for table in (refund_reservations, refund_leg_reservations):
-            conn.execute(update(table).where(table.c.refund_ref == ref).values(
-                state="released"))
+    _force_state(server_engine, ref, "released")  # as if an admin had released it by mistake
     view = at3.remote.find(f"T01-{sale.receipt_no:06d}").view()
     assert [ln.left_qty for ln in view.lines] == [1, 2]  # the feed's refund still counts
 
-    with server_engine.begin() as conn:  # still waiting, as its till went away
-        conn.execute(text("UPDATE refund_reservations SET state = 'reserved' "
-                          "WHERE refund_ref = :r"), {"r": ref})
-        conn.execute(text("UPDATE refund_leg_reservations SET state = 'reserved' "
-                          "WHERE refund_ref = :r"), {"r": ref})
+    _force_state(server_engine, ref, "reserved")  # still waiting, as its till went away
     done = refunds.release_stuck(server_engine, ref, "admin")
     assert done["outcome"] == "confirmed" and done["lines"] == {1: 1}
     view = at3.remote.find(f"T01-{sale.receipt_no:06d}").view()
