@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from ireti_till.domain.money import Money
 from ireti_till.domain.sale import CompletedSale, SaleLine, TaxLine, Tender
 from ireti_till.server.app import create_app
 from tests.backoffice.pg import free_port
+from tests.fixtures.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,12 +76,7 @@ def server_counts(engine: Engine, till_id: str) -> dict[str, int]:
 
 
 def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)  # polling with a deadline, not a synchronisation sleep
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(predicate, timeout, what)
 
 
 def _up(url: str) -> bool:

@@ -29,7 +29,6 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -58,6 +57,7 @@ from ireti_till.services.recovery import Recovery
 from ireti_till.training.server import Emulator, EmulatorConfig
 from tests.faults.scenario import check
 from tests.faults.support import Rig, migrated_engine, register_reader, sale_template
+from tests.fixtures.waiting import poll
 
 S = AttemptState
 ACTORS = ("card", "poll", "esc", "worker", "sweep", "recovery", "recheck", "void", "customer")
@@ -86,16 +86,6 @@ def install_state_log(engine: Engine) -> None:
     with engine.begin() as conn:
         for sql in LOG_SQL:
             conn.execute(text(sql))
-
-
-def wait_for(done: Callable[[], bool], seconds: float = 10.0) -> bool:
-    """Poll with a deadline (no sleeping as synchronisation: the condition decides)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if done():
-            return True
-        threading.Event().wait(0.01)
-    return done()
 
 
 class _LostRaces(logging.Handler):
@@ -229,7 +219,7 @@ class TransitionRace(RuleBasedStateMachine):
                 first = pool.submit(self._call, parked,
                                     self._actor(parked, aid, sale_id, outcome))
                 future = first
-                wait_for(lambda: hold.entered.is_set() or future.done())
+                poll(lambda: hold.entered.is_set() or future.done())
                 TOTALS["parked"] += hold.entered.is_set()
             try:
                 for f in [pool.submit(run, who) for who in others]:

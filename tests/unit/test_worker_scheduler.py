@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from ireti_till.worker.ops_jobs import OpsJobs
 from ireti_till.worker.scheduler import Scheduler
-
-
-def wait_for(condition: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        threading.Event().wait(0.005)  # polling with a deadline
+from tests.fixtures.waiting import wait_until as wait_for
 
 
 @pytest.fixture
